@@ -1,0 +1,114 @@
+// The event store port. Shaped after EventStoreDB (@eventstore/db-client) so that adapter maps 1:1:
+// per-stream revisions (0-based), expected revision no_stream | any | exact, one global ordered feed ($all)
+// read and subscribed from an exclusive position. Adapters: sqlite/ (embedded default), in-memory/, eventstoredb/.
+import type { Actor } from '../orders/domain/order.types';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export interface EventMetadata {
+  actor: Actor;
+  /** The business flow this event belongs to (one HTTP command, one timeout). */
+  correlationId: string;
+  /** What directly caused it: the command id, or the event that triggered a timeout. */
+  causationId: string | null;
+  schemaVersion: number;
+  /** Set when the command came with an Idempotency-Key header. */
+  idempotencyKey?: string;
+}
+
+export interface EventToAppend {
+  /** uuid, unique per event (EventStoreDB's event id). */
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface StoredEvent {
+  id: string;
+  streamName: string;
+  /** 0-based position of the event within its stream. */
+  revision: number;
+  /**
+   * Global position in the store's ordered feed: an opaque decimal string, ordered as integers
+   * (compare with comparePositions, never as strings).
+   */
+  position: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  /** ISO-8601 UTC, when the store recorded it. */
+  recordedAt: string;
+}
+
+/** `no_stream`: the stream must not exist; `any`: no check; number: the stream's current last revision. */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export interface AppendResult {
+  /** Revision of the last event written. */
+  nextRevision: number;
+  /** Global position of the last event written. */
+  position: string;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, or 'no_stream'. */
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`Stream ${streamName}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export interface ReadAllOptions {
+  /** Exclusive start; null = from the beginning. */
+  after: string | null;
+  maxCount: number;
+  /** Only streams whose name starts with this prefix (e.g. `order-`). */
+  streamPrefix?: string;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start; null = from the beginning. Catch-up first, then live. */
+  after: string | null;
+  streamPrefix?: string;
+}
+
+export interface EventSubscription {
+  /** Stops delivery; resolves once no handler call is in flight. */
+  stop(): Promise<void>;
+}
+
+export interface EventStore {
+  append(streamName: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The whole stream in revision order, upcast; [] when the stream does not exist. */
+  readStream(streamName: string): Promise<StoredEvent[]>;
+  /** A page of the global feed in position order, upcast. */
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Catch-up then live delivery of the global feed, in order, one event at a time: the next event is delivered
+   * only after the handler's promise settles. If the handler rejects, delivery stops and onError is called.
+   * Delivery is at-least-once from `after`: consumers guard by position.
+   */
+  subscribeToAll(
+    options: SubscribeOptions,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError?: (error: unknown) => void,
+  ): EventSubscription;
+  /** Position of the newest event in the feed, or null when the store is empty. */
+  headPosition(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** Orders two opaque positions (null = before everything). */
+export function comparePositions(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
