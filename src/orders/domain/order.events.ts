@@ -1,12 +1,6 @@
 // The order's events: past tense, data only, stable `type`. All timestamps are ISO-8601 UTC strings.
 // schemaVersion of every type below is 1; upcasters for older versions sit in order.upcasters.ts.
-import type {
-  CancellationInitiator,
-  CancellationMode,
-  Money,
-  Party,
-  RequestType,
-} from './order.types';
+import type { CancellationInitiator, CancellationMode, Money, Party, RequestType } from './order.types';
 
 export interface OrderPlaced {
   type: 'OrderPlaced';
@@ -93,7 +87,13 @@ export interface ResolutionRequestDeclined {
 
 export interface ResolutionRequestWithdrawn {
   type: 'ResolutionRequestWithdrawn';
-  data: { orderId: string; requestId: string; requestType: RequestType; withdrawnBy: Party; withdrawnAt: string };
+  data: {
+    orderId: string;
+    requestId: string;
+    requestType: RequestType;
+    withdrawnBy: Party;
+    withdrawnAt: string;
+  };
 }
 
 /** No answer within 48 h. The outcome per type: cancellation/extension auto-accepted, order_update closed. */
@@ -132,7 +132,7 @@ export interface OrderCancelled {
     comment: string | null;
     /** The cancellation request that led here (mutual / auto_accepted), else null. */
     requestId: string | null;
-    /** The status the order had when it was cancelled (awaiting_requirements cancellations never count). */
+    /** The status the order had when it was cancelled (the completion rate tells apart cancellations before work started). */
     previousStatus: 'awaiting_requirements' | 'in_progress' | 'delivered';
     countsTowardCompletionRate: boolean;
     cancelledAt: string;

@@ -50,11 +50,17 @@ export const SELLER_CANCELLATION_REASONS = [
   'buyer_requested',
   'other',
 ] as const;
-export const SUPPORT_CANCELLATION_REASONS = ['fraud', 'terms_violation', 'ordered_by_mistake', 'other'] as const;
+export const SUPPORT_CANCELLATION_REASONS = [
+  'fraud',
+  'terms_violation',
+  'ordered_by_mistake',
+  'other',
+] as const;
 export type BuyerCancellationReason = (typeof BUYER_CANCELLATION_REASONS)[number];
 export type SellerCancellationReason = (typeof SELLER_CANCELLATION_REASONS)[number];
 export type SupportCancellationReason = (typeof SUPPORT_CANCELLATION_REASONS)[number];
-export type CancellationReason = BuyerCancellationReason | SellerCancellationReason | SupportCancellationReason;
+export type CancellationReason =
+  BuyerCancellationReason | SellerCancellationReason | SupportCancellationReason;
 export const ALL_CANCELLATION_REASONS: readonly string[] = [
   ...new Set<string>([
     ...BUYER_CANCELLATION_REASONS,

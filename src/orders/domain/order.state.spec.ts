@@ -1,0 +1,181 @@
+// evolve / foldOrder: the state keeps what the order page and the rules need, as plain JSON.
+import type { OrderEvent } from './order.events';
+import { evolve, foldOrder, initialOrderState, type OrderState } from './order.state';
+import { DELIVERY_DAYS, ORDER_ID, PRICE, ev, iso, plusDays } from './testing/given-when-then';
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+const DUE = iso(73);
+const STORY: OrderEvent[] = [
+  ev.placed(),
+  ev.extrasOffered({ hours: 0.5, offerId: 'offer-0', amount: 500, extraDays: 1 }),
+  ev.extrasAccepted({ hours: 0.75, offerId: 'offer-0', amount: 500, extraDays: 1, newPrice: PRICE + 500 }),
+  ev.submitted(1, plusDays(iso(1), DELIVERY_DAYS + 1)),
+  ev.extrasOffered({ hours: 5 }),
+  ev.extrasAccepted({ hours: 6, newPrice: PRICE + 2000 }),
+  ev.dueDateExtended({
+    hours: 6,
+    previousDueAt: plusDays(DUE, 1),
+    newDueAt: plusDays(DUE, 3),
+    source: 'extras',
+    sourceId: 'offer-1',
+  }),
+  ev.extrasOffered({ hours: 7, offerId: 'offer-2', extraDays: 0 }),
+  ev.opened({ hours: 8, type: 'order_update', openedBy: 'buyer' }),
+  ev.accepted({ hours: 9, type: 'order_update', by: 'seller', comment: 'soon' }),
+  ev.delivered(10),
+  ev.revision(12),
+  ev.delivered(20, 2),
+  ev.completed(30),
+];
+
+describe('state', () => {
+  it('starts empty: no order', () => {
+    expect(foldOrder([])).toEqual(initialOrderState);
+    expect(initialOrderState).toMatchObject({
+      exists: false,
+      orderId: null,
+      status: null,
+      openRequest: null,
+    });
+  });
+
+  it('keeps what the order page needs', () => {
+    expect(foldOrder(STORY)).toEqual<OrderState>({
+      exists: true,
+      orderId: ORDER_ID,
+      buyerId: 'buyer-1',
+      sellerId: 'seller-1',
+      title: 'A logo',
+      price: { amount: PRICE + 2000, currency: 'USD' },
+      deliveryDays: DELIVERY_DAYS + 1,
+      requirementsNeeded: true,
+      status: 'completed',
+      placedAt: iso(0),
+      startedAt: iso(1),
+      dueAt: plusDays(DUE, 3),
+      agreedDueAt: null,
+      deliveredAt: iso(20),
+      firstDeliveredAt: iso(10),
+      deliveryCount: 2,
+      completedAt: iso(30),
+      completion: 'accepted_by_buyer',
+      openRequest: null,
+      requests: [{ requestId: 'req-1', type: 'order_update', openedBy: 'buyer', outcome: 'accepted' }],
+      pendingExtras: [],
+      offers: [
+        { offerId: 'offer-0', outcome: 'accepted' },
+        { offerId: 'offer-1', outcome: 'accepted' },
+        // Still pending when the order ended: it can no longer be answered.
+        { offerId: 'offer-2', outcome: 'void' },
+      ],
+      cancellation: null,
+      lateRecordedForDueAt: null,
+      veryLateRecordedForDueAt: null,
+    });
+  });
+
+  it('shows the open request with its deadline, and pending extras', () => {
+    const state = foldOrder([
+      ev.placed(),
+      ev.submitted(1),
+      ev.extrasOffered({ hours: 2 }),
+      ev.opened({ hours: 3, type: 'delivery_extension', proposedDueAt: plusDays(DUE, 1) }),
+    ]);
+    expect(state.openRequest).toEqual({
+      requestId: 'req-1',
+      type: 'delivery_extension',
+      openedBy: 'seller',
+      reason: null,
+      comment: 'please',
+      openedAt: iso(3),
+      respondBy: iso(51),
+      proposedDueAt: plusDays(DUE, 1),
+    });
+    expect(state.pendingExtras).toEqual([
+      {
+        offerId: 'offer-1',
+        description: 'a second concept',
+        amount: 1500,
+        extraDays: 2,
+        offeredAt: iso(2),
+        expiresAt: iso(50),
+      },
+    ]);
+  });
+
+  it.each<[string, OrderEvent, string]>([
+    ['accepted', ev.accepted({ hours: 4 }), 'accepted'],
+    ['declined', ev.declined({ hours: 4 }), 'declined'],
+    ['withdrawn', ev.withdrawn({ hours: 4 }), 'withdrawn'],
+    ['expired', ev.expired({ hours: 60 }), 'expired'],
+  ])('a request %s is closed and remembered', (_, closing, outcome) => {
+    const state = foldOrder([ev.placed(), ev.submitted(1), ev.opened({ hours: 3 }), closing]);
+    expect(state.openRequest).toBeNull();
+    expect(state.requests).toEqual([
+      { requestId: 'req-1', type: 'cancellation', openedBy: 'seller', outcome },
+    ]);
+  });
+
+  it('records the cancellation', () => {
+    const state = foldOrder([
+      ev.placed(),
+      ev.submitted(1),
+      ev.cancelled({ hours: 100, mode: 'forced', initiator: 'buyer', reason: 'late_delivery', counts: true }),
+    ]);
+    expect(state).toMatchObject({
+      status: 'cancelled',
+      cancellation: {
+        mode: 'forced',
+        initiator: 'buyer',
+        reason: 'late_delivery',
+        comment: null,
+        requestId: null,
+        previousStatus: 'in_progress',
+        at: iso(100),
+        countsTowardCompletionRate: true,
+      },
+    });
+  });
+
+  it('extras accepted before the start add to the delivery days and to an agreed date', () => {
+    const state = foldOrder([
+      ev.placed(),
+      ev.opened({ hours: 1, type: 'delivery_extension', proposedDueAt: iso(200) }),
+      ev.accepted({ hours: 2, type: 'delivery_extension' }),
+      ev.extrasOffered({ hours: 3, extraDays: 2 }),
+      ev.extrasAccepted({ hours: 4, newPrice: PRICE + 1500 }),
+    ]);
+    expect(state).toMatchObject({ deliveryDays: DELIVERY_DAYS + 2, agreedDueAt: iso(248), dueAt: null });
+    // The start consumes the agreed date (the decider put the effective date on the event).
+    expect(evolve(state, ev.submitted(5, iso(248)))).toMatchObject({ dueAt: iso(248), agreedDueAt: null });
+  });
+
+  it('remembers for which dueAt lateness was recorded', () => {
+    const state = foldOrder([ev.placed(), ev.submitted(1), ev.late(74, DUE), ev.veryLate(97, DUE)]);
+    expect(state).toMatchObject({ lateRecordedForDueAt: DUE, veryLateRecordedForDueAt: DUE });
+  });
+
+  it('never mutates the state it evolves', () => {
+    let state = deepFreeze(foldOrder([]));
+    for (const event of STORY) state = deepFreeze(evolve(state, event));
+    expect(state.status).toBe('completed');
+  });
+
+  it('is plain JSON (read models store it as is)', () => {
+    const state = foldOrder(STORY.slice(0, 9));
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+  });
+
+  it('refuses an unknown event type', () => {
+    expect(() => evolve(initialOrderState, { type: 'Nope', data: {} } as unknown as OrderEvent)).toThrow(
+      /unknown order event/,
+    );
+  });
+});
