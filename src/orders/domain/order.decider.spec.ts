@@ -701,6 +701,42 @@ describe('requests', () => {
         ]);
     });
 
+    it('[decision] a buyer’s cancellation request while awaiting requirements does not count for the seller', () => {
+      given(...AWAITING, cancellationOpened(1, 'buyer', 'no_longer_needed'))
+        .when(acceptRequest(3, seller))
+        .then([
+          ev.accepted({ hours: 3, by: 'seller' }),
+          ev.cancelled({
+            hours: 3,
+            mode: 'mutual',
+            initiator: 'buyer',
+            reason: 'no_longer_needed',
+            comment: 'please',
+            requestId: 'req-1',
+            previousStatus: 'awaiting_requirements',
+            counts: false,
+          }),
+        ]);
+    });
+
+    it('a seller’s cancellation request while awaiting requirements counts', () => {
+      given(...AWAITING, cancellationOpened(1, 'seller', 'cannot_deliver'))
+        .when(acceptRequest(3, buyer))
+        .then([
+          ev.accepted({ hours: 3, by: 'buyer' }),
+          ev.cancelled({
+            hours: 3,
+            mode: 'mutual',
+            initiator: 'seller',
+            reason: 'cannot_deliver',
+            comment: 'please',
+            requestId: 'req-1',
+            previousStatus: 'awaiting_requirements',
+            counts: true,
+          }),
+        ]);
+    });
+
     it('a delivery extension: dueAt moves to the proposed date', () => {
       const proposed = plusDays(DUE, 2);
       given(...IN_PROGRESS, extensionOpened(20, proposed))

@@ -120,6 +120,7 @@ function cancelForRequest(
   now: Date,
 ): OrderCancelled {
   const open = state.openRequest!;
+  const previousStatus = activeStatus(state);
   return {
     type: 'OrderCancelled',
     data: {
@@ -129,8 +130,10 @@ function cancelForRequest(
       reason: open.reason ?? 'other',
       comment: open.comment,
       requestId: open.requestId,
-      previousStatus: activeStatus(state),
-      countsTowardCompletionRate: true,
+      previousStatus,
+      // [decision] A buyer who cancels before the requirements are in (here through a request) never costs the
+      // seller: the same exclusion as the buyer's unilateral cancellation while awaiting requirements.
+      countsTowardCompletionRate: !(open.openedBy === 'buyer' && previousStatus === 'awaiting_requirements'),
       cancelledAt: now.toISOString(),
     },
   };
