@@ -1,0 +1,292 @@
+// Unit tests of the EventStoreDB adapter's own logic, without a server: the subscription's resubscribe-on-drop
+// loop (driven by scripted subscription streams, not a database) and the fail-fast start-up against a port
+// where nothing listens. The adapter against a real server: test/containers/eventstoredb-event-store.spec.ts.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { AccessDeniedError, UnavailableError } from '@eventstore/db-client';
+import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
+import { StoreUnavailableError } from '../../cluster/store-availability';
+import type { StoredEvent } from '../event-store.port';
+import { decodeEsdbPosition, encodeEsdbPosition } from './esdb-position';
+import { EsdbAllSubscription, EventStoreDbEventStore } from './eventstoredb-event-store';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The server's $all in this script: positions 100, 200, … (commit = prepare). */
+const LOG = Array.from({ length: 6 }, (_, i) => ({
+  commit: BigInt((i + 1) * 100),
+  prepare: BigInt((i + 1) * 100),
+}));
+
+function resolved(i: number): AllStreamResolvedEvent {
+  return {
+    event: {
+      streamId: 'order-1',
+      id: `id-${i}`,
+      isJson: true,
+      revision: BigInt(i),
+      type: `E${i}`,
+      created: new Date(0),
+      data: { i },
+      metadata: undefined,
+      position: LOG[i],
+    },
+  } as unknown as AllStreamResolvedEvent;
+}
+
+/** What one connection of the scripted server does after the requested start position. */
+type Script = { deliver: number; then: 'error' | 'end' | 'hang'; error?: Error; replayStart?: boolean };
+
+function scriptedServer(scripts: Script[]) {
+  const opened: (string | null)[] = [];
+  const open = (after: string | null): AllStreamSubscription => {
+    opened.push(after);
+    const script = scripts.shift() ?? { deliver: Infinity, then: 'hang' };
+    const afterPos = after === null ? -1n : decodeEsdbPosition(after).commit;
+    let from = LOG.findIndex((p) => p.commit > afterPos);
+    if (from < 0) from = LOG.length;
+    // A sloppy server (or a reconnect race) may hand the start event out again: the adapter must drop it.
+    if (script.replayStart && from > 0) from--;
+    const items = LOG.slice(from, from + (script.replayStart ? script.deliver + 1 : script.deliver)).map(
+      (_, k) => resolved(from + k),
+    );
+    let cancelled = false;
+    async function* generate() {
+      for (const item of items) {
+        if (cancelled) return;
+        yield item;
+      }
+      if (script.then === 'error')
+        throw script.error ?? new UnavailableError(undefined, 'connection dropped');
+      if (script.then === 'hang') while (!cancelled) await sleep(5);
+    }
+    const stream = Readable.from(generate(), {
+      objectMode: true,
+      highWaterMark: 1,
+    }) as unknown as AllStreamSubscription;
+    (stream as unknown as { unsubscribe: () => Promise<void> }).unsubscribe = async () => {
+      cancelled = true;
+    };
+    return stream;
+  };
+  return { open, opened };
+}
+
+function convert(r: AllStreamResolvedEvent): StoredEvent {
+  const e = r.event!;
+  return {
+    id: e.id,
+    streamName: e.streamId,
+    revision: Number(e.revision),
+    position: encodeEsdbPosition(e.position),
+    type: e.type,
+    data: e.data as Record<string, unknown>,
+    metadata: {} as StoredEvent['metadata'],
+    recordedAt: e.created.toISOString(),
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+describe('EsdbAllSubscription (resubscribe on drop)', () => {
+  const backoff = { min: 5, max: 20 };
+
+  it('resubscribes after a drop from the last delivered position, delivering each event once, in order', async () => {
+    const server = scriptedServer([
+      { deliver: 2, then: 'error' },
+      { deliver: 2, then: 'end', replayStart: true },
+      { deliver: Infinity, then: 'hang', replayStart: true },
+    ]);
+    const seen: string[] = [];
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async (e) => void seen.push(e.type),
+      undefined,
+      backoff,
+      quiet,
+    );
+    await until(() => seen.length === 6);
+    await sleep(30);
+    await sub.stop();
+    expect(seen).toEqual(['E0', 'E1', 'E2', 'E3', 'E4', 'E5']);
+    expect(server.opened).toEqual([null, encodeEsdbPosition(LOG[1]), encodeEsdbPosition(LOG[3])]);
+  });
+
+  it('starts strictly after the given position', async () => {
+    const server = scriptedServer([{ deliver: Infinity, then: 'hang', replayStart: true }]);
+    const seen: string[] = [];
+    const after = encodeEsdbPosition(LOG[3]);
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      after,
+      async (e) => void seen.push(e.type),
+      undefined,
+      backoff,
+      quiet,
+    );
+    await until(() => seen.length === 2);
+    await sub.stop();
+    expect(seen).toEqual(['E4', 'E5']);
+  });
+
+  it('awaits the handler: one event at a time', async () => {
+    const server = scriptedServer([{ deliver: Infinity, then: 'hang' }]);
+    let active = 0;
+    let maxActive = 0;
+    let count = 0;
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await sleep(2);
+        active--;
+        count++;
+      },
+      undefined,
+      backoff,
+      quiet,
+    );
+    await until(() => count === 6);
+    await sub.stop();
+    expect(maxActive).toBe(1);
+  });
+
+  it('stops and reports when the handler rejects (no resubscription)', async () => {
+    const server = scriptedServer([{ deliver: Infinity, then: 'hang' }]);
+    const failure = new Error('projection failed');
+    const reported: unknown[] = [];
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async (e) => {
+        if (e.type === 'E1') throw failure;
+      },
+      (error) => reported.push(error),
+      backoff,
+      quiet,
+    );
+    await until(() => reported.length === 1);
+    await sleep(30);
+    await sub.stop();
+    expect(reported).toEqual([failure]);
+    expect(server.opened).toHaveLength(1);
+  });
+
+  it('gives up (onError) when access is denied instead of retrying forever', async () => {
+    const denied = new AccessDeniedError(undefined, 'access denied');
+    const server = scriptedServer([{ deliver: 0, then: 'error', error: denied }]);
+    const reported: unknown[] = [];
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async () => undefined,
+      (e) => reported.push(e),
+      backoff,
+      quiet,
+    );
+    await until(() => reported.length === 1);
+    await sub.stop();
+    expect(reported[0]).toBe(denied);
+  });
+
+  it('stop() ends a subscription waiting to resubscribe at once', async () => {
+    const server = scriptedServer([{ deliver: 0, then: 'error' }]);
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async () => undefined,
+      undefined,
+      { min: 60_000, max: 60_000 },
+      quiet,
+    );
+    await until(() => server.opened.length === 1);
+    await sleep(20);
+    const started = Date.now();
+    await sub.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('stop() waits for the handler call in flight', async () => {
+    const server = scriptedServer([{ deliver: Infinity, then: 'hang' }]);
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async (e) => {
+        log.push(`start ${e.type}`);
+        await gate;
+        log.push(`end ${e.type}`);
+      },
+      undefined,
+      backoff,
+      quiet,
+    );
+    await until(() => log.length === 1);
+    const stopping = sub.stop().then(() => log.push('stopped'));
+    await sleep(20);
+    release();
+    await stopping;
+    expect(log).toEqual(['start E0', 'end E0', 'stopped']);
+  });
+});
+
+describe('EventStoreDbEventStore start-up', () => {
+  async function closedPort(): Promise<number> {
+    return new Promise((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+  }
+
+  it('fails fast with one line naming the server when nothing answers', async () => {
+    const port = await closedPort();
+    const store = new EventStoreDbEventStore(`esdb://admin:secret@127.0.0.1:${port}?tls=false`, {
+      connectTimeoutMs: 1500,
+      logger: quiet,
+    });
+    const started = Date.now();
+    const error = await store.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await store.close();
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      new RegExp(`^EventStoreDB unreachable at esdb://\\*\\*\\*@127\\.0\\.0\\.1:${port}`),
+    );
+    expect(message).toContain('ESDB_CONNECTION_STRING');
+    expect(message).not.toContain('secret');
+    expect(message).not.toContain('\n');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses a malformed connection string with a clear error', () => {
+    expect(() => new EventStoreDbEventStore('not-a-connection-string', { logger: quiet })).toThrow(
+      /ESDB_CONNECTION_STRING/,
+    );
+  });
+});
