@@ -10,6 +10,7 @@ const esmOnly = [
   '@tokenizer',
   '@borewit',
   'load-esm',
+  'content-disposition',
 ];
 const swc = [
   '@swc/jest',
@@ -27,6 +28,7 @@ const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/jest-sqlite-error-class.ts'],
 };
 module.exports = {
   projects: [

@@ -1,0 +1,144 @@
+// Shared bench plumbing: the service runs as a real child process (built JS, as in production) so RSS and
+// throughput are the service's own, not the load generator's. Figures are reported against a baseline measured
+// in the same run (the machines are shared and noisy).
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+
+export const ROOT = resolve(__dirname, '..');
+export const BENCH_SECRET = 'bench-secret-' + 'x'.repeat(32);
+
+export function signToken(sub: string, roles: string[] = [], ttlSeconds = 3600): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ sub, roles, exp: Math.floor(Date.now() / 1000) + ttlSeconds });
+  const sig = createHmac('sha256', BENCH_SECRET).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+export function buildOnce(): void {
+  const r = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+export interface Service {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Peak resident set size of the service process so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+let nextPort = 3900 + Math.floor(Math.random() * 500);
+
+export async function startService(env: Record<string, string> = {}, dataDir?: string): Promise<Service> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rc-bench-'));
+  const port = nextPort++;
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'bench',
+      PORT: String(port),
+      DATA_DIR: dir,
+      AUTH_JWT_SECRET: BENCH_SECRET,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.status < 500) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error('service did not become healthy in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dataDir: dir,
+    child,
+    peakRssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function http<T = unknown>(
+  url: string,
+  method: string,
+  token: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const r = await fetch(url, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Runs `fn` over items with at most `concurrency` in flight. */
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
+}
+
+export function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolvePromise, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolvePromise(result)));
+  });
+}
+
+export interface LoadFigures {
+  label: string;
+  okPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export function figures(label: string, r: autocannon.Result): LoadFigures {
+  return {
+    label,
+    okPerSec: Math.round(r['2xx'] / r.duration),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+export const uuid = randomUUID;

@@ -1,0 +1,44 @@
+// npm run bench [-- write|read|deadlines ...]: builds once, runs the selected benches (all by default) and prints
+// each figure with the same run's baseline.
+import { buildOnce } from './lib';
+import { runWriteBench } from './write.bench';
+
+type Bench = { name: string; run: () => Promise<unknown> };
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const benches: Bench[] = [{ name: 'write', run: () => runWriteBench() }];
+  for (const extra of ['read', 'deadlines']) {
+    try {
+      // Sibling benches register themselves by exporting `run`.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(`./${extra}.bench`) as { run?: () => Promise<unknown> };
+      if (mod.run) benches.push({ name: extra, run: mod.run });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
+    }
+  }
+  buildOnce();
+  for (const b of benches) {
+    if (wanted.length && !wanted.includes(b.name)) continue;
+    console.log(`\n=== bench: ${b.name}`);
+    const result = await b.run();
+    console.log(JSON.stringify(result, null, 2));
+    report(b.name, result);
+  }
+}
+
+function report(name: string, r: unknown): void {
+  if (name !== 'write') return;
+  const w = r as Awaited<ReturnType<typeof runWriteBench>>;
+  console.log(
+    `write: ${w.commands.okPerSec} commands/s (p50 ${w.commands.p50} ms, p99 ${w.commands.p99} ms, ` +
+      `non-2xx ${w.commands.non2xx}, errors ${w.commands.errors}); peak RSS ${w.peakRssMb} MB; ` +
+      `baseline GET /health ${w.health.okPerSec} req/s → commands at ${(w.commands.okPerSec / w.health.okPerSec).toFixed(2)}× of health`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+// Write side: ≥ 2,000 orders, then open/withdraw request cycles from 32 connections for ≥ 10 s, and in the same
+// run the same service's GET /health as the baseline.
+import { cannon, figures, http, LoadFigures, pool, Service, signToken, startService, uuid } from './lib';
+
+export interface WriteBenchResult {
+  orders: number;
+  commands: LoadFigures;
+  health: LoadFigures;
+  peakRssMb: number;
+}
+
+export async function placeOrders(
+  svc: Service,
+  count: number,
+  buyer: string,
+  seller: string,
+): Promise<string[]> {
+  const token = signToken(buyer);
+  const ids = Array.from({ length: count }, () => uuid());
+  await pool(ids, 32, async (orderId) => {
+    const r = await http(`${svc.url}/orders`, 'POST', token, {
+      orderId,
+      sellerId: seller,
+      title: 'Logo design',
+      price: { amount: 5000, currency: 'USD' },
+      deliveryDays: 7,
+      requirementsNeeded: false,
+    });
+    if (r.status !== 201) throw new Error(`place order: ${r.status} ${JSON.stringify(r.body)}`);
+  });
+  return ids;
+}
+
+export async function runWriteBench(
+  opts: { durationSec?: number; connections?: number; orders?: number } = {},
+) {
+  const duration = opts.durationSec ?? 10;
+  const connections = opts.connections ?? 32;
+  const svc = await startService();
+  try {
+    const buyer = uuid();
+    const seller = uuid();
+    const orders = await placeOrders(svc, opts.orders ?? 2000, buyer, seller);
+    const auth = `Bearer ${signToken(buyer)}`;
+    let cursor = 0;
+    // Each connection cycles: open a cancellation request on the next order, then withdraw it.
+    const result = await cannon({
+      url: svc.url,
+      connections,
+      duration,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req, ctx) => {
+            const context = ctx as Record<string, unknown>;
+            const orderId = orders[cursor++ % orders.length];
+            context.orderId = orderId;
+            return {
+              ...req,
+              path: `/orders/${orderId}/requests`,
+              body: JSON.stringify({ type: 'cancellation', reason: 'no_longer_needed', comment: 'bench' }),
+            };
+          },
+          onResponse: (status, body, ctx) => {
+            const context = ctx as Record<string, unknown>;
+            context.requestId = status === 201 ? (JSON.parse(body) as { requestId: string }).requestId : null;
+          },
+        },
+        {
+          method: 'POST',
+          setupRequest: (req, ctx) => {
+            const context = ctx as Record<string, unknown>;
+            if (!context.requestId) return undefined as never; // open failed: restart the cycle
+            return {
+              ...req,
+              path: `/orders/${String(context.orderId)}/requests/${String(context.requestId)}/withdraw`,
+              body: '{}',
+            };
+          },
+        },
+      ],
+    });
+    const health = await cannon({
+      url: `${svc.url}/health`,
+      connections,
+      duration: Math.max(5, duration / 2),
+    });
+    return {
+      orders: orders.length,
+      commands: figures('open/withdraw commands', result),
+      health: figures('GET /health (baseline)', health),
+      peakRssMb: svc.peakRssMb(),
+    } satisfies WriteBenchResult;
+  } finally {
+    await svc.stop();
+  }
+}

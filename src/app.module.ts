@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthModule } from './auth/auth.module';
+import { ClockModule, createClock } from './clock/clock.module';
+import type { AppConfig } from './config/config';
+import { ClusterModule } from './cluster/cluster.module';
+import { ConfigModule } from './config/config.module';
+import { EventStoreModule } from './event-store/event-store.module';
+import { HttpModule } from './http/http.module';
+import { OrderWriteModule } from './orders/commands/order-write.module';
+import { OrdersCommandsModule } from './orders/commands/orders-commands.module';
+import { HistoryModule } from './orders/queries/history/history.module';
+import { ReadSideModule } from './orders/queries/read-side.module';
+import { TimeoutsModule } from './orders/timeouts/timeouts.module';
+
+@Module({})
+export class AppModule {
+  /**
+   * The whole service for one configuration. Feature modules read APP_CONFIG (role, stores) themselves:
+   * adding one is one line in `imports`.
+   */
+  static forRoot(config: AppConfig): DynamicModule {
+    // One clock instance for the whole app: the event store's recordedAt and every injected CLOCK agree.
+    const clock = createClock(config);
+    const servesApi = config.role !== 'worker';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule.forRoot(clock),
+        EventStoreModule.forRoot({
+          kind: config.eventStore,
+          dataDir: config.dataDir,
+          esdbConnectionString: config.esdbConnectionString,
+          now: () => clock.now(),
+        }),
+        CqrsModule.forRoot(),
+        AuthModule,
+        HttpModule,
+        // The worker lease: projections and deadlines run in one worker|all process at a time (never APP_ROLE=api).
+        ClusterModule,
+        OrderWriteModule,
+        ReadSideModule.forRoot(config),
+        TimeoutsModule,
+        ...(servesApi ? [OrdersCommandsModule, HistoryModule] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/config';
+
+export const JWT_SECRET_FILE = 'jwt-secret';
+
+/**
+ * The HS256 secret: AUTH_JWT_SECRET, or (outside production, where config validation already refused its
+ * absence) a random one generated once into `<DATA_DIR>/jwt-secret` (mode 0600) and reused, so that tokens
+ * from `npm run token` keep working across restarts without any setup.
+ */
+export function resolveJwtSecret(config: Pick<AppConfig, 'authJwtSecret' | 'dataDir' | 'nodeEnv'>): string {
+  if (config.authJwtSecret) return config.authJwtSecret;
+  if (config.nodeEnv === 'production')
+    throw new Error('AUTH_JWT_SECRET is required with NODE_ENV=production');
+  const file = join(config.dataDir, JWT_SECRET_FILE);
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 16) return existing;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  try {
+    // 'wx': if another process created it meanwhile, keep theirs.
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    return secret;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw e;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './health.registry';
+export { HealthModule } from './health.module';

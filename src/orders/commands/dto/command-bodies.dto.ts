@@ -1,0 +1,172 @@
+// Request bodies. The DTOs check shape and types (unknown fields refused); the rules that depend on the order or
+// on the caller's party (which reasons a buyer may give, a due date later than the current one) are the
+// decider's, which answers VALIDATION_FAILED with the field just the same.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ALL_CANCELLATION_REASONS, REQUEST_TYPES, type RequestType } from '../../domain/order.types';
+import { UUID_RE } from '../../../http/validation';
+
+export const MAX_TEXT = 10_000;
+export const MAX_TITLE = 200;
+export const MAX_ID = 256;
+const MAX_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
+
+export class MoneyDto {
+  @ApiProperty({ description: 'Minor units (cents)', example: 5000, minimum: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MINOR_UNITS)
+  amount!: number;
+
+  @ApiProperty({ description: 'ISO-4217 code', example: 'USD', pattern: '^[A-Z]{3}$' })
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code (3 capital letters)' })
+  currency!: string;
+}
+
+export class PlaceOrderDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the client; generated when absent' })
+  @IsOptional()
+  @IsString()
+  @Matches(UUID_RE, { message: 'orderId must be a uuid' })
+  orderId?: string;
+
+  @ApiProperty({ example: 'seller-42' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ID)
+  sellerId!: string;
+
+  @ApiProperty({ example: 'Logo design', maxLength: MAX_TITLE })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TITLE)
+  title!: string;
+
+  @ApiProperty({ type: MoneyDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  price!: MoneyDto;
+
+  @ApiProperty({ minimum: 1, maximum: 365, example: 7 })
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  deliveryDays!: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  requirementsNeeded?: boolean;
+}
+
+export class SubmitRequirementsDto {
+  @ApiProperty({ maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  text!: string;
+}
+
+/** Commands without input: `{}` (or no body); any field is refused (EmptyBodyPipe). For the OpenAPI document. */
+export class EmptyBodyDto {}
+
+export class MessageDto {
+  @ApiProperty({ maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  message!: string;
+}
+
+export class OpenRequestDto {
+  @ApiProperty({ enum: REQUEST_TYPES })
+  @IsIn(REQUEST_TYPES)
+  type!: RequestType;
+
+  @ApiPropertyOptional({
+    enum: ALL_CANCELLATION_REASONS,
+    description: "cancellation only (required there); must be one of the opener's reasons (see domain.md)",
+  })
+  @IsOptional()
+  @IsIn(ALL_CANCELLATION_REASONS)
+  reason?: string;
+
+  @ApiProperty({ maxLength: MAX_TEXT, description: 'Travels to the counterpart verbatim' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  comment!: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'delivery_extension only (required there): later than the current dueAt',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  proposedDueAt?: string;
+}
+
+export class AnswerRequestDto {
+  @ApiPropertyOptional({
+    maxLength: MAX_TEXT,
+    description: 'Required when accepting an order_update request: it is the update',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TEXT)
+  comment?: string;
+}
+
+export class CancelOrderDto {
+  @ApiProperty({ enum: ALL_CANCELLATION_REASONS, description: "buyer's or support's reasons (domain.md)" })
+  @IsIn(ALL_CANCELLATION_REASONS)
+  reason!: string;
+
+  @ApiPropertyOptional({ maxLength: MAX_TEXT })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TEXT)
+  comment?: string;
+
+  @ApiPropertyOptional({ description: 'support only: whether it counts toward the completion rate' })
+  @IsOptional()
+  @IsBoolean()
+  countsTowardCompletionRate?: boolean;
+}
+
+export class OfferExtrasDto {
+  @ApiProperty({ maxLength: MAX_TEXT })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_TEXT)
+  description!: string;
+
+  @ApiProperty({ description: "Minor units, in the order's currency", minimum: 1, example: 1500 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MINOR_UNITS)
+  amount!: number;
+
+  @ApiProperty({ minimum: 0, maximum: 365, example: 2 })
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  extraDays!: number;
+}

@@ -1,0 +1,257 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { CLOCK, Clock } from '../../clock/clock.port';
+import {
+  EVENT_STORE,
+  EventStore,
+  EventToAppend,
+  StoredEvent,
+  WrongExpectedRevisionError,
+} from '../../event-store/event-store.port';
+import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
+import { ProblemException } from '../../http/problem';
+import { DomainError } from '../domain/errors';
+import type { OrderCommand } from '../domain/order.commands';
+import { decide } from '../domain/order.decider';
+import { ORDER_EVENT_SCHEMA_VERSION, type OrderEvent } from '../domain/order.events';
+import { resolveActor } from '../domain/order.rules';
+import { evolve, foldOrder, type OrderState } from '../domain/order.state';
+import { streamNameOf, type Actor, type Caller } from '../domain/order.types';
+import { KeyedMutex } from './keyed-mutex';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A command as its sender knows it: the actor and `now` are filled in here. */
+export type OrderCommandInput = DistributiveOmit<OrderCommand, 'actor' | 'now'>;
+
+export interface ExecuteOptions {
+  orderId: string;
+  /** HTTP commands: the authenticated caller, matched against the order (buyer / seller / support). */
+  caller?: Caller;
+  /** System commands (timeouts): the actor as is, e.g. SYSTEM_ACTOR. Takes precedence over `caller`. */
+  actor?: Actor;
+  /** The business flow (x-correlation-id, or the timeout's); a new uuid when absent. */
+  correlationId?: string;
+  /** What caused this command (e.g. the event that set a deadline); defaults to the command's own id. */
+  causationId?: string;
+  idempotency?: IdempotencyContext;
+}
+
+export interface CommandOutcome {
+  orderId: string;
+  /** The stream's last revision after the command (-1: no stream, only for commands that decided nothing). */
+  revision: number;
+  /** Global position of the last event written (or, when nothing was written, the stream's last event). */
+  position: string | null;
+  /** The events this command wrote (or, on an idempotent replay, had written). [] when it decided nothing. */
+  events: Array<Pick<OrderEvent, 'type' | 'data'>>;
+  /** The events were found in the stream under the request's Idempotency-Key: nothing was decided again. */
+  replayed: boolean;
+}
+
+interface Snapshot {
+  state: OrderState;
+  revision: number;
+  position: string | null;
+}
+
+/** Attempts on a WrongExpectedRevision before answering 409 CONCURRENCY_CONFLICT. */
+export const MAX_APPEND_ATTEMPTS = 10;
+/** Orders whose folded state is kept between commands. */
+const CACHE_SIZE = 20_000;
+
+/**
+ * The write path of every order command, HTTP or timeout: load the order, match the actor, decide with `now`
+ * from the clock, append with the revision read (optimistic concurrency), retry on conflict.
+ *
+ * Folded states are cached per order. That is safe because the append's expected revision is the check: a
+ * state made stale by another process fails the append and is re-read. A refusal or a no-op decided on a
+ * cached state is confirmed on a fresh read before it is answered, for the same reason.
+ */
+@Injectable()
+export class OrderCommandService {
+  private readonly mutex = new KeyedMutex();
+  private readonly cache = new Map<string, Snapshot>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  execute(input: OrderCommandInput, options: ExecuteOptions): Promise<CommandOutcome> {
+    return this.mutex.run(options.orderId, () => this.executeSerialized(input, options));
+  }
+
+  /** Drops cached state (tests that write to the store behind the service's back). */
+  forget(orderId?: string): void {
+    if (orderId === undefined) this.cache.clear();
+    else this.cache.delete(orderId);
+  }
+
+  private async executeSerialized(
+    input: OrderCommandInput,
+    options: ExecuteOptions,
+  ): Promise<CommandOutcome> {
+    const { orderId, idempotency } = options;
+    const streamName = streamNameOf(orderId);
+    const commandId = randomUUID();
+    const correlationId = options.correlationId ?? randomUUID();
+    const causationId = options.causationId ?? commandId;
+    // A taken-over Idempotency-Key may already have been applied: only the stream can tell.
+    let snapshot = idempotency?.takenOver ? undefined : this.cached(orderId);
+    for (let attempt = 1; ;) {
+      const fromCache = snapshot !== undefined;
+      if (!snapshot) {
+        const events = await this.store.readStream(streamName);
+        if (idempotency) {
+          const prior = this.eventsOfKey(events, idempotency.key, options);
+          if (prior.length) return this.outcomeOf(orderId, prior);
+        }
+        const last = events.at(-1);
+        snapshot = {
+          state: foldOrder(events as unknown as OrderEvent[]),
+          revision: last ? last.revision : -1,
+          position: last ? last.position : null,
+        };
+        this.remember(orderId, snapshot);
+      }
+
+      let decided: OrderEvent[];
+      let actor: Actor;
+      try {
+        actor = this.actorFor(input, snapshot.state, options);
+        decided = decide({ ...input, actor, now: this.clock.now() } as OrderCommand, snapshot.state);
+        if (decided.length === 0 && fromCache) {
+          snapshot = undefined; // confirm the no-op on the stream itself
+          continue;
+        }
+      } catch (e) {
+        if (fromCache && e instanceof DomainError) {
+          snapshot = undefined; // confirm the refusal on the stream itself
+          continue;
+        }
+        throw e;
+      }
+      if (decided.length === 0) {
+        return {
+          orderId,
+          revision: snapshot.revision,
+          position: snapshot.position,
+          events: [],
+          replayed: false,
+        };
+      }
+
+      const toAppend: EventToAppend[] = decided.map((event) => ({
+        id: randomUUID(),
+        type: event.type,
+        data: event.data as unknown as Record<string, unknown>,
+        metadata: {
+          actor,
+          correlationId,
+          causationId,
+          schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
+          ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+        },
+      }));
+      if (idempotency) idempotency.writeState = 'uncertain';
+      try {
+        const result = await this.store.append(
+          streamName,
+          toAppend,
+          snapshot.revision < 0 ? 'no_stream' : snapshot.revision,
+        );
+        if (idempotency) idempotency.writeState = 'appended';
+        this.remember(orderId, {
+          state: decided.reduce(evolve, snapshot.state),
+          revision: result.nextRevision,
+          position: result.position,
+        });
+        return {
+          orderId,
+          revision: result.nextRevision,
+          position: result.position,
+          events: decided,
+          replayed: false,
+        };
+      } catch (e) {
+        this.cache.delete(orderId);
+        if (!(e instanceof WrongExpectedRevisionError)) throw e;
+        if (idempotency) idempotency.writeState = 'pending'; // refused as a whole: nothing was written
+        if (attempt >= MAX_APPEND_ATTEMPTS) {
+          throw new ProblemException(
+            409,
+            'CONCURRENCY_CONFLICT',
+            `The order kept changing while the command was applied (${attempt} attempts); retry.`,
+          );
+        }
+        attempt++;
+        snapshot = undefined;
+        await this.pause(attempt);
+      }
+    }
+  }
+
+  /** Small jittered backoff between optimistic retries (other processes writing the same order). */
+  protected pause(attempt: number): Promise<void> {
+    const ms = Math.random() * Math.min(2 ** attempt, 50);
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private actorFor(input: OrderCommandInput, state: OrderState, options: ExecuteOptions): Actor {
+    if (options.actor) return options.actor;
+    const caller = options.caller;
+    if (!caller) throw new Error('OrderCommandService.execute needs a caller or an actor');
+    if (input.type === 'PlaceOrder') return { id: caller.userId, role: 'buyer' };
+    if (!state.exists) throw new DomainError('ORDER_NOT_FOUND', `order ${options.orderId} not found`);
+    const actor = resolveActor(state, caller);
+    if (!actor) throw new DomainError('FORBIDDEN', 'you are not a party to this order');
+    return actor;
+  }
+
+  private eventsOfKey(events: StoredEvent[], key: string, options: ExecuteOptions): StoredEvent[] {
+    const actorId = options.actor?.id ?? options.caller?.userId;
+    return events.filter((e) => e.metadata.idempotencyKey === key && e.metadata.actor?.id === actorId);
+  }
+
+  private outcomeOf(orderId: string, prior: StoredEvent[]): CommandOutcome {
+    const last = prior[prior.length - 1];
+    return {
+      orderId,
+      revision: last.revision,
+      position: last.position,
+      events: prior.map((e) => ({ type: e.type, data: e.data }) as Pick<OrderEvent, 'type' | 'data'>),
+      replayed: true,
+    };
+  }
+
+  private cached(orderId: string): Snapshot | undefined {
+    const hit = this.cache.get(orderId);
+    if (hit) {
+      // LRU: re-insert to move it to the young end of the Map's order.
+      this.cache.delete(orderId);
+      this.cache.set(orderId, hit);
+    }
+    return hit;
+  }
+
+  private remember(orderId: string, snapshot: Snapshot): void {
+    this.cache.delete(orderId);
+    this.cache.set(orderId, snapshot);
+    if (this.cache.size > CACHE_SIZE) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
+
+/**
+ * The orderId of `POST /orders` without one but with an Idempotency-Key: derived from (caller, key) so that a
+ * retry after a crash lands on the same stream (and finds its events) instead of placing a second order.
+ */
+export function orderIdForIdempotencyKey(userId: string, key: string): string {
+  const h = createHash('sha256').update(`order\n${userId}\n${key}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x80; // version 8 (custom)
+  h[8] = (h[8] & 0x3f) | 0x80; // RFC 9562 variant
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

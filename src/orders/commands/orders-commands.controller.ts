@@ -1,0 +1,361 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
+import { IdempotencyService } from '../../http/idempotency/idempotency.service';
+import { ApiProblems, COMMON_PROBLEMS } from '../../http/openapi';
+import { EmptyBody, UuidParam } from '../../http/validation';
+import type { OrderEvent } from '../domain/order.events';
+import { CommandContext, type CommandRequestContext } from './command-context.decorator';
+import {
+  AnswerRequestDto,
+  CancelOrderDto,
+  EmptyBodyDto,
+  MessageDto,
+  OfferExtrasDto,
+  OpenRequestDto,
+  PlaceOrderDto,
+  SubmitRequirementsDto,
+} from './dto/command-bodies.dto';
+import {
+  CommandResponseDto,
+  OfferExtrasResponseDto,
+  OpenRequestResponseDto,
+} from './dto/command-responses.dto';
+import { ExecuteOrderCommand } from './execute-order.command';
+import { CommandOutcome, OrderCommandInput, orderIdForIdempotencyKey } from './order-command.service';
+
+const ORDER_PROBLEMS = [...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND', 'CONCURRENCY_CONFLICT'] as const;
+const IDEMPOTENCY_PROBLEMS = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE'] as const;
+
+const base = (o: CommandOutcome): CommandResponseDto => ({
+  orderId: o.orderId,
+  revision: o.revision,
+  position: o.position,
+});
+
+const dataOf = <T extends OrderEvent['type']>(o: CommandOutcome, type: T) =>
+  o.events.find((e) => e.type === type)?.data as Extract<OrderEvent, { type: T }>['data'] | undefined;
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Retries with the same key and body get the same response; nothing is applied twice',
+})
+@ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Recorded on the events; echoed back' })
+@ApiProblems(...IDEMPOTENCY_PROBLEMS)
+@Controller('orders')
+export class OrdersCommandsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  /**
+   * Sends the command and shapes the response; with an Idempotency-Key, through IdempotencyService so that a
+   * retry gets the recorded response.
+   */
+  private run<T>(
+    orderId: string,
+    input: OrderCommandInput,
+    ctx: CommandRequestContext,
+    respond: (outcome: CommandOutcome) => T,
+  ): Promise<T> {
+    const send = (idempotency?: IdempotencyContext): Promise<T> =>
+      this.commandBus
+        .execute(
+          new ExecuteOrderCommand(input, {
+            orderId,
+            caller: ctx.caller,
+            correlationId: ctx.correlationId,
+            idempotency,
+          }),
+        )
+        .then(respond);
+    if (!ctx.idempotency) return send();
+    return this.idempotency.execute(ctx.caller.userId, ctx.idempotency, ctx.successStatus, send, () =>
+      ctx.reply.header('idempotent-replayed', 'true'),
+    );
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Place an order (the caller is the buyer)' })
+  @ApiCreatedResponse({ type: CommandResponseDto })
+  @ApiProblems(...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_ALREADY_EXISTS', 'CONCURRENCY_CONFLICT')
+  placeOrder(@Body() dto: PlaceOrderDto, @CommandContext() ctx: CommandRequestContext) {
+    const orderId =
+      dto.orderId?.toLowerCase() ??
+      (ctx.idempotency ? orderIdForIdempotencyKey(ctx.caller.userId, ctx.idempotency.key) : randomUUID());
+    return this.run(
+      orderId,
+      {
+        type: 'PlaceOrder',
+        data: {
+          orderId,
+          buyerId: ctx.caller.userId,
+          sellerId: dto.sellerId,
+          title: dto.title,
+          price: { amount: dto.price.amount, currency: dto.price.currency },
+          deliveryDays: dto.deliveryDays,
+          requirementsNeeded: dto.requirementsNeeded ?? true,
+        },
+      },
+      ctx,
+      base,
+    );
+  }
+
+  @Post(':orderId/requirements')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Buyer submits the requirements: in_progress' })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  submitRequirements(
+    @UuidParam('orderId') orderId: string,
+    @Body() dto: SubmitRequirementsDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'SubmitRequirements', data: { text: dto.text } }, ctx, base);
+  }
+
+  @Post(':orderId/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Seller starts without requirements: in_progress' })
+  @ApiBody({ type: EmptyBodyDto, required: false })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  start(
+    @UuidParam('orderId') orderId: string,
+    @EmptyBody() _body: unknown,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'StartWithoutRequirements', data: {} }, ctx, base);
+  }
+
+  @Post(':orderId/deliveries')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Seller delivers: delivered' })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  deliver(
+    @UuidParam('orderId') orderId: string,
+    @Body() dto: MessageDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'DeliverOrder', data: { message: dto.message } }, ctx, base);
+  }
+
+  @Post(':orderId/acceptance')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Buyer accepts the delivery: completed' })
+  @ApiBody({ type: EmptyBodyDto, required: false })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  accept(
+    @UuidParam('orderId') orderId: string,
+    @EmptyBody() _body: unknown,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'AcceptDelivery', data: {} }, ctx, base);
+  }
+
+  @Post(':orderId/revisions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Buyer asks for a revision: in_progress' })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  requestRevision(
+    @UuidParam('orderId') orderId: string,
+    @Body() dto: MessageDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'RequestRevision', data: { message: dto.message } }, ctx, base);
+  }
+
+  @Post(':orderId/requests')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Open a Resolution Center request (buyer or seller)' })
+  @ApiCreatedResponse({ type: OpenRequestResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'RESOLUTION_CENTER_UNAVAILABLE', 'REQUEST_ALREADY_OPEN', 'INVALID_STATE')
+  openRequest(
+    @UuidParam('orderId') orderId: string,
+    @Body() dto: OpenRequestDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ): Promise<OpenRequestResponseDto> {
+    const requestId = randomUUID();
+    return this.run(
+      orderId,
+      {
+        type: 'OpenRequest',
+        data: {
+          requestId,
+          requestType: dto.type,
+          reason: dto.reason,
+          comment: dto.comment,
+          proposedDueAt: dto.proposedDueAt,
+        },
+      },
+      ctx,
+      (outcome) => {
+        // From the events (on an idempotent replay they are the earlier request's).
+        const opened = dataOf(outcome, 'ResolutionRequestOpened');
+        return {
+          ...base(outcome),
+          requestId: opened?.requestId ?? requestId,
+          respondBy: opened?.respondBy ?? '',
+        };
+      },
+    );
+  }
+
+  @Post(':orderId/requests/:requestId/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Counterpart accepts the open request' })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'REQUEST_NOT_FOUND', 'REQUEST_NOT_OPEN', 'RESOLUTION_CENTER_UNAVAILABLE')
+  acceptRequest(
+    @UuidParam('orderId') orderId: string,
+    @UuidParam('requestId') requestId: string,
+    @Body() dto: AnswerRequestDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'AcceptRequest', data: { requestId, comment: dto.comment } }, ctx, base);
+  }
+
+  @Post(':orderId/requests/:requestId/decline')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Counterpart declines the open request (not order_update)' })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(
+    ...ORDER_PROBLEMS,
+    'REQUEST_NOT_FOUND',
+    'REQUEST_NOT_OPEN',
+    'RESOLUTION_CENTER_UNAVAILABLE',
+    'INVALID_STATE',
+  )
+  declineRequest(
+    @UuidParam('orderId') orderId: string,
+    @UuidParam('requestId') requestId: string,
+    @Body() dto: AnswerRequestDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(
+      orderId,
+      { type: 'DeclineRequest', data: { requestId, comment: dto.comment } },
+      ctx,
+      base,
+    );
+  }
+
+  @Post(':orderId/requests/:requestId/withdraw')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Requester withdraws the open request' })
+  @ApiBody({ type: EmptyBodyDto, required: false })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'REQUEST_NOT_FOUND', 'REQUEST_NOT_OPEN', 'RESOLUTION_CENTER_UNAVAILABLE')
+  withdrawRequest(
+    @UuidParam('orderId') orderId: string,
+    @UuidParam('requestId') requestId: string,
+    @EmptyBody() _body: unknown,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'WithdrawRequest', data: { requestId } }, ctx, base);
+  }
+
+  @Post(':orderId/cancellation')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel without consent: buyer (awaiting requirements or very late) or support: cancelled',
+  })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(
+    ...ORDER_PROBLEMS,
+    'RESOLUTION_CENTER_UNAVAILABLE',
+    'REQUEST_ALREADY_OPEN',
+    'CANCELLATION_NOT_ALLOWED',
+    'INVALID_STATE',
+  )
+  cancel(
+    @UuidParam('orderId') orderId: string,
+    @Body() dto: CancelOrderDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(
+      orderId,
+      {
+        type: 'CancelOrder',
+        data: {
+          reason: dto.reason,
+          comment: dto.comment,
+          countsTowardCompletionRate: dto.countsTowardCompletionRate,
+        },
+      },
+      ctx,
+      base,
+    );
+  }
+
+  @Post(':orderId/extras')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Seller offers extras' })
+  @ApiCreatedResponse({ type: OfferExtrasResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  offerExtras(
+    @UuidParam('orderId') orderId: string,
+    @Body() dto: OfferExtrasDto,
+    @CommandContext() ctx: CommandRequestContext,
+  ): Promise<OfferExtrasResponseDto> {
+    const offerId = randomUUID();
+    return this.run(
+      orderId,
+      {
+        type: 'OfferExtras',
+        data: { offerId, description: dto.description, amount: dto.amount, extraDays: dto.extraDays },
+      },
+      ctx,
+      (outcome) => ({ ...base(outcome), offerId: dataOf(outcome, 'ExtrasOffered')?.offerId ?? offerId }),
+    );
+  }
+
+  @Post(':orderId/extras/:offerId/accept')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Buyer accepts an extras offer' })
+  @ApiBody({ type: EmptyBodyDto, required: false })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'OFFER_NOT_FOUND', 'INVALID_STATE')
+  acceptExtras(
+    @UuidParam('orderId') orderId: string,
+    @UuidParam('offerId') offerId: string,
+    @EmptyBody() _body: unknown,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'AcceptExtras', data: { offerId } }, ctx, base);
+  }
+
+  @Post(':orderId/extras/:offerId/decline')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Buyer declines an extras offer' })
+  @ApiBody({ type: EmptyBodyDto, required: false })
+  @ApiOkResponse({ type: CommandResponseDto })
+  @ApiProblems(...ORDER_PROBLEMS, 'OFFER_NOT_FOUND', 'INVALID_STATE')
+  declineExtras(
+    @UuidParam('orderId') orderId: string,
+    @UuidParam('offerId') offerId: string,
+    @EmptyBody() _body: unknown,
+    @CommandContext() ctx: CommandRequestContext,
+  ) {
+    return this.run(orderId, { type: 'DeclineExtras', data: { offerId } }, ctx, base);
+  }
+}
