@@ -1,0 +1,50 @@
+// CLOCK=manual across restarts: the test clock's time is kept in `<dataDir>/manual-clock.json`, so a service
+// restarted on the same data resumes at the time it had (never earlier than the wall clock), instead of falling
+// back to the wall clock, which would move time backwards. A test can also move the time of a stopped service
+// by writing the file: deadlines that fell due meanwhile fire after start-up.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ManualClock } from './clock.port';
+
+export const MANUAL_CLOCK_FILE = 'manual-clock.json';
+
+export const manualClockFile = (dataDir: string): string => join(dataDir, MANUAL_CLOCK_FILE);
+
+/** The persisted time, or null when there is none (or it is unreadable: then the wall clock starts it). */
+export function readManualClockFile(file: string): Date | null {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { now?: unknown };
+    const ms = typeof parsed.now === 'string' ? Date.parse(parsed.now) : NaN;
+    return Number.isNaN(ms) ? null : new Date(ms);
+  } catch {
+    return null;
+  }
+}
+
+export function writeManualClockFile(file: string, now: Date): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ now: now.toISOString() }));
+  renameSync(tmp, file); // atomic: a reader never sees half a file
+}
+
+export class PersistentManualClock extends ManualClock {
+  constructor(
+    private readonly file: string,
+    wallNow: Date = new Date(),
+  ) {
+    const persisted = readManualClockFile(file);
+    super(persisted && persisted.getTime() > wallNow.getTime() ? persisted : wallNow);
+  }
+
+  override set(now: Date): void {
+    super.set(now);
+    writeManualClockFile(this.file, now);
+  }
+
+  override advance(ms: number): Date {
+    const now = super.advance(ms);
+    writeManualClockFile(this.file, now);
+    return now;
+  }
+}

@@ -1,0 +1,50 @@
+// The `deadlines` read model: one document per pending deadline, maintained from the order events by the pure
+// derivation in deadline-schedule.ts. The per-order fold it needs lives in `deadline_tracks` (same projection,
+// same batch), so apply stays deterministic: it reads only documents written by earlier events.
+import type { StoredEvent } from '../../../event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../../read-store/read-store.port';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/order.events';
+import { ORDER_STREAM_PREFIX } from '../../domain/order.types';
+import { deadlinesOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
+import { DEADLINES_COLLECTION, type Deadline } from './deadline.types';
+
+export const DEADLINE_TRACKS_COLLECTION = 'deadline_tracks';
+export const DEADLINES_PROJECTION_NAME = 'deadlines';
+
+const orderEventTypes = new Set<string>(ORDER_EVENT_TYPES);
+
+export class DeadlinesProjection implements Projection {
+  readonly name = DEADLINES_PROJECTION_NAME;
+  readonly version = 1;
+  readonly collections: Record<string, string[][]> = {
+    // The poller's query: dueAt <= now, sorted by dueAt.
+    [DEADLINES_COLLECTION]: [['dueAt'], ['orderId']],
+    [DEADLINE_TRACKS_COLLECTION]: [],
+  };
+
+  async apply(event: StoredEvent, writer: DocumentWriter): Promise<void> {
+    if (!event.streamName.startsWith(ORDER_STREAM_PREFIX) || !orderEventTypes.has(event.type)) return;
+    const orderEvent = { type: event.type, data: event.data } as unknown as OrderEvent;
+    const orderId = event.streamName.slice(ORDER_STREAM_PREFIX.length);
+    const before = await writer.get<DeadlineTrack>(DEADLINE_TRACKS_COLLECTION, orderId);
+    const after = trackEvent(before, orderEvent);
+    if (after === null) return;
+
+    const old = new Set(deadlinesOf(before).map((d) => d.id));
+    const next = deadlinesOf(after);
+    const keep = new Set(next.map((d) => d.id));
+    for (const id of old) if (!keep.has(id)) await writer.delete(DEADLINES_COLLECTION, id);
+    for (const spec of next) {
+      // An unchanged deadline keeps the event that scheduled it (its causation).
+      if (old.has(spec.id)) continue;
+      const doc: Deadline = { ...spec, sourcePosition: event.position, sourceEventId: event.id };
+      await writer.put(DEADLINES_COLLECTION, spec.id, doc);
+    }
+    // Terminal orders schedule nothing ever again: drop the fold too.
+    if (after.status === 'completed' || after.status === 'cancelled') {
+      if (before !== null) await writer.delete(DEADLINE_TRACKS_COLLECTION, orderId);
+    } else {
+      await writer.put(DEADLINE_TRACKS_COLLECTION, orderId, after);
+    }
+  }
+}

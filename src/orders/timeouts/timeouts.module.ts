@@ -1,0 +1,103 @@
+// Time: the `deadlines` projection, the poller that fires due deadlines through the EventBus, the saga that
+// turns them into timeout commands, and what POST /testing/clock waits for.
+import {
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
+import { CLOCK_SETTLER } from '../../clock/clock-settler';
+import { CLOCK, type Clock } from '../../clock/clock.port';
+import { WorkerSupervisor } from '../../cluster/worker-supervisor';
+import { APP_CONFIG, type AppConfig } from '../../config/config';
+import { HealthRegistry } from '../../http/health/health.registry';
+import { ProjectionEngine } from '../../read-store/projection-engine';
+import { READ_STORE, type ReadStore } from '../../read-store/read-store.port';
+import {
+  DEADLINES_PROJECTION_NAME,
+  DeadlinesProjection,
+} from '../projections/deadlines/deadlines.projection';
+import { DeadlineCompletions } from './deadline-completions';
+import { DeadlinePoller } from './deadline-poller';
+import { DeadlineSettler } from './deadline-settler';
+import { OrderTimeoutExecutor } from './order-timeout.executor';
+import { RunTimeoutHandler } from './run-timeout.handler';
+import { TIMEOUT_EXECUTOR } from './timeout-executor';
+import { TimeoutSaga } from './timeout.saga';
+
+/** How long the poller waits for the deadlines projection to show a page's effects before reading the next. */
+const PROJECTION_WAIT_MS = 5000;
+
+@Module({
+  providers: [
+    DeadlinesProjection,
+    DeadlineCompletions,
+    TimeoutSaga,
+    RunTimeoutHandler,
+    { provide: TIMEOUT_EXECUTOR, useClass: OrderTimeoutExecutor },
+    {
+      provide: DeadlinePoller,
+      inject: [READ_STORE, EventBus, DeadlineCompletions, CLOCK, TimeoutSaga, ProjectionEngine],
+      useFactory: (
+        store: ReadStore,
+        eventBus: EventBus,
+        completions: DeadlineCompletions,
+        clock: Clock,
+        saga: TimeoutSaga,
+        engine: ProjectionEngine,
+      ) =>
+        new DeadlinePoller({
+          store,
+          eventBus,
+          completions,
+          clock,
+          sagaReady: saga.ready,
+          projectionSync: {
+            ready: () => engine.initialize(),
+            waitForDeadlines: async (position) => {
+              await engine.waitForPosition(position, PROJECTION_WAIT_MS, [DEADLINES_PROJECTION_NAME]);
+            },
+          },
+        }),
+    },
+    {
+      provide: DeadlineSettler,
+      inject: [DeadlinePoller, ProjectionEngine],
+      useFactory: (poller: DeadlinePoller, engine: ProjectionEngine) => new DeadlineSettler(poller, engine),
+    },
+    { provide: CLOCK_SETTLER, useExisting: DeadlineSettler },
+  ],
+  exports: [DeadlinePoller, CLOCK_SETTLER],
+})
+export class TimeoutsModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    private readonly engine: ProjectionEngine,
+    private readonly projection: DeadlinesProjection,
+    private readonly poller: DeadlinePoller,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly health?: HealthRegistry,
+    @Optional() private readonly supervisor?: WorkerSupervisor,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.engine.register(this.projection);
+    await this.poller.init();
+    // Not critical: failing deadlines degrade the service, they do not take the API down.
+    this.health?.register('deadlines', () => this.poller.health(), { critical: false });
+    // The timer runs in the holder of the worker lease only (one process of the deployment at a time). Safety
+    // does not depend on it: any process may fire a deadline (POST /testing/clock does) with one effect.
+    this.supervisor?.register('deadlines', this.poller);
+  }
+
+  onApplicationBootstrap(): void {
+    // Without a supervisor: workers (and the all-in-one process) fire deadlines, an API-only process does not.
+    if (!this.supervisor && this.config.role !== 'api') this.poller.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.poller.dispose();
+  }
+}
