@@ -1,0 +1,78 @@
+// Start-up against a production store that does not answer: the real service process (`node scripts/run-ts.cjs
+// src/main.ts`) must exit non-zero within its connect timeout, saying on stderr which store and which variable,
+// in one line per report and without stack traces. Nothing listens on the ports used (one is bound and released
+// first), so this runs without any database.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+jest.setTimeout(90_000);
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function closedPort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function startService(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-failfast-'));
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'run-ts.cjs'), join(ROOT, 'src', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  clearTimeout(timer);
+  rmSync(dataDir, { recursive: true, force: true });
+  // eslint-disable-next-line no-control-regex
+  return { code, stderr: stderr.replace(/\u001b\[[0-9;]*m/g, ''), ms: Date.now() - started };
+}
+
+function expectOneLineReports(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) expect(line).toMatch(pattern);
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('start-up with an unreachable production store', () => {
+  it('EVENT_STORE=esdb: exits non-zero at once, naming EventStoreDB and ESDB_CONNECTION_STRING', async () => {
+    const port = await closedPort();
+    const result = await startService({
+      EVENT_STORE: 'esdb',
+      ESDB_CONNECTION_STRING: `esdb://admin:changeit@127.0.0.1:${port}?tls=false`,
+    });
+    expect(result.code).not.toBe(0);
+    expectOneLineReports(
+      result.stderr,
+      new RegExp(
+        `EventStoreDB unreachable at esdb://\\*\\*\\*@127\\.0\\.0\\.1:${port}.*\\(ESDB_CONNECTION_STRING\\)`,
+      ),
+    );
+    expect(result.stderr).not.toContain('changeit');
+  });
+
+  it('READ_STORE=mongo: exits non-zero within the connect timeout, naming MongoDB and MONGODB_URI', async () => {
+    const port = await closedPort();
+    const result = await startService({ READ_STORE: 'mongo', MONGODB_URI: `mongodb://127.0.0.1:${port}/rc` });
+    expect(result.code).not.toBe(0);
+    expectOneLineReports(
+      result.stderr,
+      new RegExp(`MongoDB unreachable at mongodb://127\\.0\\.0\\.1:${port}/rc \\(MONGODB_URI\\)`),
+    );
+  });
+});

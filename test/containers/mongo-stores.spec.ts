@@ -1,0 +1,121 @@
+// The MongoDB adapters against a real MongoDB (single-node replica set): the read-store, idempotency and lease
+// contracts (the same suites as the embedded adapters), and the start-up refusals only a real server shows.
+import { GenericContainer, Wait } from 'testcontainers';
+import { MongoLeaseStore } from '../../src/cluster/mongo-lease-store';
+import { describeLeaseStoreContract } from '../contract/lease-store.contract';
+import { StoreUnavailableError } from '../../src/cluster/store-availability';
+import { MongoIdempotencyStore } from '../../src/http/idempotency/mongo-idempotency-store';
+import { acquireMongo } from '../../src/read-store/mongo/mongo-connection';
+import { MongoReadStore } from '../../src/read-store/mongo/mongo-read-store';
+import { describeIdempotencyStoreContract } from '../contract/idempotency-store.contract';
+import { describeReadStoreContract } from '../contract/read-store.contract';
+import { CONTAINER_START_TIMEOUT_MS, describeWithContainers } from './runtime';
+import { MONGO_IMAGE, StartedMongo, startMongoReplicaSet } from './servers';
+
+jest.setTimeout(30_000);
+
+/** Drops the test's database through a connection of its own. */
+async function dropDatabase(uri: string): Promise<void> {
+  const handle = acquireMongo(uri);
+  try {
+    await (await handle.db()).dropDatabase();
+  } finally {
+    await handle.release();
+  }
+}
+
+describeWithContainers('MongoDB adapters', () => {
+  let server: StartedMongo;
+  beforeAll(async () => {
+    server = await startMongoReplicaSet();
+  }, CONTAINER_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  describeReadStoreContract('MongoDB', async () => {
+    const uri = server.uri();
+    let current = new MongoReadStore(uri);
+    await current.connect();
+    return {
+      store: current,
+      reopen: async () => {
+        await current.close();
+        current = new MongoReadStore(uri);
+        await current.connect();
+        return current;
+      },
+      dispose: async () => {
+        await current.close();
+        await dropDatabase(uri);
+      },
+    };
+  });
+
+  describeIdempotencyStoreContract('MongoDB (two connections: two API replicas)', async () => {
+    const uri = server.uri();
+    // The second store joins the same shared connection per URI; a different URI spelling gives a second one.
+    const store = new MongoIdempotencyStore(uri);
+    const other = new MongoIdempotencyStore(`${uri}&appName=replica-2`);
+    return {
+      store,
+      other,
+      cleanup: async () => {
+        await store.close();
+        await other.close();
+        await dropDatabase(uri);
+      },
+    };
+  });
+
+  describeLeaseStoreContract('MongoDB (two connections)', async () => {
+    const uri = server.uri();
+    const store = new MongoLeaseStore(uri);
+    const other = new MongoLeaseStore(`${uri}&appName=replica-2`);
+    return {
+      store,
+      other,
+      cleanup: async () => {
+        await store.close();
+        await other.close();
+        await dropDatabase(uri);
+      },
+    };
+  });
+
+  it('reports health with the database it uses', async () => {
+    const store = new MongoReadStore(server.uri('rc_health'));
+    try {
+      await expect(store.checkHealth()).resolves.toMatchObject({ kind: 'mongodb', database: 'rc_health' });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describeWithContainers('MongoDB read store on a standalone server', () => {
+  it(
+    'refuses to start: batches need transactions, so a replica set',
+    async () => {
+      const container = await new GenericContainer(MONGO_IMAGE)
+        .withExposedPorts(27017)
+        .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
+        .start();
+      const store = new MongoReadStore(
+        `mongodb://${container.getHost()}:${container.getMappedPort(27017)}/rc`,
+      );
+      try {
+        const error = await store.connect().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as Error).message).toMatch(/standalone server.*replica set/);
+      } finally {
+        await store.close();
+        await container.stop();
+      }
+    },
+    CONTAINER_START_TIMEOUT_MS,
+  );
+});
