@@ -7,7 +7,10 @@ type Bench = { name: string; run: () => Promise<unknown> };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const benches: Bench[] = [{ name: 'write', run: () => runWriteBench() }];
+  const benches: Bench[] = [
+    { name: 'write', run: () => runWriteBench({ topology: 'split' }) },
+    { name: 'write-single', run: () => runWriteBench({ topology: 'single' }) },
+  ];
   for (const extra of ['read', 'deadlines']) {
     try {
       // Sibling benches register themselves by exporting `run`.
@@ -29,11 +32,13 @@ async function main(): Promise<void> {
 }
 
 function report(name: string, r: unknown): void {
-  if (name !== 'write') return;
+  if (!name.startsWith('write')) return;
   const w = r as Awaited<ReturnType<typeof runWriteBench>>;
   console.log(
-    `write: ${w.commands.okPerSec} commands/s (p50 ${w.commands.p50} ms, p99 ${w.commands.p99} ms, ` +
-      `non-2xx ${w.commands.non2xx}, errors ${w.commands.errors}); peak RSS ${w.peakRssMb} MB; ` +
+    `${name} (${w.topology === 'split' ? 'API process + worker process' : 'one process, APP_ROLE=all'}): ${w.commands.okPerSec} commands/s (p50 ${w.commands.p50} ms, p99 ${w.commands.p99} ms, ` +
+      `non-2xx ${w.commands.non2xx}, errors ${w.commands.errors}); peak RSS ${w.peakRssMb} MB` +
+      (w.workerPeakRssMb !== null ? ` (worker ${w.workerPeakRssMb} MB)` : '') +
+      '; ' +
       `baseline GET /health ${w.health.okPerSec} req/s → commands at ${(w.commands.okPerSec / w.health.okPerSec).toFixed(2)}× of health`,
   );
 }

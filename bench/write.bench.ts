@@ -3,10 +3,13 @@
 import { cannon, figures, http, LoadFigures, pool, Service, signToken, startService, uuid } from './lib';
 
 export interface WriteBenchResult {
+  topology: 'split' | 'single';
   orders: number;
   commands: LoadFigures;
   health: LoadFigures;
+  /** The API process's peak RSS. */
   peakRssMb: number;
+  workerPeakRssMb: number | null;
 }
 
 export async function placeOrders(
@@ -32,16 +35,26 @@ export async function placeOrders(
 }
 
 export async function runWriteBench(
-  opts: { durationSec?: number; connections?: number; orders?: number } = {},
-) {
+  opts: { durationSec?: number; connections?: number; orders?: number; topology?: 'split' | 'single' } = {},
+): Promise<WriteBenchResult> {
   const duration = opts.durationSec ?? 10;
   const connections = opts.connections ?? 32;
-  const svc = await startService();
+  // Production shape (default): a stateless API process and a worker process (projections + deadlines) on the
+  // same embedded data, one per core. 'single' runs everything in one process (APP_ROLE=all).
+  const topology = opts.topology ?? 'split';
+  const svc = await startService(topology === 'split' ? { APP_ROLE: 'api' } : {});
+  const worker = topology === 'split' ? await startService({ APP_ROLE: 'worker' }, svc.dataDir) : null;
   try {
     const buyer = uuid();
     const seller = uuid();
     const orders = await placeOrders(svc, opts.orders ?? 2000, buyer, seller);
     const auth = `Bearer ${signToken(buyer)}`;
+    // Baseline first, on the same service, before the command load (and its projection catch-up) starts.
+    const health = await cannon({
+      url: `${svc.url}/health`,
+      connections,
+      duration: Math.max(5, duration / 2),
+    });
     let cursor = 0;
     // Each connection cycles: open a cancellation request on the next order, then withdraw it.
     const result = await cannon({
@@ -81,18 +94,16 @@ export async function runWriteBench(
         },
       ],
     });
-    const health = await cannon({
-      url: `${svc.url}/health`,
-      connections,
-      duration: Math.max(5, duration / 2),
-    });
     return {
+      topology,
       orders: orders.length,
       commands: figures('open/withdraw commands', result),
       health: figures('GET /health (baseline)', health),
       peakRssMb: svc.peakRssMb(),
-    } satisfies WriteBenchResult;
+      workerPeakRssMb: worker?.peakRssMb() ?? null,
+    };
   } finally {
+    await worker?.stop();
     await svc.stop();
   }
 }

@@ -2,6 +2,15 @@
 // every read model, shaped so MongoDB maps onto it directly. Adapters: sqlite/ (embedded default), in-memory/,
 // mongo/. Projections write only through a DocumentWriter handed to them inside a batch, so a batch's changes
 // and its checkpoint commit together.
+//
+// Semantics every adapter follows (test/contract/read-store.contract.ts checks them):
+// - Documents are plain JSON objects; the id is kept beside the document (Mongo: `_id`), not inside it.
+// - Filters compare scalars only. `null` (or `$eq: null`) matches a missing field too; `$ne` matches documents
+//   where the field is missing; `$lt/$lte/$gt/$gte` compare numbers with numbers and strings with strings only
+//   (MongoDB's type bracketing) and refuse `null`.
+// - Sort: null/missing first when ascending, then numbers, then strings; ties are broken by id ascending, so a
+//   sort plus a limit is deterministic.
+// - Field names (filter and sort) are dotted paths of [A-Za-z0-9_] segments.
 import type { StoredEvent } from '../event-store/event-store.port';
 
 export const READ_STORE = Symbol('READ_STORE');
@@ -34,6 +43,9 @@ export interface DocumentWriter extends DocumentReader {
 /**
  * A projection: folds events of the global feed into read-model documents. `apply` must be deterministic
  * given the event and the documents it reads (no clock, no randomness), so replays and rebuilds agree.
+ * Documents the writer returns are shared with the batch (and the runner's cache): treat them as read-only and
+ * put a new object to change one; `put` takes ownership of the object it is given. Read by id while applying:
+ * a rebuild builds the declared indexes only once it has caught up (finds still work, without them).
  */
 export interface Projection {
   /** Stable name: the checkpoint key. */
@@ -43,4 +55,104 @@ export interface Projection {
   /** Collections this projection owns, with the index field lists each needs. */
   readonly collections: Record<string, string[][]>;
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
+}
+
+// ---- Beyond the projection's view: what the engine and the adapters share. ----
+
+/** A document with its id, as `findEntries` returns it. */
+export interface Entry<T extends object = Record<string, unknown>> {
+  id: string;
+  doc: T;
+}
+
+/** An event a projection kept failing on: parked so the projection moves on (listed by `projections dead-letters`). */
+export interface DeadLetter {
+  /** `<checkpointKey>:<position>`: parking the same event twice keeps one entry. */
+  id: string;
+  /** The checkpoint key of the projection generation that failed (e.g. `order-pages@g1`). */
+  checkpointKey: string;
+  /** The projection's name (without generation). */
+  projection: string;
+  position: string;
+  eventId: string;
+  eventType: string;
+  streamName: string;
+  /** The last error's message (and stack head). */
+  error: string;
+  attempts: number;
+  /** ISO-8601 */
+  parkedAt: string;
+  event: StoredEvent;
+}
+
+export interface CommitOptions {
+  /** Parked in the same transaction as the documents and the checkpoint. */
+  deadLetters?: DeadLetter[];
+}
+
+/** commitBatch found the checkpoint somewhere else than expected: another worker moved it. Nothing was written. */
+export class CheckpointConflictError extends Error {
+  constructor(
+    readonly checkpointKey: string,
+    readonly expected: string | null,
+    readonly actual: string | null,
+  ) {
+    super(`Checkpoint ${checkpointKey}: expected ${String(expected)}, found ${String(actual)}`);
+    this.name = 'CheckpointConflictError';
+  }
+}
+
+export interface ReadStore extends DocumentReader {
+  /** Like `find`, with each document's id. */
+  findEntries<T extends object>(
+    collection: string,
+    filter: Filter,
+    options?: FindOptions,
+  ): Promise<Entry<T>[]>;
+  /** Creates the collection and its indexes (each a list of dotted field paths) if missing. Idempotent. */
+  ensureCollection(collection: string, indexes: string[][]): Promise<void>;
+  /** Removes the collection and its documents; no-op when missing. */
+  dropCollection(collection: string): Promise<void>;
+  listCollections(): Promise<string[]>;
+
+  /** null: never committed (start from the beginning). */
+  getCheckpoint(checkpointKey: string): Promise<string | null>;
+  /** Every checkpoint there is. */
+  listCheckpoints(): Promise<Record<string, string>>;
+  deleteCheckpoint(checkpointKey: string): Promise<void>;
+  /**
+   * One atomic unit: `fn`'s document changes, the dead letters and the checkpoint moving from `expected` to
+   * `next` commit together or not at all. Throws CheckpointConflictError (writing nothing) when the stored
+   * checkpoint is not `expected`; if `fn` throws, nothing is written and the error is rethrown. Inside `fn`,
+   * reads see the batch's own writes; outside readers see none of them until the commit.
+   */
+  commitBatch<T>(
+    checkpointKey: string,
+    expected: string | null,
+    next: string,
+    fn: (writer: DocumentWriter) => Promise<T>,
+    options?: CommitOptions,
+  ): Promise<T>;
+  /** Writes outside projections (no checkpoint), atomic like commitBatch. */
+  write<T>(fn: (writer: DocumentWriter) => Promise<T>): Promise<T>;
+
+  /** Oldest first; all projections when `checkpointKey` is absent. */
+  listDeadLetters(checkpointKey?: string): Promise<DeadLetter[]>;
+  /** Returns how many were removed; all when `checkpointKey` is absent. */
+  deleteDeadLetters(checkpointKey?: string): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** Field paths: dotted segments of letters, digits and underscores (they end up in SQL and Mongo paths). */
+export const FIELD_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+/** Collection names: letters, digits, `_` and `-`, not starting with `_` unless internal. */
+export const COLLECTION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
+
+export function assertFieldPath(path: string): void {
+  if (!FIELD_PATH.test(path)) throw new Error(`Invalid field path ${JSON.stringify(path)}`);
+}
+
+export function assertCollectionName(name: string): void {
+  if (!COLLECTION_NAME.test(name)) throw new Error(`Invalid collection name ${JSON.stringify(name)}`);
 }

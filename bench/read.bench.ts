@@ -1,0 +1,354 @@
+// Read side: (1) rebuild of every projection over ≥ 1,000,000 events (realistic lifecycles from the real decider,
+// written straight into a SQLite event store), in events/s; (2) GET /orders/:orderId throughput on the service
+// over that data, with GET /health measured in the same run as the baseline; (3) projection lag, append ->
+// visible, while ≥ 2,000 commands/s run (the engine's own measure, and a client probe through ?minPosition).
+// `npm run bench -- read`, or alone: `node scripts/run-ts.cjs bench/read.bench.ts [--events N]`.
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store';
+import { simulateOrders } from '../src/orders/projections/testing/order-simulation';
+import {
+  BENCH_SECRET,
+  buildOnce,
+  cannon,
+  figures,
+  http,
+  type LoadFigures,
+  pool,
+  ROOT,
+  signToken,
+  startService,
+  uuid,
+} from './lib';
+
+export interface ReadBenchResult {
+  rebuild: {
+    events: number;
+    projections: string[];
+    seconds: number;
+    eventsPerSec: number;
+    generateSeconds: number;
+  };
+  orderPage: LoadFigures;
+  health: LoadFigures;
+  lag: {
+    commands: LoadFigures;
+    /** The engine's measure: event recordedAt -> batch committed, per projection, over the load. */
+    appendToVisibleMs: Record<string, { p50: number | null; p99: number | null; samples: number }>;
+    /** A client's view: command acknowledged -> GET ?minPosition=<its position> answered. */
+    probe: { p50: number; p99: number; samples: number };
+  };
+  peakRssMb: number;
+}
+
+const TARGETS = {
+  rebuildEventsPerSec: 30_000,
+  lagP99Ms: 100,
+  orderPageReqPerSec: 8_000,
+  commandsPerSec: 2_000,
+};
+
+/** Realistic lifecycles straight into `<dir>/events.db`; returns the event count and a sample of orders. */
+export async function generateEvents(
+  dir: string,
+  minEvents: number,
+): Promise<{ events: number; sample: { orderId: string; buyer: string }[] }> {
+  await new SqliteEventStore({ dataDir: dir }).close(); // creates the schema
+  const db = new Database(join(dir, 'events.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const insert = db.prepare(
+    'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const sample: { orderId: string; buyer: string }[] = [];
+  let events = 0;
+  let batch: unknown[][] = [];
+  const flush = db.transaction((rows: unknown[][]) => {
+    for (const r of rows) insert.run(...r);
+  });
+  // ~4.4 events per order on average: enough orders for minEvents.
+  const orders = Math.ceil(minEvents / 4.2);
+  for (const e of simulateOrders({ orders, concurrency: 3000, buyers: 20_000, sellers: 2_000, seed: 1 })) {
+    if (e.event.type === 'OrderPlaced' && sample.length < 2000 && events % 7 === 0) {
+      const d = e.event.data as { orderId: string; buyerId: string };
+      sample.push({ orderId: d.orderId, buyer: d.buyerId });
+    }
+    batch.push([
+      e.streamName,
+      e.revision,
+      e.event.id,
+      e.event.type,
+      JSON.stringify(e.event.data),
+      JSON.stringify(e.event.metadata),
+      e.at.toISOString(),
+    ]);
+    events++;
+    if (batch.length === 20_000) {
+      flush(batch);
+      batch = [];
+    }
+  }
+  flush(batch);
+  db.close();
+  return { events, sample };
+}
+
+/** `npm run projections -- rebuild all`, as an operator runs it (built JS, its own process). */
+export function rebuildWithCli(
+  dir: string,
+): Promise<{ events: number; seconds: number; eventsPerSec: number; projections: string[] }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=64', join(ROOT, 'dist/read-store/projections.cli.js'), 'rebuild', 'all'],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: BENCH_SECRET, NODE_ENV: 'bench' } },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      const line = d
+        .toString()
+        .trim()
+        .split(/[\r\n]/)
+        .pop();
+      if (line) process.stdout.write(`\r  ${line}`);
+    });
+    child.on('exit', (code) => {
+      process.stdout.write('\n');
+      const rows = [...out.matchAll(/^(\S+): generation \d+ -> \d+, ([\d,]+) events in ([\d.]+) s/gm)];
+      const total = /over ([\d,]+) events in ([\d.]+) s/.exec(out);
+      if (code !== 0 || rows.length === 0 || !total)
+        return reject(new Error(`rebuild failed (${code}): ${out}`));
+      const events = Number(total[1].replace(/,/g, ''));
+      const seconds = Number(total[2]);
+      resolvePromise({
+        events,
+        seconds,
+        eventsPerSec: Math.round(events / seconds),
+        projections: rows.map((r) => r[1]),
+      });
+    });
+  });
+}
+
+async function benchRebuild(dir: string, minEvents: number) {
+  const t0 = performance.now();
+  const generated = await generateEvents(dir, minEvents);
+  const generateSeconds = (performance.now() - t0) / 1000;
+  console.log(
+    `generated ${generated.events.toLocaleString('en-US')} events in ${generateSeconds.toFixed(1)} s`,
+  );
+  const r = await rebuildWithCli(dir);
+  return {
+    rebuild: { ...r, generateSeconds: Math.round(generateSeconds * 10) / 10 },
+    sample: generated.sample,
+  };
+}
+
+async function benchOrderPage(dir: string, sample: { orderId: string; buyer: string }[], duration: number) {
+  const svc = await startService({}, dir);
+  try {
+    const auth = new Map(sample.map((s) => [s.buyer, `Bearer ${signToken(s.buyer)}`]));
+    // The pages are there.
+    const first = await http(`${svc.url}/orders/${sample[0].orderId}`, 'GET', signToken(sample[0].buyer));
+    if (first.status !== 200) throw new Error(`order page: ${first.status} ${JSON.stringify(first.body)}`);
+    let i = 0;
+    const pageRequests: NonNullable<Parameters<typeof cannon>[0]['requests']> = [
+      {
+        method: 'GET',
+        setupRequest: (req) => {
+          const s = sample[i++ % sample.length];
+          return { ...req, path: `/orders/${s.orderId}`, headers: { authorization: auth.get(s.buyer)! } };
+        },
+      },
+    ];
+    // Warm caches (SQLite pages, JIT) first: the figures are for a running service, not a cold start.
+    await cannon({ url: svc.url, connections: 32, duration: 3, requests: pageRequests });
+    await cannon({ url: `${svc.url}/health`, connections: 32, duration: 2 });
+    const pages = await cannon({ url: svc.url, connections: 32, duration, requests: pageRequests });
+    const health = await cannon({ url: `${svc.url}/health`, connections: 32, duration });
+    return {
+      orderPage: figures('GET /orders/:orderId', pages),
+      health: figures('GET /health (baseline)', health),
+      peakRssMb: svc.peakRssMb(),
+    };
+  } finally {
+    await svc.stop();
+  }
+}
+
+async function benchLag(duration: number) {
+  const svc = await startService();
+  try {
+    const buyer = uuid();
+    const seller = uuid();
+    const token = signToken(buyer);
+    const orders = Array.from({ length: 3000 }, () => uuid());
+    await pool(orders, 32, async (orderId) => {
+      const r = await http(`${svc.url}/orders`, 'POST', token, {
+        orderId,
+        sellerId: seller,
+        title: 'Logo design',
+        price: { amount: 5000, currency: 'USD' },
+        deliveryDays: 7,
+        requirementsNeeded: false,
+      });
+      if (r.status !== 201) throw new Error(`place order: ${r.status}`);
+    });
+    // The probe: its own orders, one command at a time, then the read that must show it.
+    const probeOrders = orders.splice(0, 50);
+    const probe: number[] = [];
+    let probing = true;
+    const prober = (async () => {
+      let n = 0;
+      while (probing) {
+        const orderId = probeOrders[n++ % probeOrders.length];
+        const opened = await http<{ position: string; requestId: string }>(
+          `${svc.url}/orders/${orderId}/requests`,
+          'POST',
+          token,
+          { type: 'cancellation', reason: 'no_longer_needed', comment: 'probe' },
+        );
+        if (opened.status !== 201) continue;
+        const t0 = performance.now();
+        const read = await http(
+          `${svc.url}/orders/${orderId}?minPosition=${opened.body.position}`,
+          'GET',
+          token,
+        );
+        if (read.status === 200) probe.push(performance.now() - t0);
+        await http(
+          `${svc.url}/orders/${orderId}/requests/${opened.body.requestId}/withdraw`,
+          'POST',
+          token,
+          {},
+        );
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    let cursor = 0;
+    const auth = `Bearer ${token}`;
+    // At the target rate (not flat out): lag is measured under 2,000+ commands/s, not under saturation.
+    const load = await cannon({
+      url: svc.url,
+      connections: 48,
+      overallRate: 2_400,
+      duration,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req, ctx) => {
+            const context = ctx as Record<string, unknown>;
+            const orderId = orders[cursor++ % orders.length];
+            context.orderId = orderId;
+            return {
+              ...req,
+              path: `/orders/${orderId}/requests`,
+              body: JSON.stringify({ type: 'cancellation', reason: 'no_longer_needed', comment: 'bench' }),
+            };
+          },
+          onResponse: (status, body, ctx) => {
+            const context = ctx as Record<string, unknown>;
+            context.requestId = status === 201 ? (JSON.parse(body) as { requestId: string }).requestId : null;
+          },
+        },
+        {
+          method: 'POST',
+          setupRequest: (req, ctx) => {
+            const context = ctx as Record<string, unknown>;
+            if (!context.requestId) return undefined as never;
+            return {
+              ...req,
+              path: `/orders/${String(context.orderId)}/requests/${String(context.requestId)}/withdraw`,
+              body: '{}',
+            };
+          },
+        },
+      ],
+    });
+    probing = false;
+    await prober;
+    const health = await http<{ checks: { projections: { details: Record<string, unknown> } } }>(
+      `${svc.url}/health`,
+      'GET',
+      null,
+    );
+    const appendToVisibleMs: ReadBenchResult['lag']['appendToVisibleMs'] = {};
+    for (const [name, d] of Object.entries(health.body.checks.projections.details)) {
+      const detail = d as { appendToVisibleMs?: { p50: number | null; p99: number | null; samples: number } };
+      if (detail?.appendToVisibleMs) appendToVisibleMs[name] = detail.appendToVisibleMs;
+    }
+    probe.sort((a, b) => a - b);
+    const pct = (p: number) =>
+      Math.round(probe[Math.min(probe.length - 1, Math.ceil((p / 100) * probe.length) - 1)] ?? NaN);
+    return {
+      commands: figures('open/withdraw commands', load),
+      appendToVisibleMs,
+      probe: { p50: pct(50), p99: pct(99), samples: probe.length },
+    };
+  } finally {
+    await svc.stop();
+  }
+}
+
+export async function runReadBench(
+  opts: { events?: number; durationSec?: number } = {},
+): Promise<ReadBenchResult> {
+  const duration = opts.durationSec ?? 10;
+  const dir = mkdtempSync(join(tmpdir(), 'rc-read-bench-'));
+  try {
+    const { rebuild, sample } = await benchRebuild(dir, opts.events ?? 1_000_000);
+    const pages = await benchOrderPage(dir, sample, duration);
+    const lag = await benchLag(duration);
+    const result: ReadBenchResult = {
+      rebuild,
+      orderPage: pages.orderPage,
+      health: pages.health,
+      lag,
+      peakRssMb: pages.peakRssMb,
+    };
+    printSummary(result);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printSummary(r: ReadBenchResult): void {
+  const mark = (ok: boolean) => (ok ? 'ok' : 'BELOW TARGET');
+  const worstP99 = Math.max(...Object.values(r.lag.appendToVisibleMs).map((l) => l.p99 ?? 0));
+  console.log(
+    [
+      `read: rebuild ${r.rebuild.eventsPerSec.toLocaleString('en-US')} events/s over ${r.rebuild.events.toLocaleString('en-US')} events ` +
+        `x ${r.rebuild.projections.length} projections (target ${TARGETS.rebuildEventsPerSec}: ${mark(r.rebuild.eventsPerSec >= TARGETS.rebuildEventsPerSec)})`,
+      `read: GET /orders/:orderId ${r.orderPage.okPerSec} req/s (p50 ${r.orderPage.p50} ms, p99 ${r.orderPage.p99} ms, ` +
+        `non-2xx ${r.orderPage.non2xx}) vs GET /health ${r.health.okPerSec} req/s ` +
+        `(target ${TARGETS.orderPageReqPerSec}: ${mark(r.orderPage.okPerSec >= TARGETS.orderPageReqPerSec)})`,
+      `read: lag under ${r.lag.commands.okPerSec} commands/s: append->visible worst p99 ${worstP99} ms ` +
+        `(target ${TARGETS.lagP99Ms}: ${mark(worstP99 <= TARGETS.lagP99Ms)}${r.lag.commands.okPerSec < TARGETS.commandsPerSec ? `, load below ${TARGETS.commandsPerSec}/s` : ''}); ` +
+        `client probe p50 ${r.lag.probe.p50} ms, p99 ${r.lag.probe.p99} ms`,
+    ].join('\n'),
+  );
+}
+
+export const run = (): Promise<ReadBenchResult> => runReadBench();
+
+if (require.main === module || resolve(process.argv[1] ?? '') === __filename) {
+  const i = process.argv.indexOf('--events');
+  const events = i > 0 ? Number(process.argv[i + 1]) : undefined;
+  buildOnce();
+  runReadBench({ events }).then(
+    (r) => {
+      console.log(JSON.stringify(r, null, 2));
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

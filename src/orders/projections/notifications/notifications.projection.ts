@@ -1,0 +1,122 @@
+// The `notifications` read model: what the other party (or the system, or support) did to a user's orders, one
+// document per event and recipient. Never the recipient's own actions: recipients are the parties other than
+// the actor.
+import type { StoredEvent } from '../../../event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../../read-store/read-store.port';
+import type { OrderEventType } from '../../domain/order.events';
+import type { ActorRole, Party } from '../../domain/order.types';
+import { orderEventOf, orderIdOfStream, sortablePosition } from '../order-event';
+
+export const NOTIFICATIONS_PROJECTION = 'notifications';
+export const NOTIFICATIONS = 'notifications';
+/** The parties and title of each order, from OrderPlaced: who to notify later. */
+export const NOTIFICATION_ORDERS = 'notification_orders';
+
+/** The events users are told about (api.md: requests opened/answered, cancellations, timeouts, ...). */
+export const NOTIFYING_EVENT_TYPES: readonly OrderEventType[] = [
+  'ResolutionRequestOpened',
+  'ResolutionRequestAccepted',
+  'ResolutionRequestDeclined',
+  'ResolutionRequestWithdrawn',
+  'ResolutionRequestExpired',
+  'OrderCancelled',
+  'ExtrasOffered',
+  'ExtrasAccepted',
+  'ExtrasDeclined',
+  'ExtrasOfferLapsed',
+  'OrderDelivered',
+  'RevisionRequested',
+  'OrderCompleted',
+];
+const NOTIFYING = new Set<string>(NOTIFYING_EVENT_TYPES);
+
+/** The event's own time field (the command's `now`), so notifications carry domain time, as the history does. */
+const TIME_FIELD: Partial<Record<OrderEventType, string>> = {
+  ResolutionRequestOpened: 'openedAt',
+  ResolutionRequestAccepted: 'acceptedAt',
+  ResolutionRequestDeclined: 'declinedAt',
+  ResolutionRequestWithdrawn: 'withdrawnAt',
+  ResolutionRequestExpired: 'expiredAt',
+  OrderCancelled: 'cancelledAt',
+  ExtrasOffered: 'offeredAt',
+  ExtrasAccepted: 'acceptedAt',
+  ExtrasDeclined: 'declinedAt',
+  ExtrasOfferLapsed: 'lapsedAt',
+  OrderDelivered: 'deliveredAt',
+  RevisionRequested: 'requestedAt',
+  OrderCompleted: 'completedAt',
+};
+
+export interface NotificationOrderDoc {
+  buyerId: string;
+  sellerId: string;
+  title: string;
+}
+
+export interface NotificationDoc {
+  recipientId: string;
+  /** The recipient's side of the order. */
+  recipientRole: Party;
+  /** The event's position, padded: newest first is descending order, and it is the cursor. */
+  sortKey: string;
+  notificationId: string;
+  orderId: string;
+  orderTitle: string;
+  /** The event type, e.g. `ResolutionRequestOpened`. */
+  type: string;
+  /** When it happened (the event's own timestamp, e.g. openedAt). */
+  at: string;
+  actor: { id: string; role: ActorRole };
+  /** The event's data without the orderId (comments travel verbatim). */
+  data: Record<string, unknown>;
+  position: string;
+}
+
+export class NotificationsProjection implements Projection {
+  readonly name = NOTIFICATIONS_PROJECTION;
+  readonly version = 1;
+  readonly collections: Record<string, string[][]> = {
+    [NOTIFICATIONS]: [['recipientId', 'sortKey']],
+    [NOTIFICATION_ORDERS]: [],
+  };
+
+  async apply(event: StoredEvent, writer: DocumentWriter): Promise<void> {
+    const orderEvent = orderEventOf(event);
+    if (!orderEvent) return;
+    const orderId = orderIdOfStream(event.streamName);
+    if (orderEvent.type === 'OrderPlaced') {
+      const { buyerId, sellerId, title } = orderEvent.data;
+      await writer.put<NotificationOrderDoc>(NOTIFICATION_ORDERS, orderId, { buyerId, sellerId, title });
+      return;
+    }
+    if (!NOTIFYING.has(orderEvent.type)) return;
+    const order = await writer.get<NotificationOrderDoc>(NOTIFICATION_ORDERS, orderId);
+    if (!order) return;
+    const actor = event.metadata.actor;
+    const parties: [Party, string][] = [
+      ['buyer', order.buyerId],
+      ['seller', order.sellerId],
+    ];
+    const { orderId: _omit, ...data } = orderEvent.data as Record<string, unknown>;
+    const field = TIME_FIELD[orderEvent.type];
+    const at = field && typeof data[field] === 'string' ? (data[field] as string) : event.recordedAt;
+    for (const [role, userId] of parties) {
+      if (userId === actor.id || role === actor.role) continue; // never the recipient's own action
+      const doc: NotificationDoc = {
+        recipientId: userId,
+        recipientRole: role,
+        sortKey: sortablePosition(event.position),
+        notificationId: event.id,
+        orderId,
+        orderTitle: order.title,
+        type: event.type,
+        at,
+        actor: { id: actor.id, role: actor.role },
+        data,
+        position: event.position,
+      };
+      // Keyed by event and recipient: applying the event again rewrites the same document.
+      await writer.put(NOTIFICATIONS, `${event.id}:${role}`, doc);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// The read side's projections (the deadlines projection is registered by the timeouts module).
+import type { Projection } from '../../read-store/read-store.port';
+import { CancellationAnalyticsProjection } from './cancellation-analytics/cancellation-analytics.projection';
+import { NotificationsProjection } from './notifications/notifications.projection';
+import { OrdersProjection } from './orders/orders.projection';
+import { SellerStatsProjection } from './seller-stats/seller-stats.projection';
+
+export function createReadSideProjections(): Projection[] {
+  return [
+    new OrdersProjection(),
+    new NotificationsProjection(),
+    new SellerStatsProjection(),
+    new CancellationAnalyticsProjection(),
+  ];
+}

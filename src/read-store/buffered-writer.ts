@@ -1,0 +1,171 @@
+// A batch's writes, held in memory until the batch commits: reads inside the batch see them (merged over the
+// committed documents), readers outside see nothing until the adapter applies `changes()` in one transaction.
+// Buffering also makes a projection's repeated get/put of the same document within a batch cost a Map lookup
+// (no JSON round trip: a document is serialized once, at the commit), and lets the SQLite adapter commit
+// synchronously (no other work can slip into its transaction).
+//
+// Inside a batch documents are shared, not copied: `put` takes ownership of the object it is given, and what
+// `get`/`find` return must be treated as read-only (build a new object and put it to change a document).
+import { assertLimit, compareEntries, matches, parseFilter, parseSort, valueAt } from './filter';
+import { assertCollectionName, DocumentWriter, Entry, Filter, FindOptions, Scalar } from './read-store.port';
+
+/** What the batch reads through to: the committed state. */
+export interface BaseReader {
+  get<T extends object>(collection: string, id: string): Promise<T | null>;
+  findEntries<T extends object>(
+    collection: string,
+    filter: Filter,
+    options?: FindOptions,
+  ): Promise<Entry<T>[]>;
+  count(collection: string, filter: Filter): Promise<number>;
+}
+
+/** id -> the serialized document, or null for a delete. */
+export type CollectionChanges = Map<string, string | null>;
+
+export class BufferedWriter implements DocumentWriter {
+  /** id -> the document as of this batch, or null for a delete. */
+  private readonly overlay = new Map<string, Map<string, object | null>>();
+  /**
+   * collection -> field -> value -> ids, built on the first find with an equality on that field: a find in a
+   * big batch looks at the batch documents that can match, not at all of them.
+   */
+  private readonly eqIndexes = new Map<string, Map<string, Map<string, Set<string>>>>();
+
+  constructor(private readonly base: BaseReader) {}
+
+  /**
+   * Collection -> id -> serialized document, or null for a delete: what the adapter stores. Each document is
+   * serialized here, once, whatever the number of puts the batch made to it.
+   */
+  changes(): ReadonlyMap<string, CollectionChanges> {
+    const out = new Map<string, CollectionChanges>();
+    for (const [collection, docs] of this.overlay) {
+      const serialized: CollectionChanges = new Map();
+      for (const [id, doc] of docs)
+        serialized.set(id, doc === null ? null : serializeDocument(collection, id, doc));
+      out.set(collection, serialized);
+    }
+    return out;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const c of this.overlay.values()) n += c.size;
+    return n;
+  }
+
+  async get<T extends object>(collection: string, id: string): Promise<T | null> {
+    const changes = this.overlay.get(collection);
+    if (changes?.has(id)) return (changes.get(id) ?? null) as T | null;
+    return this.base.get<T>(collection, id);
+  }
+
+  async find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
+    return (await this.findEntries<T>(collection, filter, options)).map((e) => e.doc);
+  }
+
+  async findEntries<T extends object>(
+    collection: string,
+    filter: Filter,
+    options?: FindOptions,
+  ): Promise<Entry<T>[]> {
+    const changes = this.overlay.get(collection);
+    if (!changes || changes.size === 0) return this.base.findEntries<T>(collection, filter, options);
+    const clauses = parseFilter(filter);
+    const sort = parseSort(options);
+    assertLimit(options?.limit);
+    // Committed matches the batch changed may drop out: ask for enough to still fill the limit.
+    const limit = options?.limit === undefined ? undefined : options.limit + changes.size;
+    const committed = await this.base.findEntries<T>(collection, filter, { sort: options?.sort, limit });
+    const merged: Entry<T>[] = committed.filter((e) => !changes.has(e.id));
+    const eq = clauses.find((c) => c.op === '$eq' && c.value !== null);
+    const candidates = eq
+      ? (this.eqIndex(collection, eq.path).get(keyOf(eq.value as Scalar)) ?? [])
+      : changes.keys();
+    for (const id of candidates) {
+      const doc = changes.get(id);
+      if (doc && matches(doc, clauses)) merged.push({ id, doc: doc as T });
+    }
+    merged.sort(compareEntries(sort));
+    return options?.limit === undefined ? merged : merged.slice(0, options.limit);
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    const changes = this.overlay.get(collection);
+    if (!changes || changes.size === 0) return this.base.count(collection, filter);
+    return (await this.findEntries(collection, filter)).length;
+  }
+
+  async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
+    assertCollectionName(collection);
+    if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new Error(`Document ${collection}/${id} is not a JSON object`);
+    }
+    this.reindex(collection, id, doc);
+    this.changesOf(collection).set(id, doc);
+  }
+
+  async delete(collection: string, id: string): Promise<void> {
+    assertCollectionName(collection);
+    this.reindex(collection, id, null);
+    this.changesOf(collection).set(id, null);
+  }
+
+  private eqIndex(collection: string, path: string): Map<string, Set<string>> {
+    let byPath = this.eqIndexes.get(collection);
+    if (!byPath) {
+      byPath = new Map();
+      this.eqIndexes.set(collection, byPath);
+    }
+    let index = byPath.get(path);
+    if (!index) {
+      index = new Map();
+      for (const [id, doc] of this.overlay.get(collection) ?? [])
+        if (doc) addTo(index, keyOf(valueAt(doc, path)), id);
+      byPath.set(path, index);
+    }
+    return index;
+  }
+
+  /** Keeps the equality indexes of a collection in step with a put or delete. */
+  private reindex(collection: string, id: string, next: object | null): void {
+    const byPath = this.eqIndexes.get(collection);
+    if (!byPath) return;
+    const previous = this.overlay.get(collection)?.get(id) ?? null;
+    for (const [path, index] of byPath) {
+      if (previous) index.get(keyOf(valueAt(previous, path)))?.delete(id);
+      if (next) addTo(index, keyOf(valueAt(next, path)), id);
+    }
+  }
+
+  private changesOf(collection: string): Map<string, object | null> {
+    let changes = this.overlay.get(collection);
+    if (!changes) {
+      changes = new Map();
+      this.overlay.set(collection, changes);
+    }
+    return changes;
+  }
+}
+
+const keyOf = (value: Scalar | undefined): string =>
+  value === undefined || value === null ? 'null' : `${typeof value}:${value}`;
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = index.get(key);
+  if (!ids) {
+    ids = new Set();
+    index.set(key, ids);
+  }
+  ids.add(id);
+}
+
+/** Serializes a batch document for storage; refuses what JSON cannot keep as an object. */
+export function serializeDocument(collection: string, id: string, doc: object): string {
+  const json = JSON.stringify(doc);
+  if (json === undefined || json[0] !== '{')
+    throw new Error(`Document ${collection}/${id} is not a JSON object`);
+  return json;
+}

@@ -1,0 +1,337 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EventStore, StoredEvent } from '../event-store/event-store.port';
+import { InMemoryEventStore } from '../event-store/in-memory/in-memory-event-store';
+import { REGISTRY_COLLECTION, type RegistryDoc } from './generations';
+import { InMemoryReadStore } from './in-memory/in-memory-read-store';
+import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
+import type { DocumentWriter, Projection, ReadStore } from './read-store.port';
+import { RoutedReadStore } from './routed-read-store';
+
+const FAST: Partial<ProjectionEngineOptions> = {
+  retryBaseDelayMs: 1,
+  maxBackoffMs: 5,
+  idlePollMs: 20,
+  registryPollMs: 60_000, // tests call pollRegistry() themselves
+  dropGraceMs: 0,
+  batchSize: 50,
+  rebuildBatchSize: 40,
+};
+
+/** Deliberately not idempotent: applying an event twice shows up as a wrong total. */
+class CountingProjection implements Projection {
+  readonly collections = { counts: [['n']] };
+  failOn: (e: StoredEvent) => boolean = () => false;
+  constructor(
+    readonly name = 'counting',
+    readonly version = 1,
+  ) {}
+  async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+    if (this.failOn(event)) throw new Error(`cannot apply ${event.position}`);
+    const total = (await w.get<{ n: number }>('counts', 'total'))?.n ?? 0;
+    await w.put('counts', 'total', { n: total + 1, version: this.version });
+    const perStream = (await w.get<{ n: number }>('counts', event.streamName))?.n ?? 0;
+    await w.put('counts', event.streamName, { n: perStream + 1 });
+  }
+}
+
+const meta = {
+  actor: { id: 'u', role: 'buyer' as const },
+  correlationId: 'c',
+  causationId: null,
+  schemaVersion: 1,
+};
+
+async function append(events: EventStore, n: number, stream = `order-${randomUUID()}`): Promise<string> {
+  let position = '0';
+  for (let i = 0; i < n; i++) {
+    const r = await events.append(
+      stream,
+      [{ id: randomUUID(), type: 'Tick', data: { i }, metadata: meta }],
+      'any',
+    );
+    position = r.position;
+  }
+  return position;
+}
+
+const total = async (store: ReadStore, engine: ProjectionEngine): Promise<number | undefined> =>
+  (await new RoutedReadStore(store, engine.router).get<{ n: number }>('counts', 'total'))?.n;
+
+describe('ProjectionEngine', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+  let events: InMemoryEventStore;
+  let store: InMemoryReadStore;
+  const engines: ProjectionEngine[] = [];
+  const newEngine = (
+    p: Projection[],
+    options: Partial<ProjectionEngineOptions> = {},
+    s: ReadStore = store,
+  ) => {
+    const engine = new ProjectionEngine(events, s, { ...FAST, ...options });
+    for (const projection of p) engine.register(projection);
+    engines.push(engine);
+    return engine;
+  };
+
+  beforeEach(() => {
+    events = new InMemoryEventStore();
+    store = new InMemoryReadStore();
+  });
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.dispose()));
+    await events.close();
+  });
+
+  it('catches up without running (catchUp) and then live, committing each batch with its checkpoint', async () => {
+    const p = new CountingProjection();
+    const engine = newEngine([p]);
+    await append(events, 120);
+    await engine.catchUp();
+    expect(await total(store, engine)).toBe(120);
+    expect(await store.getCheckpoint('counting@g1')).toBe('120');
+    expect(engine.positionOf('counting')).toBe('120');
+
+    await engine.start();
+    const last = await append(events, 30);
+    expect(await engine.waitForPosition(last, 2000)).toBe(true);
+    expect(await total(store, engine)).toBe(150);
+    await engine.catchUp();
+    expect(engine.positionOf('counting')).toBe('150');
+  });
+
+  it('waitForPosition: true once processed, false after the timeout, true for positions outside the feed', async () => {
+    const engine = newEngine([new CountingProjection()]);
+    await engine.start();
+    const p = await append(events, 3);
+    expect(await engine.waitForPosition(p, 2000, ['counting'])).toBe(true);
+    expect(await engine.waitForPosition('999', 30)).toBe(false);
+    // An event in another stream family: the projection never sees it, yet has "reached" its position.
+    const other = await append(events, 1, 'cluster-lease');
+    expect(await engine.waitForPosition(other, 2000)).toBe(true);
+    await expect(engine.waitForPosition('x1', 10)).rejects.toThrow();
+    await expect(engine.waitForPosition('1', 10, ['nope'])).rejects.toThrow();
+  });
+
+  it('a runner caught up behind events of other streams still runs from the live feed (and is not lagging)', async () => {
+    const engine = newEngine([new CountingProjection()]);
+    await append(events, 3);
+    await append(events, 2, 'cluster-lease'); // the feed's base is past the projection's last event
+    await engine.start();
+    await engine.catchUp();
+    const last = await append(events, 4);
+    expect(await engine.waitForPosition(last, 2000)).toBe(true);
+    const [status] = await engine.status();
+    expect(status).toMatchObject({ position: last, lagMs: 0, problems: [] });
+    expect(await total(store, engine)).toBe(7);
+  });
+
+  it('ignores redelivered and replayed events (position guard)', async () => {
+    const p = new CountingProjection();
+    const engine = newEngine([p]);
+    await append(events, 10);
+    await engine.catchUp();
+    const runner = engine.runnerOf('counting')!;
+    const page = await events.readAll({ after: null, maxCount: 100 });
+    expect(await runner.process(page)).toBe(0);
+    expect(await runner.process([...page.slice(5), ...page.slice(5)])).toBe(0);
+    expect(await total(store, engine)).toBe(10);
+  });
+
+  it('retries a failing event with backoff, then parks it and moves on; /health names it', async () => {
+    const p = new CountingProjection();
+    p.failOn = (e) => e.position === '3';
+    const engine = newEngine([p], { maxAttempts: 3 });
+    await engine.start();
+    const last = await append(events, 6);
+    expect(await engine.waitForPosition(last, 2000)).toBe(true);
+    expect(await total(store, engine)).toBe(5);
+    const [letter] = await store.listDeadLetters('counting@g1');
+    expect(letter).toMatchObject({ position: '3', attempts: 3, eventType: 'Tick', projection: 'counting' });
+    expect(letter.error).toContain('cannot apply 3');
+    const health = await engine.health();
+    expect(health.status).toBe('degraded');
+    expect(String((health.details.degraded as string[])[0])).toMatch(/^counting: 1 dead letter/);
+  });
+
+  it('an event failing for a while succeeds on a retry: nothing parked', async () => {
+    const p = new CountingProjection();
+    let failures = 2;
+    p.failOn = (e) => e.position === '2' && failures-- > 0;
+    const engine = newEngine([p], { maxAttempts: 4 });
+    await append(events, 4);
+    await engine.catchUp();
+    expect(await total(store, engine)).toBe(4);
+    expect(await store.listDeadLetters()).toEqual([]);
+    expect((await engine.health()).status).toBe('ok');
+  });
+
+  it('a batch aborted between apply and commit (crash) loses nothing and counts nothing twice', async () => {
+    let crashes = 2;
+    // The store dies after the projection applied the batch, before the commit: as a killed process would.
+    const crashing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'commitBatch') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<ReadStore['commitBatch']>) => {
+          const [key, expected, next, fn, options] = args;
+          return target.commitBatch(
+            key,
+            expected,
+            next,
+            async (w) => {
+              const r = await fn(w);
+              if (crashes-- > 0)
+                throw Object.assign(new Error('SQLITE_IOERR: disk I/O error'), { crash: true });
+              return r;
+            },
+            options,
+          );
+        };
+      },
+    });
+    const p = new CountingProjection();
+    const engine = newEngine([p], { maxAttempts: 1 }, crashing);
+    await engine.start();
+    const last = await append(events, 25);
+    expect(await engine.waitForPosition(last, 2000)).toBe(true);
+    // maxAttempts 1: an apply failure would have been parked; the commit failure was retried instead.
+    expect(await store.listDeadLetters()).toEqual([]);
+    expect(await total(store, engine)).toBe(25);
+    await engine.stop();
+    // And after a restart on the same data: nothing re-applied.
+    const again = newEngine([new CountingProjection()]);
+    await again.catchUp();
+    expect(await total(store, again)).toBe(25);
+  });
+
+  it('two workers on one store: each event applied once in effect (the checkpoint guard)', async () => {
+    const a = newEngine([new CountingProjection()]);
+    const b = newEngine([new CountingProjection()]);
+    await Promise.all([a.start(), b.start()]);
+    let last = '0';
+    for (let i = 0; i < 10; i++) last = await append(events, 7);
+    expect(await a.waitForPosition(last, 3000)).toBe(true);
+    expect(await b.waitForPosition(last, 3000)).toBe(true);
+    expect(await total(store, a)).toBe(70);
+  });
+
+  it('stop and start again (lease lost and regained) continue from the checkpoint', async () => {
+    const engine = newEngine([new CountingProjection()]);
+    await engine.start();
+    await engine.start();
+    await append(events, 5);
+    await engine.catchUp();
+    await engine.stop();
+    await engine.stop();
+    expect(engine.isRunning).toBe(false);
+    const last = await append(events, 5);
+    await engine.start();
+    expect(await engine.waitForPosition(last, 2000)).toBe(true);
+    expect(await total(store, engine)).toBe(10);
+  });
+
+  it('rebuilds into a new generation beside the live one and swaps when caught up', async () => {
+    const engine = newEngine([new CountingProjection()]);
+    await engine.start();
+    await append(events, 100);
+    await engine.catchUp();
+    const routed = new RoutedReadStore(store, engine.router);
+    const seen: number[] = [];
+    const results = await engine.rebuild(['counting'], {
+      onProgress: (p) => seen.push(p.processed),
+    });
+    expect(results[0]).toMatchObject({
+      name: 'counting',
+      generation: 2,
+      previousGeneration: 1,
+      eventsProcessed: 100,
+    });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[seen.length - 1]).toBe(100);
+    expect(await routed.get('counts', 'total')).toEqual({ n: 100, version: 1 });
+    const registry = await store.get<RegistryDoc>(REGISTRY_COLLECTION, 'counting');
+    expect(registry).toMatchObject({ generation: 2, building: null });
+    // The live loop moved to generation 2.
+    const last = await append(events, 3);
+    expect(await engine.waitForPosition(last, 2000)).toBe(true);
+    expect(await routed.get('counts', 'total')).toEqual({ n: 103, version: 1 });
+    // Generation 1 is dropped after the grace period.
+    await new Promise((r) => setImmediate(r));
+    await engine.catchUp();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await store.listCollections()).not.toContain('counts__g1');
+    expect(await store.getCheckpoint('counting@g1')).toBeNull();
+  });
+
+  it('a running service notices a swap made elsewhere (the rebuild CLI) and follows it', async () => {
+    const service = newEngine([new CountingProjection()]);
+    await service.start();
+    await append(events, 20);
+    await service.catchUp();
+    const cli = newEngine([new CountingProjection()]);
+    await cli.rebuild('all');
+    // Until the service polls the registry it keeps serving generation 1 (complete and current).
+    expect(service.runnerOf('counting')!.generation).toBe(1);
+    await service.pollRegistry();
+    expect(service.runnerOf('counting')!.generation).toBe(2);
+    const last = await append(events, 2);
+    expect(await service.waitForPosition(last, 2000)).toBe(true);
+    expect(await total(store, service)).toBe(22);
+  });
+
+  it('a new projection version is built beside the old one, which serves until the swap', async () => {
+    const v1 = newEngine([new CountingProjection('counting', 1)]);
+    await append(events, 30);
+    await v1.catchUp();
+    await v1.dispose();
+
+    const v2 = newEngine([new CountingProjection('counting', 2)]);
+    await v2.initialize();
+    expect(v2.runnerOf('counting')!.generation).toBe(1);
+    expect(await total(store, v2)).toBe(30);
+    await v2.start();
+    await v2.catchUp();
+    const registry = await store.get<RegistryDoc>(REGISTRY_COLLECTION, 'counting');
+    expect(registry).toMatchObject({ generation: 2, version: 2, building: null });
+    expect(await new RoutedReadStore(store, v2.router).get('counts', 'total')).toEqual({ n: 30, version: 2 });
+  });
+
+  it('keeps recent documents cached, and forgets one written outside the projection (READ_STORE.write)', async () => {
+    const engine = newEngine([new CountingProjection()]);
+    await append(events, 3);
+    await engine.catchUp();
+    expect(engine.runnerOf('counting')!.cache.size).toBeGreaterThan(0);
+    const facade = new RoutedReadStore(store, engine.router, (c, id) => engine.invalidateDocument(c, id));
+    await facade.write((w) => w.put('counts', 'total', { n: 100 }));
+    await append(events, 2);
+    await engine.catchUp();
+    expect(await facade.get('counts', 'total')).toEqual({ n: 102, version: 1 });
+  });
+
+  it('refuses two projections with one name or sharing a collection', () => {
+    const engine = newEngine([new CountingProjection('a')]);
+    expect(() => engine.register(new CountingProjection('a'))).toThrow(/already registered/);
+    expect(() => engine.register(new CountingProjection('b'))).toThrow(/already owned/);
+  });
+
+  it('reports status per projection: position, head, lag', async () => {
+    const engine = newEngine([new CountingProjection()]);
+    await engine.start();
+    const last = await append(events, 4);
+    await engine.waitForPosition(last, 2000);
+    const [s] = await engine.status();
+    expect(s).toMatchObject({
+      name: 'counting',
+      generation: 1,
+      running: true,
+      position: '4',
+      headPosition: '4',
+      positionsBehind: '0',
+      lagMs: 0,
+      deadLetters: 0,
+      problems: [],
+    });
+    expect(s.appendToVisibleMs.samples).toBe(4);
+  });
+});

@@ -1,0 +1,302 @@
+// npm run projections -- <command>
+//   status                      every projection: version, generation, position vs head, dead letters, builds
+//   rebuild <name|all> [...] [--jobs N] [--batch-size N]
+//                               rebuild into a new generation beside the live one, then swap (a running service
+//                               keeps answering from the old one and follows the swap within a second);
+//                               --jobs N splits the projections over N processes (cores), default 1
+//   dead-letters [name]         the parked events, with their errors
+//   dead-letters clear <name|all>
+// Uses the service's configuration (DATA_DIR, EVENT_STORE, READ_STORE, ...), and the application's own module
+// graph (API role: nothing starts) so every registered projection is known, the deadlines one included.
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { AppModule } from '../app.module';
+import { loadConfig } from '../config/config';
+import { ProjectionEngine, type RebuildProgress, type RebuildResult } from './projection-engine';
+import { RAW_READ_STORE } from './read-store.module';
+import type { ReadStore } from './read-store.port';
+
+const USAGE = `usage: npm run projections -- status
+       npm run projections -- rebuild <name|all> [name...] [--jobs N] [--batch-size N]
+       npm run projections -- dead-letters [name]
+       npm run projections -- dead-letters clear <name|all>`;
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** One line, redrawn in place on a terminal; a line per second otherwise. */
+export function progressBar(out: NodeJS.WriteStream = process.stderr): (p: RebuildProgress) => void {
+  let lastLine = 0;
+  return (p) => {
+    const width = 30;
+    const fraction = p.fraction ?? 0;
+    const filled = Math.round(fraction * width);
+    const line =
+      `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ` +
+      `${fmt(p.processed)} events  ${fmt(p.eventsPerSec)} events/s  ` +
+      `position ${p.position ?? '-'} / ${p.headPosition ?? '-'}  ${(p.elapsedMs / 1000).toFixed(1)} s`;
+    if (out.isTTY) {
+      out.write(`\r${line}`);
+      if (fraction >= 1) out.write('\n');
+    } else if (p.elapsedMs - lastLine >= 1000 || fraction >= 1) {
+      lastLine = p.elapsedMs;
+      out.write(`${line}\n`);
+    }
+  };
+}
+
+async function status(engine: ProjectionEngine): Promise<void> {
+  const rows = await engine.status();
+  console.log(
+    ['projection', 'version', 'gen', 'position', 'head', 'behind', 'dead letters', 'state'].join('\t'),
+  );
+  for (const s of rows) {
+    const state = s.building
+      ? `building g${s.building.generation} (v${s.building.version}, ${s.building.by}, since ${s.building.startedAt})`
+      : s.stale
+        ? 'stale'
+        : 'ok';
+    console.log(
+      [
+        s.name,
+        `v${s.version}`,
+        `g${s.generation}`,
+        s.position ?? '-',
+        s.headPosition ?? '-',
+        s.positionsBehind ?? '-',
+        s.deadLetters,
+        state,
+      ].join('\t'),
+    );
+  }
+}
+
+/** Relative cost per event of the known projections, to balance parallel rebuild jobs (unknown: 2). */
+const REBUILD_WEIGHTS: Record<string, number> = {
+  deadlines: 4,
+  notifications: 3,
+  orders: 2,
+  'seller-stats': 2,
+  'cancellation-analytics': 1,
+};
+
+/** Greedy: heaviest first, each onto the least loaded job. */
+export function planJobs(names: string[], jobs: number): string[][] {
+  const plan: { names: string[]; load: number }[] = Array.from({ length: Math.max(1, jobs) }, () => ({
+    names: [],
+    load: 0,
+  }));
+  const weight = (n: string): number => REBUILD_WEIGHTS[n] ?? 2;
+  for (const name of [...names].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
+    const job = plan.reduce((min, j) => (j.load < min.load ? j : min), plan[0]);
+    job.names.push(name);
+    job.load += weight(name);
+  }
+  return plan.filter((j) => j.names.length > 0).map((j) => j.names);
+}
+
+interface RebuildArgs {
+  names: string[];
+  jobs: number;
+  /** Events per page (and per transaction) of the rebuild. */
+  batchSize: number | null;
+  /** Internal: this process is one job of a parallel rebuild; it reports as JSON lines. */
+  child: boolean;
+}
+
+function parseRebuildArgs(args: string[], known: string[]): RebuildArgs {
+  // One job by default: it leaves the other cores to a running service, and SMT siblings gain little from two.
+  const out: RebuildArgs = { names: [], jobs: 1, batchSize: null, child: false };
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--batch-size') {
+      out.batchSize = Number(args[++i]);
+      if (!Number.isInteger(out.batchSize) || out.batchSize < 1) {
+        throw new UsageError('--batch-size needs a positive integer');
+      }
+    } else if (args[i] === '--jobs') {
+      out.jobs = Number(args[++i]);
+      if (!Number.isInteger(out.jobs) || out.jobs < 1)
+        throw new UsageError('--jobs needs a positive integer');
+    } else if (args[i] === '--child') out.child = true;
+    else out.names.push(args[i]);
+  }
+  if (out.names.length === 0) throw new UsageError('rebuild needs a projection name or `all`');
+  if (out.names.includes('all')) out.names = known;
+  for (const n of out.names) {
+    if (!known.includes(n)) throw new UsageError(`unknown projection ${n} (known: ${known.join(', ')})`);
+  }
+  return out;
+}
+
+const resultLine = (r: RebuildResult): string =>
+  `${r.name}: generation ${r.previousGeneration} -> ${r.generation}, ${fmt(r.eventsProcessed)} events in ` +
+  `${(r.elapsedMs / 1000).toFixed(1)} s (${fmt(r.eventsPerSec)} events/s), position ${r.position ?? '-'}`;
+
+async function rebuild(engine: ProjectionEngine, args: string[]): Promise<void> {
+  const { names, jobs, child, batchSize } = parseRebuildArgs(args, engine.names());
+  if (batchSize) engine.options.rebuildBatchSize = batchSize;
+  if (child) {
+    // One job of a parallel rebuild: progress and results as JSON lines for the parent.
+    let last = 0;
+    const results = await engine.rebuild(names, {
+      by: 'cli',
+      onProgress: (p) => {
+        if (p.elapsedMs - last >= 200 || p.fraction === 1) {
+          last = p.elapsedMs;
+          process.stdout.write(`${JSON.stringify({ progress: p })}\n`);
+        }
+      },
+    });
+    process.stdout.write(`${JSON.stringify({ results })}\n`);
+    return;
+  }
+  const plan = planJobs(names, jobs);
+  console.error(
+    `rebuilding ${names.join(', ')}${plan.length > 1 ? ` in ${plan.length} parallel jobs` : ''} ...`,
+  );
+  const started = performance.now();
+  const results =
+    plan.length === 1
+      ? await engine.rebuild(names, { onProgress: progressBar(), by: 'cli' })
+      : await rebuildInParallel(engine, plan);
+  for (const r of results) console.log(resultLine(r));
+  const events = Math.max(...results.map((r) => r.eventsProcessed));
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `rebuilt ${results.length} projection(s) over ${fmt(events)} events in ${seconds.toFixed(1)} s ` +
+      `(${fmt(Math.round(events / Math.max(seconds, 0.001)))} events/s, ${plan.length} job(s))`,
+  );
+  console.log('swapped; a running service follows within a second and drops the old generation after that');
+}
+
+/**
+ * Each job is a process of its own (a core of its own: applying events is CPU-bound), reading the whole feed
+ * for its projections and swapping each one when caught up. The progress shown is the slowest job's.
+ */
+async function rebuildInParallel(engine: ProjectionEngine, plan: string[][]): Promise<RebuildResult[]> {
+  const bar = progressBar();
+  const progress: (RebuildProgress | null)[] = plan.map(() => null);
+  const report = (): void => {
+    if (progress.some((p) => p === null)) return;
+    const slowest = (progress as RebuildProgress[]).reduce((a, b) =>
+      (a.fraction ?? 0) <= (b.fraction ?? 0) ? a : b,
+    );
+    bar({ ...slowest, projections: plan.flat() });
+  };
+  const runs = plan.map(
+    (names, i) =>
+      new Promise<RebuildResult[]>((resolveJob, reject) => {
+        const entry = __filename.endsWith('.ts')
+          ? [join(__dirname, '..', '..', 'scripts', 'run-ts.cjs'), __filename]
+          : [__filename];
+        const child = spawn(
+          process.execPath,
+          [...process.execArgv, ...entry, 'rebuild', '--child', ...names],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+            env: process.env,
+          },
+        );
+        let buffer = '';
+        let results: RebuildResult[] | null = null;
+        child.stdout.on('data', (d: Buffer) => {
+          buffer += d.toString();
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + 1);
+            try {
+              const message = JSON.parse(line) as { progress?: RebuildProgress; results?: RebuildResult[] };
+              if (message.progress) {
+                progress[i] = message.progress;
+                report();
+              }
+              if (message.results) results = message.results;
+            } catch {
+              process.stderr.write(`${line}\n`);
+            }
+          }
+        });
+        child.on('exit', (code) =>
+          code === 0 && results
+            ? resolveJob(results)
+            : reject(new Error(`rebuild job ${names.join(', ')} failed (exit ${code})`)),
+        );
+      }),
+  );
+  return (await Promise.all(runs)).flat();
+}
+
+async function deadLetters(engine: ProjectionEngine, store: ReadStore, args: string[]): Promise<void> {
+  const statuses = await engine.status();
+  const keyOf = (name: string): string => {
+    const s = statuses.find((x) => x.name === name);
+    if (!s) throw new UsageError(`unknown projection ${name}`);
+    return `${name}@g${s.generation}`;
+  };
+  if (args[0] === 'clear') {
+    if (!args[1]) throw new UsageError('dead-letters clear needs a projection name or `all`');
+    const removed =
+      args[1] === 'all' ? await store.deleteDeadLetters() : await store.deleteDeadLetters(keyOf(args[1]));
+    console.log(`removed ${removed} dead letter(s)`);
+    return;
+  }
+  const letters = await store.listDeadLetters(args[0] ? keyOf(args[0]) : undefined);
+  if (letters.length === 0) {
+    console.log('no dead letters');
+    return;
+  }
+  for (const d of letters) {
+    console.log(
+      `${d.checkpointKey}  #${d.position}  ${d.eventType}  ${d.streamName}  parked ${d.parkedAt} after ${d.attempts} attempts`,
+    );
+    console.log(`    ${d.error.split('\n').join('\n    ')}`);
+  }
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || !['status', 'rebuild', 'dead-letters'].includes(command)) {
+    console.error(USAGE);
+    return 2;
+  }
+  // API role: the projections, the deadline poller and the lease all stay idle in this process.
+  const config = loadConfig(process.env, { role: 'api', logLevel: 'error' });
+  let app: INestApplicationContext | null = null;
+  try {
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+      logger: ['error', 'warn'],
+    });
+    const engine = app.get(ProjectionEngine);
+    // A rebuild process has memory to spare: bigger pages mean fewer, larger transactions and fewer rewrites.
+    engine.options.rebuildBatchSize = Math.max(engine.options.rebuildBatchSize, 50_000);
+    await engine.initialize();
+    if (command === 'status') await status(engine);
+    else if (command === 'rebuild') await rebuild(engine, args);
+    else await deadLetters(engine, app.get<ReadStore>(RAW_READ_STORE), args);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n${USAGE}`);
+      return 2;
+    }
+    console.error(e instanceof Error ? e.message : e);
+    return 1;
+  } finally {
+    await app?.close();
+  }
+}
+
+// Run directly (node dist/read-store/projections.cli.js) or through scripts/run-ts.cjs (argv[1] is this file).
+if (require.main === module || resolve(process.argv[1] ?? '') === __filename) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
