@@ -46,9 +46,8 @@ export async function createReadStore(
       type MongoModule = typeof import('./mongo/mongo-read-store');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { MongoReadStore } = require('./mongo/mongo-read-store') as MongoModule;
-      const store = new MongoReadStore(config.mongodbUri ?? '');
-      await store.connect();
-      return store;
+      // Connects (and fails fast) in its own onModuleInit, so an unreachable server is reported once.
+      return new MongoReadStore(config.mongodbUri ?? '');
     }
     default: {
       const kind: never = config.readStore;
