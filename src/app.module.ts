@@ -7,6 +7,7 @@ import { ClusterModule } from './cluster/cluster.module';
 import { ConfigModule } from './config/config.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HttpModule } from './http/http.module';
+import { MetricsModule } from './observability/metrics.module';
 import { OrderWriteModule } from './orders/commands/order-write.module';
 import { OrdersCommandsModule } from './orders/commands/orders-commands.module';
 import { HistoryModule } from './orders/queries/history/history.module';
@@ -42,6 +43,7 @@ export class AppModule {
         OrderWriteModule,
         ReadSideModule.forRoot(config),
         TimeoutsModule,
+        MetricsModule,
         ...(servesApi ? [OrdersCommandsModule, HistoryModule] : []),
       ],
     };

@@ -1,0 +1,116 @@
+// GET /metrics: Prometheus text for operators (open like /health; keep it on the admin network in production).
+// HTTP figures come from a fastify onResponse hook; store, projection and deadline figures are read when scraped.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Controller, Get, Header, Inject, Injectable, Module, OnModuleInit, Optional } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Public } from '../auth/public.decorator';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
+import { ProjectionEngine } from '../read-store/projection-engine';
+import { DeadlinePoller } from '../orders/timeouts/deadline-poller';
+import { TimeoutsModule } from '../orders/timeouts/timeouts.module';
+import { HttpMetrics, MetricsText } from './prometheus';
+
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly http = new HttpMetrics();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Optional() private readonly engine?: ProjectionEngine,
+    @Optional() private readonly poller?: DeadlinePoller,
+  ) {}
+
+  onModuleInit(): void {
+    this.loopDelay.enable();
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      // The route pattern, not the URL, keeps the label set bounded.
+      const route = request.routeOptions?.url ?? 'unmatched';
+      this.http.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+
+  async render(): Promise<string> {
+    const out = new MetricsText();
+    const mem = process.memoryUsage();
+    out
+      .metric('process_resident_memory_bytes', 'gauge', 'Resident set size.')
+      .sample('process_resident_memory_bytes', {}, mem.rss);
+    out
+      .metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.')
+      .sample('nodejs_heap_used_bytes', {}, mem.heapUsed);
+    out
+      .metric('process_uptime_seconds', 'gauge', 'Seconds since start.')
+      .sample('process_uptime_seconds', {}, process.uptime());
+    out
+      .metric('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay, 99th percentile since start.')
+      .sample('nodejs_eventloop_delay_p99_seconds', {}, this.loopDelay.percentile(99) / 1e9);
+    this.http.write(out);
+
+    const head = await this.eventStore.headPosition().catch(() => null);
+    out
+      .metric('rc_event_store_head_position', 'gauge', 'Global position of the newest event.')
+      .sample('rc_event_store_head_position', {}, head === null ? 0 : Number(head));
+
+    if (this.engine) {
+      const statuses = await this.engine.status().catch(() => []);
+      out.metric('rc_projection_position', 'gauge', 'Last global position a projection applied.');
+      out.metric('rc_projection_events_behind', 'gauge', 'Events between the projection and the head.');
+      out.metric('rc_projection_lag_seconds', 'gauge', 'How long the oldest unapplied event has waited.');
+      out.metric('rc_projection_dead_letters', 'gauge', 'Events parked after repeated failures.');
+      out.metric('rc_projection_running', 'gauge', '1 when this process runs the projection.');
+      for (const s of statuses) {
+        const l = { projection: s.name };
+        out.sample('rc_projection_position', l, s.position === null ? 0 : Number(s.position));
+        out.sample(
+          'rc_projection_events_behind',
+          l,
+          s.positionsBehind === null ? 0 : Number(s.positionsBehind),
+        );
+        out.sample('rc_projection_lag_seconds', l, s.lagMs / 1000);
+        out.sample('rc_projection_dead_letters', l, s.deadLetters);
+        out.sample('rc_projection_running', l, s.running ? 1 : 0);
+      }
+    }
+    if (this.poller) {
+      const h = await this.poller.health().catch(() => null);
+      const d = (h?.details ?? {}) as { handled?: number; inFlight?: number; running?: boolean };
+      out
+        .metric('rc_deadlines_handled_total', 'counter', 'Deadlines this process handled.')
+        .sample('rc_deadlines_handled_total', {}, d.handled ?? 0);
+      out
+        .metric('rc_deadlines_in_flight', 'gauge', 'Timeout commands under way.')
+        .sample('rc_deadlines_in_flight', {}, d.inFlight ?? 0);
+      out
+        .metric('rc_deadlines_degraded', 'gauge', '1 when deadlines keep failing.')
+        .sample('rc_deadlines_degraded', {}, h?.status === 'degraded' ? 1 : 0);
+    }
+    return out.toString();
+  }
+}
+
+@ApiExcludeController()
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  render(): Promise<string> {
+    return this.metrics.render();
+  }
+}
+
+@Module({
+  imports: [TimeoutsModule],
+  providers: [MetricsService],
+  controllers: [MetricsController],
+  exports: [MetricsService],
+})
+export class MetricsModule {}
