@@ -31,6 +31,7 @@ import {
   OfferExtrasResponseDto,
   OpenRequestResponseDto,
 } from './dto/command-responses.dto';
+import { OpenRequestBodyPipe, type OpenRequestBody } from './dto/open-request.body';
 import { ExecuteOrderCommand } from './execute-order.command';
 import { CommandOutcome, OrderCommandInput, orderIdForIdempotencyKey } from './order-command.service';
 
@@ -187,11 +188,13 @@ export class OrdersCommandsController {
   @Post(':orderId/requests')
   @HttpCode(201)
   @ApiOperation({ summary: 'Open a Resolution Center request (buyer or seller)' })
+  @ApiBody({ type: OpenRequestDto })
   @ApiCreatedResponse({ type: OpenRequestResponseDto })
   @ApiProblems(...ORDER_PROBLEMS, 'RESOLUTION_CENTER_UNAVAILABLE', 'REQUEST_ALREADY_OPEN', 'INVALID_STATE')
   openRequest(
     @UuidParam('orderId') orderId: string,
-    @Body() dto: OpenRequestDto,
+    // Checked by hand, with OpenRequestDto's very errors: class-validator is too costly for this hot command.
+    @Body(OpenRequestBodyPipe) dto: OpenRequestBody,
     @CommandContext() ctx: CommandRequestContext,
   ): Promise<OpenRequestResponseDto> {
     const requestId = randomUUID();
