@@ -112,15 +112,25 @@ export class DocumentCache {
     if (this.capacity <= 0) return;
     this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const excess = this.entries.size - this.capacity;
-      let n = 0;
-      for (const k of this.entries.keys()) {
-        if (n++ >= excess) break;
-        this.entries.delete(k);
-      }
-    }
+    while (this.entries.size > this.capacity) this.evictOldest();
   }
+
+  /**
+   * Drops the least recently used entry. One iterator is kept across calls: everything it has passed was
+   * evicted (or deleted), and entries (re)inserted go to the end, so its next key is always the oldest. A fresh
+   * `keys()` per eviction would walk over the deleted slots at the head of the Map again every time (V8 keeps
+   * them until it rehashes), which made the eviction cost grow with the cache.
+   */
+  private evictOldest(): void {
+    let next = this.oldest?.next();
+    if (!next || next.done) {
+      this.oldest = this.entries.keys();
+      next = this.oldest.next();
+    }
+    if (!next.done) this.entries.delete(next.value);
+  }
+
+  private oldest: Iterator<string> | null = null;
 
   delete(key: string): void {
     this.entries.delete(key);
@@ -128,6 +138,7 @@ export class DocumentCache {
 
   clear(): void {
     this.entries.clear();
+    this.oldest = null;
   }
 
   get size(): number {
@@ -147,32 +158,39 @@ export class KeyFilter {
     this.mask = 2 ** log2Bits - 1;
   }
   add(key: string): void {
-    const [h1, h2] = hashes(key);
+    this.hash(key);
+    const h1 = this.h1;
+    const h2 = this.h2;
     for (let i = 0; i < 7; i++) {
       const bit = (h1 + Math.imul(i, h2)) & this.mask;
       this.bits[bit >>> 5] |= 1 << (bit & 31);
     }
   }
   has(key: string): boolean {
-    const [h1, h2] = hashes(key);
+    this.hash(key);
+    const h1 = this.h1;
+    const h2 = this.h2;
     for (let i = 0; i < 7; i++) {
       const bit = (h1 + Math.imul(i, h2)) & this.mask;
       if ((this.bits[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
     }
     return true;
   }
-}
 
-/** Two 32-bit FNV-1a variants, for double hashing. */
-function hashes(key: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ key.length;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
+  private h1 = 0;
+  private h2 = 0;
+  /** Two 32-bit FNV-1a variants, for double hashing, into h1/h2 (no array per call: it runs for every read). */
+  private hash(key: string): void {
+    let a = 0x811c9dc5;
+    let b = 0x01000193 ^ key.length;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    this.h1 = a >>> 0;
+    this.h2 = (b >>> 0) | 1;
   }
-  return [a >>> 0, (b >>> 0) | 1];
 }
 
 /**

@@ -340,9 +340,10 @@ export class SqliteReadStore implements ReadStore {
       const remove = this.statement(`DELETE FROM ${table} WHERE id = ?`);
       // In key order: neighbouring ids share B-tree pages, so a big batch touches each page once (a rebuild's
       // batches write tens of thousands of rows at random uuids).
-      const ordered =
-        changes.size > 64 ? [...changes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : changes;
-      for (const [id, json] of ordered) {
+      // (The default sort compares strings by UTF-16 code units, as `<` does, without a comparator call.)
+      const ids = changes.size > 64 ? [...changes.keys()].sort() : changes.keys();
+      for (const id of ids) {
+        const json = changes.get(id)!;
         if (json === null) remove.run(id);
         else upsert.run(id, json);
       }

@@ -23,9 +23,51 @@ export interface DeadlineTrack {
   offers: Record<string, string>;
 }
 
-const iso = (value: string): string => new Date(value).toISOString();
-const plus = (value: string, ms: number): string => new Date(new Date(value).getTime() + ms).toISOString();
-const maxIso = (a: string, b: string | null): string => (b !== null && iso(b) > iso(a) ? iso(b) : iso(a));
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (s: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+};
+/**
+ * Already `toISOString()` form (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real date and time): what the domain writes, so
+ * iso() can hand it back without a Date round trip.
+ */
+function isCanonicalIso(v: string): boolean {
+  if (v.length !== 24 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':')
+    return false;
+  if (v[19] !== '.' || v[23] !== 'Z') return false;
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 7);
+  const day = digits(v, 8, 10);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])) return false;
+  const hour = digits(v, 11, 13);
+  const minute = digits(v, 14, 16);
+  const second = digits(v, 17, 19);
+  return (
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59 &&
+    digits(v, 20, 23) >= 0
+  );
+}
+const iso = (value: string): string => (isCanonicalIso(value) ? value : new Date(value).toISOString());
+const plus = (value: string, ms: number): string => new Date(Date.parse(value) + ms).toISOString();
+const maxIso = (a: string, b: string | null): string => {
+  const isoA = iso(a);
+  if (b === null) return isoA;
+  const isoB = iso(b);
+  return isoB > isoA ? isoB : isoA;
+};
 
 /** Folds one order event into the track. Returns null for an unknown order (nothing to schedule). */
 export function trackEvent(track: DeadlineTrack | null, event: OrderEvent): DeadlineTrack | null {
@@ -108,7 +150,7 @@ function closeRequest(t: DeadlineTrack, requestId: string, at: string): Deadline
 }
 
 const sameInstant = (a: string | null, b: string | null): boolean =>
-  a !== null && b !== null && new Date(a).getTime() === new Date(b).getTime();
+  a !== null && b !== null && (a === b ? !Number.isNaN(Date.parse(a)) : Date.parse(a) === Date.parse(b));
 
 /** The deadlines pending for an order in this state, ordered by dueAt. Terminal orders have none. */
 export function deadlinesOf(track: DeadlineTrack | null): DeadlineSpec[] {

@@ -6,7 +6,7 @@ import type { DocumentWriter, Projection } from '../../../read-store/read-store.
 import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/order.events';
 import { ORDER_STREAM_PREFIX } from '../../domain/order.types';
 import { deadlinesOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
-import { DEADLINES_COLLECTION, type Deadline } from './deadline.types';
+import { DEADLINES_COLLECTION, type Deadline, type DeadlineSpec } from './deadline.types';
 
 export const DEADLINE_TRACKS_COLLECTION = 'deadline_tracks';
 export const DEADLINES_PROJECTION_NAME = 'deadlines';
@@ -30,13 +30,16 @@ export class DeadlinesProjection implements Projection {
     const after = trackEvent(before, orderEvent);
     if (after === null) return;
 
-    const old = new Set(deadlinesOf(before).map((d) => d.id));
+    // An order has a handful of deadlines at most: arrays, not Sets, for the diff.
+    const old = deadlinesOf(before);
     const next = deadlinesOf(after);
-    const keep = new Set(next.map((d) => d.id));
-    for (const id of old) if (!keep.has(id)) await writer.delete(DEADLINES_COLLECTION, id);
+    for (let i = 0; i < old.length; i++) {
+      const id = old[i].id;
+      if (!hasId(old, id, i) && !hasId(next, id)) await writer.delete(DEADLINES_COLLECTION, id);
+    }
     for (const spec of next) {
       // An unchanged deadline keeps the event that scheduled it (its causation).
-      if (old.has(spec.id)) continue;
+      if (hasId(old, spec.id)) continue;
       const doc: Deadline = { ...spec, sourcePosition: event.position, sourceEventId: event.id };
       await writer.put(DEADLINES_COLLECTION, spec.id, doc);
     }
@@ -47,4 +50,10 @@ export class DeadlinesProjection implements Projection {
       await writer.put(DEADLINE_TRACKS_COLLECTION, orderId, after);
     }
   }
+}
+
+/** Whether one of the first `end` specs has this id. */
+function hasId(specs: readonly DeadlineSpec[], id: string, end = specs.length): boolean {
+  for (let i = 0; i < end; i++) if (specs[i].id === id) return true;
+  return false;
 }
