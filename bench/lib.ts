@@ -35,10 +35,18 @@ export interface Service {
 
 let nextPort = 3900 + Math.floor(Math.random() * 500);
 
-export async function startService(env: Record<string, string> = {}, dataDir?: string): Promise<Service> {
+export async function startService(
+  env: Record<string, string> = {},
+  dataDir?: string,
+  opts: { nice?: number } = {},
+): Promise<Service> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rc-bench-'));
   const port = nextPort++;
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  // `nice` execs node in place, so the child's pid (and its /proc status) is the service's own.
+  const [cmd, args] = opts.nice
+    ? ['nice', ['-n', String(opts.nice), process.execPath, join(ROOT, 'dist', 'main.js')]]
+    : [process.execPath, [join(ROOT, 'dist', 'main.js')]];
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     env: {
       ...process.env,
