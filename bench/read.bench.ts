@@ -23,6 +23,7 @@ import {
   startService,
   uuid,
 } from './lib';
+import { openWithdrawCycle } from './write.bench';
 
 export interface ReadBenchResult {
   rebuild: {
@@ -229,7 +230,6 @@ async function benchLag(duration: number) {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    let cursor = 0;
     const auth = `Bearer ${token}`;
     // At the target rate (not flat out): lag is measured under 2,000+ commands/s, not under saturation.
     const load = await cannon({
@@ -238,37 +238,7 @@ async function benchLag(duration: number) {
       overallRate: 2_400,
       duration,
       headers: { authorization: auth, 'content-type': 'application/json' },
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req, ctx) => {
-            const context = ctx as Record<string, unknown>;
-            const orderId = orders[cursor++ % orders.length];
-            context.orderId = orderId;
-            return {
-              ...req,
-              path: `/orders/${orderId}/requests`,
-              body: JSON.stringify({ type: 'cancellation', reason: 'no_longer_needed', comment: 'bench' }),
-            };
-          },
-          onResponse: (status, body, ctx) => {
-            const context = ctx as Record<string, unknown>;
-            context.requestId = status === 201 ? (JSON.parse(body) as { requestId: string }).requestId : null;
-          },
-        },
-        {
-          method: 'POST',
-          setupRequest: (req, ctx) => {
-            const context = ctx as Record<string, unknown>;
-            if (!context.requestId) return undefined as never;
-            return {
-              ...req,
-              path: `/orders/${String(context.orderId)}/requests/${String(context.requestId)}/withdraw`,
-              body: '{}',
-            };
-          },
-        },
-      ],
+      requests: openWithdrawCycle(orders),
     });
     probing = false;
     await prober;

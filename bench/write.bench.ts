@@ -1,3 +1,4 @@
+import type autocannon from 'autocannon';
 // Write side: ≥ 2,000 orders, then open/withdraw request cycles from 32 connections for ≥ 10 s, and in the same
 // run the same service's GET /health as the baseline.
 import { cannon, figures, http, LoadFigures, pool, Service, signToken, startService, uuid } from './lib';
@@ -34,6 +35,42 @@ export async function placeOrders(
   return ids;
 }
 
+/** Each autocannon connection cycles: open a cancellation request on the next order, then withdraw it. */
+export function openWithdrawCycle(orders: string[]): autocannon.Request[] {
+  let cursor = 0;
+  return [
+    {
+      method: 'POST',
+      setupRequest: (req, ctx) => {
+        const context = ctx as Record<string, unknown>;
+        const orderId = orders[cursor++ % orders.length];
+        context.orderId = orderId;
+        return {
+          ...req,
+          path: `/orders/${orderId}/requests`,
+          body: JSON.stringify({ type: 'cancellation', reason: 'no_longer_needed', comment: 'bench' }),
+        };
+      },
+      onResponse: (status, body, ctx) => {
+        const context = ctx as Record<string, unknown>;
+        context.requestId = status === 201 ? (JSON.parse(body) as { requestId: string }).requestId : null;
+      },
+    },
+    {
+      method: 'POST',
+      setupRequest: (req, ctx) => {
+        const context = ctx as Record<string, unknown>;
+        if (!context.requestId) return undefined as never; // open failed: restart the cycle
+        return {
+          ...req,
+          path: `/orders/${String(context.orderId)}/requests/${String(context.requestId)}/withdraw`,
+          body: '{}',
+        };
+      },
+    },
+  ];
+}
+
 export async function runWriteBench(
   opts: { durationSec?: number; connections?: number; orders?: number; topology?: 'split' | 'single' } = {},
 ): Promise<WriteBenchResult> {
@@ -58,44 +95,12 @@ export async function runWriteBench(
       connections,
       duration: Math.max(5, duration / 2),
     });
-    let cursor = 0;
-    // Each connection cycles: open a cancellation request on the next order, then withdraw it.
     const result = await cannon({
       url: svc.url,
       connections,
       duration,
       headers: { authorization: auth, 'content-type': 'application/json' },
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req, ctx) => {
-            const context = ctx as Record<string, unknown>;
-            const orderId = orders[cursor++ % orders.length];
-            context.orderId = orderId;
-            return {
-              ...req,
-              path: `/orders/${orderId}/requests`,
-              body: JSON.stringify({ type: 'cancellation', reason: 'no_longer_needed', comment: 'bench' }),
-            };
-          },
-          onResponse: (status, body, ctx) => {
-            const context = ctx as Record<string, unknown>;
-            context.requestId = status === 201 ? (JSON.parse(body) as { requestId: string }).requestId : null;
-          },
-        },
-        {
-          method: 'POST',
-          setupRequest: (req, ctx) => {
-            const context = ctx as Record<string, unknown>;
-            if (!context.requestId) return undefined as never; // open failed: restart the cycle
-            return {
-              ...req,
-              path: `/orders/${String(context.orderId)}/requests/${String(context.requestId)}/withdraw`,
-              body: '{}',
-            };
-          },
-        },
-      ],
+      requests: openWithdrawCycle(orders),
     });
     return {
       topology,
