@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const benches: Bench[] = [
     { name: 'write', run: () => runWriteBench({ topology: 'split' }) },
     { name: 'write-single', run: () => runWriteBench({ topology: 'single' }) },
+    { name: 'write-api', run: () => runWriteBench({ topology: 'api' }) },
   ];
   for (const extra of ['read', 'deadlines']) {
     try {
@@ -31,11 +32,17 @@ async function main(): Promise<void> {
   }
 }
 
+const TOPOLOGY = {
+  split: 'API process + worker process',
+  single: 'one process, APP_ROLE=all',
+  api: 'API process alone, no read side running',
+} as const;
+
 function report(name: string, r: unknown): void {
   if (!name.startsWith('write')) return;
   const w = r as Awaited<ReturnType<typeof runWriteBench>>;
   console.log(
-    `${name} (${w.topology === 'split' ? 'API process + worker process' : 'one process, APP_ROLE=all'}): ${w.commands.okPerSec} commands/s (p50 ${w.commands.p50} ms, p99 ${w.commands.p99} ms, ` +
+    `${name} (${TOPOLOGY[w.topology]}): ${w.commands.okPerSec} commands/s (p50 ${w.commands.p50} ms, p99 ${w.commands.p99} ms, ` +
       `non-2xx ${w.commands.non2xx}, errors ${w.commands.errors}); peak RSS ${w.peakRssMb} MB` +
       (w.workerPeakRssMb !== null ? ` (worker ${w.workerPeakRssMb} MB)` : '') +
       '; ' +

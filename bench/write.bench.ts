@@ -4,7 +4,7 @@ import type autocannon from 'autocannon';
 import { cannon, figures, http, LoadFigures, pool, Service, signToken, startService, uuid } from './lib';
 
 export interface WriteBenchResult {
-  topology: 'split' | 'single';
+  topology: 'split' | 'single' | 'api';
   orders: number;
   commands: LoadFigures;
   health: LoadFigures;
@@ -72,14 +72,20 @@ export function openWithdrawCycle(orders: string[]): autocannon.Request[] {
 }
 
 export async function runWriteBench(
-  opts: { durationSec?: number; connections?: number; orders?: number; topology?: 'split' | 'single' } = {},
+  opts: {
+    durationSec?: number;
+    connections?: number;
+    orders?: number;
+    topology?: 'split' | 'single' | 'api';
+  } = {},
 ): Promise<WriteBenchResult> {
   const duration = opts.durationSec ?? 10;
   const connections = opts.connections ?? 32;
   // Production shape (default): a stateless API process and a worker process (projections + deadlines) on the
-  // same embedded data, one per core. 'single' runs everything in one process (APP_ROLE=all).
+  // same embedded data, one per core. 'single' runs everything in one process (APP_ROLE=all); 'api' is the write
+  // side alone (APP_ROLE=api, no projections or deadlines running anywhere): what the command path itself costs.
   const topology = opts.topology ?? 'split';
-  const svc = await startService(topology === 'split' ? { APP_ROLE: 'api' } : {});
+  const svc = await startService(topology === 'single' ? {} : { APP_ROLE: 'api' });
   // The worker yields the CPU to the API process (nice 10): on a shared 2-core box the read side absorbs bursts as lag,
   // not as command latency. In production it runs on its own host.
   const worker =
