@@ -2,25 +2,14 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../clock/clock.port';
 import { READ_STORE, type Filter, type ReadStore } from '../../../read-store/read-store.port';
-import { latenessOf } from '../../domain/order.rules';
 import type { PlacedOrderState } from '../../domain/order.state';
-import type { Caller, Lateness, Money, OrderStatus, Party, RequestType } from '../../domain/order.types';
+import type { Caller, OrderStatus, Party, RequestType } from '../../domain/order.types';
 import { ORDER_PAGES, type OrderPageDoc } from '../../projections/orders/orders.projection';
 import { decodeCursor, encodeCursor } from '../cursor';
+import { headlineOf, liveOpenRequest, type OrderHeadline } from '../order-page/order-page.view';
 
-export interface OrderSummary {
-  orderId: string;
+export interface OrderSummary extends OrderHeadline {
   role: Party;
-  buyerId: string;
-  sellerId: string;
-  title: string;
-  price: Money;
-  status: OrderStatus;
-  lateness: Lateness | null;
-  placedAt: string;
-  dueAt: string | null;
-  deliveredAt: string | null;
-  completedAt: string | null;
   cancelledAt: string | null;
   openRequest: { requestId: string; type: RequestType; openedBy: Party; respondBy: string } | null;
   revision: number;
@@ -44,21 +33,10 @@ export const DEFAULT_PAGE_SIZE = 20;
 
 export function summaryOf(doc: OrderPageDoc, role: Party, now: Date): OrderSummary {
   const state = doc.state as PlacedOrderState;
-  const open =
-    state.openRequest && now.getTime() < Date.parse(state.openRequest.respondBy) ? state.openRequest : null;
+  const open = liveOpenRequest(state, now);
   return {
-    orderId: state.orderId,
+    ...headlineOf(state, now),
     role,
-    buyerId: state.buyerId,
-    sellerId: state.sellerId,
-    title: state.title,
-    price: { amount: state.price.amount, currency: state.price.currency },
-    status: state.status,
-    lateness: latenessOf(state, now),
-    placedAt: state.placedAt,
-    dueAt: state.dueAt,
-    deliveredAt: state.deliveredAt,
-    completedAt: state.completedAt,
     cancelledAt: state.cancellation?.at ?? null,
     openRequest: open
       ? { requestId: open.requestId, type: open.type, openedBy: open.openedBy, respondBy: open.respondBy }

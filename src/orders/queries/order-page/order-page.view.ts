@@ -1,6 +1,12 @@
 // The order page, computed at read time from the stored OrderState and the clock: lateness, what is still
 // open, and the caller's buttons come from order.rules.ts, the very code the decider runs.
-import { allowedActions, latenessOf, resolveActor, type AllowedAction } from '../../domain/order.rules';
+import {
+  allowedActions,
+  isRequestAnswerable,
+  latenessOf,
+  resolveActor,
+  type AllowedAction,
+} from '../../domain/order.rules';
 import type { PlacedOrderState } from '../../domain/order.state';
 import type { Caller, Lateness, Money, OrderStatus } from '../../domain/order.types';
 import type { OrderPageDoc } from '../../projections/orders/orders.projection';
@@ -45,25 +51,23 @@ export interface OrderPageView {
   revision: number;
 }
 
-export function orderPageView(doc: OrderPageDoc, caller: Caller, now: Date): OrderPageView {
-  const state = doc.state as PlacedOrderState;
-  const t = now.getTime();
-  const open = state.openRequest;
-  // Past respondBy the timeout has won, even before the scheduler records it (the commands refuse answers then).
-  const openRequest =
-    open && t < Date.parse(open.respondBy)
-      ? {
-          requestId: open.requestId,
-          type: open.type,
-          openedBy: open.openedBy,
-          reason: open.reason,
-          comment: open.comment,
-          openedAt: open.openedAt,
-          respondBy: open.respondBy,
-          proposedDueAt: open.proposedDueAt,
-        }
-      : null;
-  const c = state.cancellation;
+/** The fields the order page and the order lists share. */
+export type OrderHeadline = Pick<
+  OrderPageView,
+  | 'orderId'
+  | 'buyerId'
+  | 'sellerId'
+  | 'title'
+  | 'price'
+  | 'status'
+  | 'lateness'
+  | 'placedAt'
+  | 'dueAt'
+  | 'deliveredAt'
+  | 'completedAt'
+>;
+
+export function headlineOf(state: PlacedOrderState, now: Date): OrderHeadline {
   return {
     orderId: state.orderId,
     buyerId: state.buyerId,
@@ -76,6 +80,34 @@ export function orderPageView(doc: OrderPageDoc, caller: Caller, now: Date): Ord
     dueAt: state.dueAt,
     deliveredAt: state.deliveredAt,
     completedAt: state.completedAt,
+  };
+}
+
+/** The open request as the caller sees it: past respondBy the timeout has won, even before it is recorded. */
+export function liveOpenRequest(state: PlacedOrderState, now: Date): PlacedOrderState['openRequest'] {
+  const open = state.openRequest;
+  return open && isRequestAnswerable(state, open.requestId, now) ? open : null;
+}
+
+export function orderPageView(doc: OrderPageDoc, caller: Caller, now: Date): OrderPageView {
+  const state = doc.state as PlacedOrderState;
+  const t = now.getTime();
+  const open = liveOpenRequest(state, now);
+  const openRequest = open
+    ? {
+        requestId: open.requestId,
+        type: open.type,
+        openedBy: open.openedBy,
+        reason: open.reason,
+        comment: open.comment,
+        openedAt: open.openedAt,
+        respondBy: open.respondBy,
+        proposedDueAt: open.proposedDueAt,
+      }
+    : null;
+  const c = state.cancellation;
+  return {
+    ...headlineOf(state, now),
     openRequest,
     pendingExtras: state.pendingExtras
       .filter((o) => t < Date.parse(o.expiresAt))
