@@ -108,6 +108,12 @@ export function comparePositions(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
+  // Canonical decimals (no leading zero) compare by length, then digit by digit: no BigInt per call (a rebuild
+  // compares every event's position with each projection's checkpoint).
+  if (a.length > 0 && b.length > 0 && a.charCodeAt(0) !== 48 && b.charCodeAt(0) !== 48) {
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    return a < b ? -1 : 1;
+  }
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
