@@ -33,6 +33,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   nodeEnv: string;
   role: AppRole;
+  /** Not read from the environment: the rebuild CLI commits SQLite batches on a writer thread (a second core). */
+  sqliteWriterThread?: boolean;
 }
 
 export class ConfigError extends Error {

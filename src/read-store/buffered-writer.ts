@@ -49,6 +49,34 @@ export class BufferedWriter implements DocumentWriter {
     return out;
   }
 
+  /** The same, as parallel arrays per collection (what the SQLite adapter binds), without an intermediate Map. */
+  serializedChanges(): { collection: string; ids: string[]; docs: (string | null)[] }[] {
+    const out: { collection: string; ids: string[]; docs: (string | null)[] }[] = [];
+    for (const [collection, changes] of this.overlay) {
+      const ids: string[] = [];
+      const docs: (string | null)[] = [];
+      for (const [id, doc] of changes) {
+        ids.push(id);
+        docs.push(doc === null ? null : serializeDocument(collection, id, doc));
+      }
+      out.push({ collection, ids, docs });
+    }
+    return out;
+  }
+
+  /**
+   * Takes a whole collection's changes at once (id -> document, or null for a delete), ownership included: a
+   * projection runner that kept its batch's changes itself hands them over without a put per document.
+   * Returns false (taking nothing) when this batch already has changes or indexes for the collection; the
+   * caller then puts them one by one. Ids and documents must already be valid (put's checks).
+   */
+  adopt(collection: string, changes: Map<string, object | null>): boolean {
+    assertValidName(collection);
+    if (this.overlay.has(collection) || this.eqIndexes.has(collection)) return false;
+    this.overlay.set(collection, changes);
+    return true;
+  }
+
   get size(): number {
     let n = 0;
     for (const c of this.overlay.values()) n += c.size;

@@ -34,11 +34,11 @@ export const RAW_READ_STORE = Symbol('RAW_READ_STORE');
 
 /** Builds the configured read store outside Nest too (CLI, bench). */
 export async function createReadStore(
-  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri'>,
+  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri' | 'sqliteWriterThread'>,
 ): Promise<ReadStore> {
   switch (config.readStore) {
     case 'sqlite':
-      return new SqliteReadStore({ dataDir: config.dataDir });
+      return new SqliteReadStore({ dataDir: config.dataDir, writerThread: config.sqliteWriterThread });
     case 'memory':
       return new InMemoryReadStore();
     case 'mongo': {

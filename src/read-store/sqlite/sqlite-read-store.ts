@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { comparePositions } from '../../event-store/event-store.port';
 import { BufferedWriter } from '../buffered-writer';
+import { applyWriteSet, CHECKPOINT_SQL, SqliteWriterThread, type WriteSet } from './sqlite-writer-thread';
 import { assertLimit, Clause, parseFilter, parseSort } from '../filter';
 import {
   assertCollectionName,
@@ -31,6 +32,11 @@ export interface SqliteReadStoreOptions {
   fileName?: string;
   /** How long a write waits for another connection's write lock. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Commit batches on a worker thread with its own connection (the rebuild CLI): the SQLite work of one
+   * projection's batch then overlaps with the next projection applying its events. Reads stay on this thread.
+   */
+  writerThread?: boolean;
 }
 
 export const READ_DB_FILE = 'read.db';
@@ -109,23 +115,26 @@ export class SqliteReadStore implements ReadStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Tables this connection has created or seen: writes create missing ones (as MongoDB does). */
-  private readonly knownTables = new Set<string>();
+  private writer: SqliteWriterThread | null = null;
   private closed = false;
 
   constructor(options: SqliteReadStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
     this.file = join(options.dataDir, options.fileName ?? READ_DB_FILE);
     this.db = new Database(this.file);
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Documents are ~0.2-2 KB: 16 KB pages halve the B-tree work per write (a no-op on an existing file).
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
-    // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('cache_size = -65536');
-    this.db.pragma('temp_store = MEMORY');
-    this.db.pragma('journal_size_limit = 67108864');
+    const pragmas = [
+      // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
+      'synchronous = NORMAL',
+      'cache_size = -65536',
+      'temp_store = MEMORY',
+      'journal_size_limit = 67108864',
+    ];
+    for (const p of pragmas) this.db.pragma(p);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _checkpoints (
         key        TEXT PRIMARY KEY,
@@ -141,6 +150,8 @@ export class SqliteReadStore implements ReadStore {
       );
       CREATE INDEX IF NOT EXISTS _dead_letters_by_key ON _dead_letters (checkpoint_key, parked_at);
     `);
+    if (options.writerThread)
+      this.writer = new SqliteWriterThread({ file: this.file, busyTimeoutMs, pragmas });
   }
 
   // ---- reads ----
@@ -196,7 +207,6 @@ export class SqliteReadStore implements ReadStore {
       statements.push(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${fields.map(extract).join(', ')})`);
     }
     this.db.transaction(() => statements.forEach((s) => this.db.exec(s))).immediate();
-    this.knownTables.add(collection);
   }
 
   async dropCollection(collection: string): Promise<void> {
@@ -204,7 +214,6 @@ export class SqliteReadStore implements ReadStore {
     const table = tableOf(collection);
     // Statements on the dropped table would fail from now on: forget them all (drops are rare).
     this.statements.clear();
-    this.knownTables.delete(collection);
     this.db.exec(`DROP TABLE IF EXISTS ${table}`);
   }
 
@@ -250,24 +259,18 @@ export class SqliteReadStore implements ReadStore {
     this.checkCheckpoint(checkpointKey, expected); // fail fast, before doing the batch's work
     const writer = new BufferedWriter(this);
     const result = await fn(writer);
-    const now = new Date().toISOString();
-    this.db
-      .transaction(() => {
-        // Under the write lock (IMMEDIATE): no other connection can move the checkpoint before the commit.
-        this.checkCheckpoint(checkpointKey, expected);
-        this.applyChanges(writer);
-        const park = this.statement(
-          'INSERT OR REPLACE INTO _dead_letters (id, checkpoint_key, parked_at, position, body) VALUES (?, ?, ?, ?, ?)',
-        );
-        for (const d of options.deadLetters ?? []) {
-          park.run(d.id, d.checkpointKey, d.parkedAt, d.position, JSON.stringify(d));
-        }
-        this.statement(
-          `INSERT INTO _checkpoints (key, position, updated_at) VALUES (?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-        ).run(checkpointKey, next, now);
-      })
-      .immediate();
+    const set = this.writeSet(writer);
+    set.checkpoint = { key: checkpointKey, expected, next, updatedAt: new Date().toISOString() };
+    set.deadLetters = (options.deadLetters ?? []).map((d) => [
+      d.id,
+      d.checkpointKey,
+      d.parkedAt,
+      d.position,
+      JSON.stringify(d),
+    ]);
+    // Under the write lock (IMMEDIATE): no other connection can move the checkpoint before the commit.
+    const conflict = await this.commit(set);
+    if (conflict) throw new CheckpointConflictError(conflict.key, conflict.expected, conflict.actual);
     return result;
   }
 
@@ -275,7 +278,7 @@ export class SqliteReadStore implements ReadStore {
     this.assertOpen();
     const writer = new BufferedWriter(this);
     const result = await fn(writer);
-    this.db.transaction(() => this.applyChanges(writer)).immediate();
+    await this.commit(this.writeSet(writer));
     return result;
   }
 
@@ -309,6 +312,7 @@ export class SqliteReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.writer?.close();
     this.statements.clear();
     this.db.close();
   }
@@ -316,9 +320,7 @@ export class SqliteReadStore implements ReadStore {
   // ---- internals ----
 
   private readCheckpoint(checkpointKey: string): string | null {
-    const position = this.statement('SELECT position FROM _checkpoints WHERE key = ?')
-      .pluck()
-      .get(checkpointKey) as string | undefined;
+    const position = this.statement(CHECKPOINT_SQL.read).pluck().get(checkpointKey) as string | undefined;
     return position ?? null;
   }
 
@@ -327,27 +329,28 @@ export class SqliteReadStore implements ReadStore {
     if (actual !== expected) throw new CheckpointConflictError(checkpointKey, expected, actual);
   }
 
-  private applyChanges(writer: BufferedWriter): void {
-    for (const [collection, changes] of writer.changes()) {
+  /** A batch's changes as statements and rows, ids in key order per table. */
+  private writeSet(writer: BufferedWriter): WriteSet {
+    const tables: WriteSet['tables'] = [];
+    for (const { collection, ids, docs } of writer.serializedChanges()) {
       const table = tableOf(collection);
-      if (!this.knownTables.has(collection)) {
-        this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`);
-        this.knownTables.add(collection);
-      }
-      const upsert = this.statement(
-        `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-      );
-      const remove = this.statement(`DELETE FROM ${table} WHERE id = ?`);
-      // In key order: neighbouring ids share B-tree pages, so a big batch touches each page once (a rebuild's
-      // batches write tens of thousands of rows at random uuids).
-      // (The default sort compares strings by UTF-16 code units, as `<` does, without a comparator call.)
-      const ids = changes.size > 64 ? [...changes.keys()].sort() : changes.keys();
-      for (const id of ids) {
-        const json = changes.get(id)!;
-        if (json === null) remove.run(id);
-        else upsert.run(id, json);
-      }
+      tables.push({
+        create: `CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`,
+        upsert: `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+        remove: `DELETE FROM ${table} WHERE id = ?`,
+        ids,
+        docs,
+      });
     }
+    return { checkpoint: null, tables, deadLetters: [] };
+  }
+
+  private async commit(set: WriteSet) {
+    if (this.writer) return this.writer.commit(set);
+    const conflict = this.db
+      .transaction(() => applyWriteSet(this.db, (sql) => this.statement(sql), set))
+      .immediate();
+    return conflict?.conflict ?? null;
   }
 
   private statement(sql: string): Database.Statement {
