@@ -3,25 +3,42 @@ import { DocumentCache, KeyFilter, SampleWindow } from './projection-runner';
 describe('runner helpers', () => {
   it('KeyFilter never forgets a key it was given, and rarely claims one it was not', () => {
     const filter = new KeyFilter(20);
-    for (let i = 0; i < 20_000; i++) filter.add(`order_pages__g2\u0000order-${i}`);
-    for (let i = 0; i < 20_000; i++) expect(filter.has(`order_pages__g2\u0000order-${i}`)).toBe(true);
+    for (let i = 0; i < 20_000; i++) filter.add('order_pages__g2', `order-${i}`);
+    for (let i = 0; i < 20_000; i++) expect(filter.has('order_pages__g2', `order-${i}`)).toBe(true);
     let falsePositives = 0;
-    for (let i = 0; i < 20_000; i++) if (filter.has(`order_pages__g2\u0000other-${i}`)) falsePositives++;
-    expect(falsePositives).toBeLessThan(200); // < 1 %
+    for (let i = 0; i < 20_000; i++) if (filter.has('order_pages__g2', `other-${i}`)) falsePositives++;
+    // The collection is part of the key.
+    for (let i = 0; i < 20_000; i++) if (filter.has('notifications__g2', `order-${i}`)) falsePositives++;
+    expect(falsePositives).toBeLessThan(400); // < 1 %
   });
 
-  it('DocumentCache keeps the most recently used entries, absent ones (null) included', () => {
-    const cache = new DocumentCache(2);
-    cache.set('a', { n: 1 });
-    cache.set('b', null);
-    expect(cache.get('a')).toEqual({ n: 1 }); // a is now the most recent
-    cache.set('c', { n: 3 });
-    expect(cache.has('b')).toBe(false);
-    expect(cache.get('a')).toEqual({ n: 1 });
-    expect(cache.get('c')).toEqual({ n: 3 });
-    cache.delete('a');
-    expect(cache.get('a')).toBeUndefined();
-    expect(new DocumentCache(0).get('x')).toBeUndefined();
+  it('DocumentCache keeps the recently used entries, absent ones (null) included, per collection', () => {
+    const cache = new DocumentCache(4); // two generations of two
+    cache.set('c', 'a', { n: 1 });
+    cache.set('c', 'b', null); // young is full: a, b become the old generation
+    expect(cache.get('c', 'b')).toBeNull();
+    expect(cache.get('d', 'a')).toBeUndefined(); // another collection
+    cache.set('c', 'x', { n: 2 }); // young: b (moved back on the hit), x -> full: old generation now b, x
+    expect(cache.has('c', 'a')).toBe(false); // a was in the dropped generation
+    expect(cache.get('c', 'x')).toEqual({ n: 2 });
+    cache.set('c', 'y', { n: 3 });
+    cache.set('c', 'z', { n: 4 }); // young x, y -> old; z young: b, the least recent, is gone
+    expect(cache.has('c', 'b')).toBe(false);
+    expect(cache.get('c', 'y')).toEqual({ n: 3 });
+    expect(cache.get('c', 'z')).toEqual({ n: 4 });
+    cache.set('c', 'z', { n: 5 }); // replacing is not a new entry
+    expect(cache.get('c', 'z')).toEqual({ n: 5 });
+    cache.delete('c', 'z');
+    expect(cache.get('c', 'z')).toBeUndefined();
+    expect(cache.size).toBeLessThanOrEqual(4);
+    expect(new DocumentCache(0).get('c', 'x')).toBeUndefined();
+  });
+
+  it('DocumentCache keeps at least half its capacity of the most recent entries', () => {
+    const cache = new DocumentCache(1000);
+    for (let i = 0; i < 10_000; i++) cache.set('c', `k${i}`, { i });
+    for (let i = 9_500; i < 10_000; i++) expect(cache.get('c', `k${i}`)).toEqual({ i });
+    expect(cache.size).toBeLessThanOrEqual(1000);
   });
 
   it('SampleWindow gives percentiles of its recent samples', () => {

@@ -3,6 +3,7 @@
 // and the checkpoint guard in commitBatch turns a batch raced by another worker into a no-op.
 import { Logger } from '@nestjs/common';
 import { comparePositions, type StoredEvent } from '../event-store/event-store.port';
+import { BufferedWriter } from './buffered-writer';
 import { checkpointKeyOf, CollectionMap, physicalName } from './generations';
 import {
   CheckpointConflictError,
@@ -85,80 +86,91 @@ export class SampleWindow {
  * the same orders, and a cached document saves a store read and a JSON parse. Valid because the runner is its
  * generation's only writer: a checkpoint conflict (another worker) clears it, and writes to a projection's
  * collections made outside projections invalidate their documents (RoutedReadStore -> engine). Documents are
- * shared, read-only (as inside a batch). Least recently used entries go first.
+ * shared, read-only (as inside a batch).
+ *
+ * Two generations instead of an exact LRU (a hit costs lookups, not a Map delete + insert): entries go to the
+ * young generation; when it holds half the capacity it becomes the old one and the previous old one is dropped;
+ * a hit in the old generation moves the entry back to the young one. So between capacity/2 and capacity of the
+ * most recently used entries stay. Keyed per collection, then id (no concatenated key strings to hash).
  */
 export class DocumentCache {
-  private readonly entries = new Map<string, object | null>();
-  constructor(private readonly capacity: number) {}
-
-  static key(collection: string, id: string): string {
-    return `${collection}\u0000${id}`;
+  private young = new Map<string, Map<string, object | null>>();
+  private old = new Map<string, Map<string, object | null>>();
+  private youngSize = 0;
+  private readonly half: number;
+  constructor(private readonly capacity: number) {
+    this.half = Math.max(1, Math.floor(capacity / 2));
   }
 
-  has(key: string): boolean {
-    return this.entries.has(key);
+  has(collection: string, id: string): boolean {
+    return this.get(collection, id) !== undefined;
   }
 
-  get(key: string): object | null | undefined {
-    const value = this.entries.get(key);
+  get(collection: string, id: string): object | null | undefined {
+    const hit = this.young.get(collection)?.get(id);
+    if (hit !== undefined) return hit;
+    const old = this.old.get(collection);
+    const value = old?.get(id);
     if (value !== undefined) {
-      this.entries.delete(key); // most recently used last
-      this.entries.set(key, value);
+      old!.delete(id);
+      this.set(collection, id, value);
     }
     return value;
   }
 
-  set(key: string, value: object | null): void {
+  set(collection: string, id: string, value: object | null): void {
     if (this.capacity <= 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.capacity) this.evictOldest();
-  }
-
-  /**
-   * Drops the least recently used entry. One iterator is kept across calls: everything it has passed was
-   * evicted (or deleted), and entries (re)inserted go to the end, so its next key is always the oldest. A fresh
-   * `keys()` per eviction would walk over the deleted slots at the head of the Map again every time (V8 keeps
-   * them until it rehashes), which made the eviction cost grow with the cache.
-   */
-  private evictOldest(): void {
-    let next = this.oldest?.next();
-    if (!next || next.done) {
-      this.oldest = this.entries.keys();
-      next = this.oldest.next();
+    let docs = this.young.get(collection);
+    if (!docs) {
+      docs = new Map();
+      this.young.set(collection, docs);
     }
-    if (!next.done) this.entries.delete(next.value);
+    const size = docs.size;
+    docs.set(id, value);
+    if (docs.size === size) return; // replaced
+    this.old.get(collection)?.delete(id);
+    if (++this.youngSize >= this.half) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngSize = 0;
+    }
   }
 
-  private oldest: Iterator<string> | null = null;
-
-  delete(key: string): void {
-    this.entries.delete(key);
+  delete(collection: string, id: string): void {
+    if (this.young.get(collection)?.delete(id)) this.youngSize--;
+    this.old.get(collection)?.delete(id);
   }
 
   clear(): void {
-    this.entries.clear();
-    this.oldest = null;
+    this.young = new Map();
+    this.old = new Map();
+    this.youngSize = 0;
   }
 
   get size(): number {
-    return this.entries.size;
+    let n = 0;
+    for (const docs of this.young.values()) n += docs.size;
+    for (const docs of this.old.values()) n += docs.size;
+    return n;
   }
 }
 
 /**
- * Which keys were written, approximately: never a false "no" (a key written is always found), sometimes a false
- * "yes" (then the store is asked, as without it). 2 MB answers for a few million keys at a few percent error.
+ * Which (collection, id) keys were written, approximately: never a false "no" (a key written is always found),
+ * sometimes a false "yes" (then the store is asked, as without it). 2 MB answers for a few million keys at a
+ * few percent error.
  */
 export class KeyFilter {
   private readonly bits: Uint32Array;
   private readonly mask: number;
+  /** Per-collection hash seeds: the collection takes part in the key without building a key string. */
+  private readonly seeds = new Map<string, number>();
   constructor(log2Bits = 24) {
     this.bits = new Uint32Array(2 ** (log2Bits - 5));
     this.mask = 2 ** log2Bits - 1;
   }
-  add(key: string): void {
-    this.hash(key);
+  add(collection: string, id: string): void {
+    this.hash(collection, id);
     const h1 = this.h1;
     const h2 = this.h2;
     for (let i = 0; i < 7; i++) {
@@ -166,8 +178,8 @@ export class KeyFilter {
       this.bits[bit >>> 5] |= 1 << (bit & 31);
     }
   }
-  has(key: string): boolean {
-    this.hash(key);
+  has(collection: string, id: string): boolean {
+    this.hash(collection, id);
     const h1 = this.h1;
     const h2 = this.h2;
     for (let i = 0; i < 7; i++) {
@@ -180,11 +192,18 @@ export class KeyFilter {
   private h1 = 0;
   private h2 = 0;
   /** Two 32-bit FNV-1a variants, for double hashing, into h1/h2 (no array per call: it runs for every read). */
-  private hash(key: string): void {
-    let a = 0x811c9dc5;
-    let b = 0x01000193 ^ key.length;
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
+  private hash(collection: string, id: string): void {
+    let seed = this.seeds.get(collection);
+    if (seed === undefined) {
+      seed = 0x811c9dc5;
+      for (let i = 0; i < collection.length; i++)
+        seed = Math.imul(seed ^ collection.charCodeAt(i), 0x01000193);
+      this.seeds.set(collection, seed);
+    }
+    let a = seed;
+    let b = 0x01000193 ^ id.length ^ seed;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b ^ c, 0x5bd1e995);
     }
@@ -193,12 +212,30 @@ export class KeyFilter {
   }
 }
 
+type Changes = Map<string, Map<string, object | null>>;
+
+function changesOf(all: Changes, collection: string): Map<string, object | null> {
+  let docs = all.get(collection);
+  if (!docs) {
+    docs = new Map();
+    all.set(collection, docs);
+  }
+  return docs;
+}
+
 /**
- * A batch's writer as the projection sees it: logical collection names, and reads served from the runner's
- * document cache when the batch has not touched the document. Records what the batch wrote, for the cache.
+ * A batch's writer as the projection sees it: logical collection names, reads served from the batch's own
+ * changes and the runner's document cache first. Changes are kept here and handed to the store's writer once
+ * per document at the end of the batch (or before a find, which the store must answer over them): a projection
+ * puts the same document several times per batch, and each hand-over costs the store's bookkeeping.
  */
 class BatchWriter implements DocumentWriter {
-  readonly touched = new Map<string, object | null>();
+  /** Everything this batch changed, for the store and, once committed, the cache. */
+  readonly touched: Changes = new Map();
+  /** Documents this batch deleted that the store never had (rebuilds): absent, nothing to write. */
+  readonly absent: Changes = new Map();
+  /** Some changes went to the target before the end (a find): deletes must follow them there. */
+  private handedOver = false;
 
   constructor(
     private readonly target: DocumentWriter,
@@ -210,34 +247,56 @@ class BatchWriter implements DocumentWriter {
 
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
     const physical = this.map(collection);
-    const key = DocumentCache.key(physical, id);
-    if (!this.touched.has(key)) {
-      const cached = this.cache.get(key);
-      if (cached !== undefined) return cached as T | null;
-      // Never written into this (new) generation: no need to ask the store. Most reads of a rebuild are these
-      // (the first event of every order looks for documents that do not exist yet).
-      if (this.written && !this.written.has(key)) return null;
-      const committed = await this.target.get<T>(physical, id);
-      this.cache.set(key, committed);
-      return committed;
-    }
-    return this.target.get<T>(physical, id);
+    let own = this.touched.get(physical)?.get(id);
+    if (own === undefined) own = this.absent.get(physical)?.get(id);
+    if (own !== undefined) return own as T | null;
+    const cached = this.cache.get(physical, id);
+    if (cached !== undefined) return cached as T | null;
+    // Never written into this (new) generation: no need to ask the store. Most reads of a rebuild are these
+    // (the first event of every order looks for documents that do not exist yet).
+    if (this.written && !this.written.has(physical, id)) return null;
+    const committed = await this.target.get<T>(physical, id);
+    this.cache.set(physical, id, committed);
+    return committed;
   }
-  find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
+  async find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
+    await this.handOver(false);
     return this.target.find<T>(this.map(collection), filter, options);
   }
-  count(collection: string, filter: Filter): Promise<number> {
+  async count(collection: string, filter: Filter): Promise<number> {
+    await this.handOver(false);
     return this.target.count(this.map(collection), filter);
   }
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
-    const physical = this.map(collection);
-    await this.target.put(physical, id, doc);
-    this.touched.set(DocumentCache.key(physical, id), doc);
+    // Checked now, not at the hand-over: a bad document is the failing event's, to retry and park.
+    if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+      throw new Error(`Document ${collection}/${id} is not a JSON object`);
+    changesOf(this.touched, this.map(collection)).set(id, doc);
   }
   async delete(collection: string, id: string): Promise<void> {
     const physical = this.map(collection);
-    await this.target.delete(physical, id);
-    this.touched.set(DocumentCache.key(physical, id), null);
+    // A document never committed and never handed over: nothing to delete in the store (a rebuild's deadlines
+    // come and go within one batch). Forgetting it keeps it out of the hand-over.
+    if (this.written && !this.handedOver && !this.written.has(physical, id)) {
+      changesOf(this.absent, physical).set(id, null);
+      this.touched.get(physical)?.delete(id);
+      return;
+    }
+    changesOf(this.touched, physical).set(id, null);
+  }
+
+  /** Hands the batch's changes to the store's writer, once per document (again after a find: harmless). */
+  async handOver(final: boolean): Promise<void> {
+    this.handedOver = true;
+    const target = this.target;
+    for (const [collection, docs] of this.touched) {
+      // At the end, the store's own batch buffer takes the whole Map (nothing changes it any more).
+      if (final && target instanceof BufferedWriter && target.adopt(collection, docs)) continue;
+      for (const [id, doc] of docs)
+        if (doc === null) await target.delete(collection, id);
+        else await target.put(collection, id, doc);
+    }
   }
 }
 
@@ -290,7 +349,16 @@ export class ProjectionRunner {
     this.checkpointKey = checkpointKeyOf(projection.name, generation);
     this.logger = new Logger(`Projection ${this.checkpointKey}`);
     this.owned = new Set(Object.keys(projection.collections));
-    this.map = (c) => (this.owned.has(c) ? physicalName(c, generation) : c);
+    // Memoized: called for every get/put; a fresh concatenated string would be hashed anew each time.
+    const names = new Map<string, string>();
+    this.map = (c) => {
+      let physical = names.get(c);
+      if (physical === undefined) {
+        physical = this.owned.has(c) ? physicalName(c, generation) : c;
+        names.set(c, physical);
+      }
+      return physical;
+    };
   }
 
   /**
@@ -327,7 +395,7 @@ export class ProjectionRunner {
 
   /** Forgets a document (written outside this runner). */
   invalidate(physicalCollection: string, id: string): void {
-    this.cache.delete(DocumentCache.key(physicalCollection, id));
+    this.cache.delete(physicalCollection, id);
   }
 
   owns(physicalCollection: string): boolean {
@@ -364,7 +432,11 @@ export class ProjectionRunner {
   }
 
   private async processNow(events: readonly StoredEvent[], signal?: AbortSignal): Promise<number> {
-    let pending = events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    // Positions ascend: when the first event is past the checkpoint, all are (the usual case).
+    let pending =
+      events.length > 0 && comparePositions(events[0].position, this.checkpoint) > 0
+        ? events
+        : events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
     let committed = 0;
     while (pending.length > 0) {
       const outcome = await this.tryCommit(pending);
@@ -458,13 +530,17 @@ export class ProjectionRunner {
           await this.projection.apply(batch[i], batchWriter);
         }
         failedAt = -1;
+        await batchWriter.handOver(true);
       });
     } catch (error) {
       return { ok: false, conflict: error instanceof CheckpointConflictError, failedAt, error };
     }
-    for (const [key, doc] of (batchWriter as BatchWriter | null)?.touched ?? []) {
-      this.cache.set(key, doc);
-      this.written?.add(key);
+    const written = this.written;
+    for (const [collection, docs] of (batchWriter as BatchWriter | null)?.touched ?? []) {
+      for (const [id, doc] of docs) {
+        this.cache.set(collection, id, doc);
+        written?.add(collection, id);
+      }
     }
     this.advance(batch, true);
     return { ok: true };

@@ -12,6 +12,7 @@ export const DEADLINE_TRACKS_COLLECTION = 'deadline_tracks';
 export const DEADLINES_PROJECTION_NAME = 'deadlines';
 
 const orderEventTypes = new Set<string>(ORDER_EVENT_TYPES);
+const DERIVED = Symbol('deadlines');
 
 export class DeadlinesProjection implements Projection {
   readonly name = DEADLINES_PROJECTION_NAME;
@@ -22,6 +23,23 @@ export class DeadlinesProjection implements Projection {
     [DEADLINE_TRACKS_COLLECTION]: [],
   };
 
+  /**
+   * deadlinesOf, kept on the track object under a hidden symbol (JSON leaves it out): an order's next event usually
+   * finds the very track its previous event stored (documents are read-only once written, so this cannot go
+   * stale), and the derivation is date arithmetic.
+   */
+  private deadlinesOf(track: DeadlineTrack | null): DeadlineSpec[] {
+    if (track === null) return deadlinesOf(null);
+    const memo = track as DeadlineTrack & { [DERIVED]?: DeadlineSpec[] };
+    let specs = memo[DERIVED];
+    if (!specs) {
+      specs = deadlinesOf(track);
+      // Not enumerable: trackEvent's spread copy of this track must not carry it over to the next state.
+      Object.defineProperty(memo, DERIVED, { value: specs, enumerable: false });
+    }
+    return specs;
+  }
+
   async apply(event: StoredEvent, writer: DocumentWriter): Promise<void> {
     if (!event.streamName.startsWith(ORDER_STREAM_PREFIX) || !orderEventTypes.has(event.type)) return;
     const orderEvent = { type: event.type, data: event.data } as unknown as OrderEvent;
@@ -31,8 +49,8 @@ export class DeadlinesProjection implements Projection {
     if (after === null) return;
 
     // An order has a handful of deadlines at most: arrays, not Sets, for the diff.
-    const old = deadlinesOf(before);
-    const next = deadlinesOf(after);
+    const old = this.deadlinesOf(before);
+    const next = this.deadlinesOf(after);
     for (let i = 0; i < old.length; i++) {
       const id = old[i].id;
       if (!hasId(old, id, i) && !hasId(next, id)) await writer.delete(DEADLINES_COLLECTION, id);
