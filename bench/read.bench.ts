@@ -104,7 +104,7 @@ export function rebuildWithCli(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
-      ['--max-semi-space-size=64', join(ROOT, 'dist/read-store/projections.cli.js'), 'rebuild', 'all'],
+      ['--max-semi-space-size=128', join(ROOT, 'dist/read-store/projections.cli.js'), 'rebuild', 'all'],
       { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: BENCH_SECRET, NODE_ENV: 'bench' } },
     );
     let out = '';

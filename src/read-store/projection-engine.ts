@@ -782,18 +782,32 @@ export class ProjectionEngine {
     let processed = 0;
     let lastReport = 0;
     const names = runners.map((r) => r.projection.name);
+    const read = (after: string | null) =>
+      this.events.readAll({ after, maxCount: rebuildBatchSize, streamPrefix });
+    let prefetched: { after: string | null; page: Promise<StoredEvent[]> } | null = null;
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError();
       let from: string | null | undefined;
       for (const r of runners)
         if (from === undefined || comparePositions(r.checkpoint, from) < 0) from = r.checkpoint;
       const head = await this.events.headPosition();
-      const page = await this.events.readAll({
-        after: from ?? null,
-        maxCount: rebuildBatchSize,
-        streamPrefix,
-      });
-      for (const r of runners) await this.processWithRetry(r, page, options.signal);
+      let page: StoredEvent[] | null = null;
+      if (prefetched && prefetched.after === (from ?? null)) page = await prefetched.page;
+      // A short page read before `head` proves nothing about the events up to head: read it again.
+      if (page === null || page.length < rebuildBatchSize) page = await read(from ?? null);
+      prefetched = null;
+      // Together: while one runner's commit is in the store (a writer thread, a server), the next one applies.
+      const applied = Promise.all(runners.map((r) => this.processWithRetry(r, page, options.signal)));
+      if (page.length === rebuildBatchSize) {
+        // The next page is read while the last commits of this one are under way (after the applies).
+        const after: string = page[page.length - 1].position;
+        const next = new Promise<StoredEvent[]>((resolve, reject) =>
+          setImmediate(() => read(after).then(resolve, reject)),
+        );
+        next.catch(() => undefined); // unused when a runner failed; read again then
+        prefetched = { after, page: next };
+      }
+      await applied;
       processed += page.length;
       const short = page.length < rebuildBatchSize;
       if (short) for (const r of runners) r.observed = maxPosition(r.observed, head);

@@ -3,7 +3,7 @@
 //   rebuild <name|all> [...] [--jobs N] [--batch-size N]
 //                               rebuild into a new generation beside the live one, then swap (a running service
 //                               keeps answering from the old one and follows the swap within a second);
-//                               --jobs N splits the projections over N processes (cores), default 1
+//                               --jobs N splits the projections over N processes, default: one per core
 //   dead-letters [name]         the parked events, with their errors
 //   dead-letters clear <name|all>
 // Uses the service's configuration (DATA_DIR, EVENT_STORE, READ_STORE, ...), and the application's own module
@@ -11,6 +11,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppModule } from '../app.module';
 import { loadConfig } from '../config/config';
@@ -72,11 +73,14 @@ async function status(engine: ProjectionEngine): Promise<void> {
   }
 }
 
-/** Relative cost per event of the known projections, to balance parallel rebuild jobs (unknown: 2). */
+/**
+ * Relative cost per event of the known projections, to balance parallel rebuild jobs (unknown: 2). Measured
+ * over 1M events: notifications writes the most documents (one per event and recipient).
+ */
 const REBUILD_WEIGHTS: Record<string, number> = {
+  notifications: 5,
   deadlines: 4,
-  notifications: 3,
-  orders: 2,
+  orders: 4,
   'seller-stats': 2,
   'cancellation-analytics': 1,
 };
@@ -106,8 +110,9 @@ interface RebuildArgs {
 }
 
 function parseRebuildArgs(args: string[], known: string[]): RebuildArgs {
-  // One job by default: it leaves the other cores to a running service, and SMT siblings gain little from two.
-  const out: RebuildArgs = { names: [], jobs: 1, batchSize: null, child: false };
+  // One job per core by default (a job is a process applying its projections, plus a thread committing them):
+  // on 2 cores, 2 jobs rebuild ~1.5x faster than one. `--jobs 1` leaves a core to a running service.
+  const out: RebuildArgs = { names: [], jobs: availableParallelism(), batchSize: null, child: false };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--batch-size') {
       out.batchSize = Number(args[++i]);
@@ -264,7 +269,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // API role: the projections, the deadline poller and the lease all stay idle in this process.
-  const config = loadConfig(process.env, { role: 'api', logLevel: 'error' });
+  // A rebuild commits on a second core while this one applies events.
+  const config = loadConfig(process.env, {
+    role: 'api',
+    logLevel: 'error',
+    sqliteWriterThread: command === 'rebuild',
+  });
   let app: INestApplicationContext | null = null;
   try {
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
