@@ -7,9 +7,14 @@ export interface RequestWithCaller {
   caller?: Caller;
 }
 
-/** The authenticated caller `{ userId, roles }` (set by the AuthGuard). */
-export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
-  const caller = ctx.switchToHttp().getRequest<RequestWithCaller>().caller;
+/** The caller the guard verified; 401 without one. For handlers that read the request themselves. */
+export function callerOf(request: RequestWithCaller): Caller {
+  const caller = request.caller;
   if (!caller) throw unauthenticated('Authentication required.');
   return caller;
-});
+}
+
+/** The authenticated caller `{ userId, roles }` (set by the AuthGuard). */
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller =>
+  callerOf(ctx.switchToHttp().getRequest<RequestWithCaller>()),
+);

@@ -1,13 +1,17 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller } from '../../auth/current-caller.decorator';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callerOf, CurrentCaller, type RequestWithCaller } from '../../auth/current-caller.decorator';
 import { ApiProblems, COMMON_PROBLEMS } from '../../http/openapi';
-import { UuidParam } from '../../http/validation';
+import { UuidPipe } from '../../http/validation';
+import { ProjectionEngine } from '../../read-store/projection-engine';
 import {
   ApiMinPositionQuery,
   MinPositionOnlyQueryPipe,
+  READ_MODEL_POSITION_HEADER,
   READ_MODEL_POSITION_HEADER_DOC,
+  READ_YOUR_WRITES_MAX_WAIT_MS,
   ReadYourWrites,
 } from '../../read-store/read-your-writes';
 import type { Caller } from '../domain/order.types';
@@ -18,14 +22,23 @@ import { OrderPageDto } from './order-page/order-page.dto';
 import { GetOrderPageQuery } from './order-page/order-page.query';
 import type { OrderPageView } from './order-page/order-page.view';
 
+const PROJECTIONS = [ORDERS_PROJECTION];
+/** As ReadModelPositionInterceptor: only a well-formed minPosition is waited for (the rest is a 400 later). */
+const POSITION = /^\d{1,40}$/;
+const ORDER_ID = new UuidPipe('orderId');
+const PAGE_QUERY = new MinPositionOnlyQueryPipe();
+
 @ApiTags('queries')
 @ApiBearerAuth()
-@ReadYourWrites(ORDERS_PROJECTION)
 @Controller('orders')
 export class OrdersQueriesController {
-  constructor(private readonly queryBus: QueryBus) {}
+  constructor(
+    private readonly queryBus: QueryBus,
+    private readonly engine: ProjectionEngine,
+  ) {}
 
   @Get()
+  @ReadYourWrites(ORDERS_PROJECTION)
   @ApiOperation({ summary: "The caller's orders (as buyer, seller or both), newest first" })
   @ApiOkResponse({ type: OrderListDto, headers: READ_MODEL_POSITION_HEADER_DOC })
   @ApiProblems(...COMMON_PROBLEMS)
@@ -40,6 +53,11 @@ export class OrdersQueriesController {
     );
   }
 
+  /**
+   * The hottest read, so without Nest's per-request interceptor and pipe machinery: it does what
+   * @ReadYourWrites(ORDERS_PROJECTION), @UuidParam('orderId'), MinPositionOnlyQueryPipe and @CurrentCaller would,
+   * in the same order (wait and set the header first, so a 400 carries it too).
+   */
   @Get(':orderId')
   @ApiOperation({
     summary:
@@ -48,12 +66,21 @@ export class OrdersQueriesController {
   @ApiOkResponse({ type: OrderPageDto, headers: READ_MODEL_POSITION_HEADER_DOC })
   @ApiProblems(...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND')
   @ApiMinPositionQuery()
-  page(
-    @UuidParam('orderId') orderId: string,
-    // No DTO (so no class-validator) on the hottest read: the pipe checks the one parameter there is.
-    @Query(MinPositionOnlyQueryPipe) _query: Record<string, string>,
-    @CurrentCaller() caller: Caller,
+  @ApiParam({ name: 'orderId', type: String })
+  async page(
+    @Req() request: FastifyRequest & RequestWithCaller,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderPageView> {
-    return this.queryBus.execute(new GetOrderPageQuery(orderId, caller));
+    const query = request.query as Record<string, unknown> | undefined;
+    const min = query?.minPosition;
+    if (typeof min === 'string' && POSITION.test(min)) {
+      await this.engine.waitForPosition(min, READ_YOUR_WRITES_MAX_WAIT_MS, PROJECTIONS);
+    }
+    // Read before the query runs: the page then reflects at least this position.
+    const position = await this.engine.currentPosition(PROJECTIONS);
+    reply.header(READ_MODEL_POSITION_HEADER, position ?? '0');
+    const orderId = ORDER_ID.transform((request.params as { orderId?: unknown }).orderId);
+    PAGE_QUERY.transform(query);
+    return this.queryBus.execute(new GetOrderPageQuery(orderId, callerOf(request)));
   }
 }
