@@ -34,15 +34,15 @@ export const DEFAULT_PAGE_SIZE = 20;
 export function summaryOf(doc: OrderPageDoc, role: Party, now: Date): OrderSummary {
   const state = doc.state as PlacedOrderState;
   const open = liveOpenRequest(state, now);
-  return {
-    ...headlineOf(state, now),
+  // Object.assign, not a spread of headlineOf(): the spread is the slow path on Node 20 (as on the order page).
+  return Object.assign(headlineOf(state, now), {
     role,
     cancelledAt: state.cancellation?.at ?? null,
     openRequest: open
       ? { requestId: open.requestId, type: open.type, openedBy: open.openedBy, respondBy: open.respondBy }
       : null,
     revision: doc.revision,
-  };
+  });
 }
 
 @QueryHandler(ListMyOrdersQuery)
