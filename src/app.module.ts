@@ -34,6 +34,7 @@ export class AppModule {
           dataDir: config.dataDir,
           esdbConnectionString: config.esdbConnectionString,
           now: () => clock.now(),
+          mmapBytes: config.sqliteMmapBytes,
         }),
         CqrsModule.forRoot(),
         AuthModule,

@@ -15,6 +15,8 @@ export interface EventStoreModuleOptions {
   now?: () => Date;
   /** SQLite: how often caught-up subscriptions look for other processes' appends. Default 50 ms. */
   pollIntervalMs?: number;
+  /** SQLite: read through a memory map of this size (the rebuild CLI). */
+  mmapBytes?: number;
 }
 
 /** Builds the configured store outside Nest too (bench, scripts); registers the order upcasters first. */
@@ -26,6 +28,7 @@ export function createEventStore(options: EventStoreModuleOptions): EventStore {
         dataDir: options.dataDir,
         now: options.now,
         pollIntervalMs: options.pollIntervalMs,
+        mmapBytes: options.mmapBytes,
       });
     case 'memory':
       return new InMemoryEventStore({ now: options.now });

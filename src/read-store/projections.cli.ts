@@ -269,11 +269,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // API role: the projections, the deadline poller and the lease all stay idle in this process.
-  // A rebuild commits on a second core while this one applies events.
+  // A rebuild commits on a second core while this one applies events, and reads the files through memory maps.
   const config = loadConfig(process.env, {
     role: 'api',
     logLevel: 'error',
     sqliteWriterThread: command === 'rebuild',
+    sqliteMmapBytes: command === 'rebuild' ? 2 ** 32 : undefined,
   });
   let app: INestApplicationContext | null = null;
   try {

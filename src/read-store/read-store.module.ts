@@ -34,11 +34,15 @@ export const RAW_READ_STORE = Symbol('RAW_READ_STORE');
 
 /** Builds the configured read store outside Nest too (CLI, bench). */
 export async function createReadStore(
-  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri' | 'sqliteWriterThread'>,
+  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri' | 'sqliteWriterThread' | 'sqliteMmapBytes'>,
 ): Promise<ReadStore> {
   switch (config.readStore) {
     case 'sqlite':
-      return new SqliteReadStore({ dataDir: config.dataDir, writerThread: config.sqliteWriterThread });
+      return new SqliteReadStore({
+        dataDir: config.dataDir,
+        writerThread: config.sqliteWriterThread,
+        mmapBytes: config.sqliteMmapBytes,
+      });
     case 'memory':
       return new InMemoryReadStore();
     case 'mongo': {

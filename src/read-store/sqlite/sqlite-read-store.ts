@@ -37,6 +37,8 @@ export interface SqliteReadStoreOptions {
    * projection's batch then overlaps with the next projection applying its events. Reads stay on this thread.
    */
   writerThread?: boolean;
+  /** Read through a memory map of this many bytes (the rebuild CLI); off by default (it would count in RSS). */
+  mmapBytes?: number;
 }
 
 export const READ_DB_FILE = 'read.db';
@@ -133,6 +135,7 @@ export class SqliteReadStore implements ReadStore {
       'cache_size = -65536',
       'temp_store = MEMORY',
       'journal_size_limit = 67108864',
+      ...(options.mmapBytes ? [`mmap_size = ${Math.floor(options.mmapBytes)}`] : []),
     ];
     for (const p of pragmas) this.db.pragma(p);
     this.db.exec(`
