@@ -60,16 +60,20 @@ export async function startService(
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: on a shared 2-core box a start can overlap the previous service's shutdown.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
     try {
-      const r = await fetch(`${url}/health`);
+      const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (r.status < 500) break;
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error('service did not become healthy in 30 s');
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error('service did not become healthy in 60 s');
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
