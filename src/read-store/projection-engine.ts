@@ -538,7 +538,10 @@ export class ProjectionEngine {
     for (const slot of slots) {
       if (slot.loop || !slot.live) continue;
       if (slot.stored && t - slot.stored.readAt < 20) continue;
-      const position = await this.store.getCheckpoint(slot.live.checkpointKey);
+      const runner = slot.live;
+      const position = await this.store.getCheckpoint(runner.checkpointKey);
+      // A swap meanwhile reset `stored` for the new generation: this is the old one's checkpoint.
+      if (slot.live !== runner || slot.loop) continue;
       const moved = !slot.stored || slot.stored.position !== position;
       slot.stored = { position, readAt: t, movedAt: moved ? t : slot.stored!.movedAt };
     }
