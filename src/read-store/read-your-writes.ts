@@ -78,16 +78,27 @@ export class ReadModelPositionInterceptor implements NestInterceptor {
     if (projections.length === 0) {
       position = await this.events.headPosition();
     } else {
-      // A malformed value is left to the DTO validation (400); only a well-formed one is waited for.
-      if (typeof min === 'string' && POSITION.test(min)) {
-        await this.engine.waitForPosition(min, READ_YOUR_WRITES_MAX_WAIT_MS, projections);
-      }
-      // Read before the handler runs: the handler then sees at least this position.
-      position = await this.engine.currentPosition(projections);
+      position = await awaitReadModel(this.engine, projections, min);
     }
     reply.header(READ_MODEL_POSITION_HEADER, position ?? '0');
     return next.handle();
   }
+}
+
+/**
+ * Waits (≤ 5 s) until these projections have processed `minPosition` when it is well-formed (a malformed one is
+ * left to the query's validation: 400), then returns their position, for the header. Read before the handler
+ * runs: the handler then sees at least this position. The interceptor's steps, for routes doing them inline.
+ */
+export async function awaitReadModel(
+  engine: ProjectionEngine,
+  projections: string[],
+  minPosition: unknown,
+): Promise<string | null> {
+  if (typeof minPosition === 'string' && POSITION.test(minPosition)) {
+    await engine.waitForPosition(minPosition, READ_YOUR_WRITES_MAX_WAIT_MS, projections);
+  }
+  return engine.currentPosition(projections);
 }
 
 /**

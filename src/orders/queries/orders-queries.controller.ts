@@ -8,10 +8,10 @@ import { UuidPipe } from '../../http/validation';
 import { ProjectionEngine } from '../../read-store/projection-engine';
 import {
   ApiMinPositionQuery,
+  awaitReadModel,
   MinPositionOnlyQueryPipe,
   READ_MODEL_POSITION_HEADER,
   READ_MODEL_POSITION_HEADER_DOC,
-  READ_YOUR_WRITES_MAX_WAIT_MS,
   ReadYourWrites,
 } from '../../read-store/read-your-writes';
 import type { Caller } from '../domain/order.types';
@@ -23,8 +23,6 @@ import { GetOrderPageQuery } from './order-page/order-page.query';
 import type { OrderPageView } from './order-page/order-page.view';
 
 const PROJECTIONS = [ORDERS_PROJECTION];
-/** As ReadModelPositionInterceptor: only a well-formed minPosition is waited for (the rest is a 400 later). */
-const POSITION = /^\d{1,40}$/;
 const ORDER_ID = new UuidPipe('orderId');
 const PAGE_QUERY = new MinPositionOnlyQueryPipe();
 
@@ -72,12 +70,7 @@ export class OrdersQueriesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderPageView> {
     const query = request.query as Record<string, unknown> | undefined;
-    const min = query?.minPosition;
-    if (typeof min === 'string' && POSITION.test(min)) {
-      await this.engine.waitForPosition(min, READ_YOUR_WRITES_MAX_WAIT_MS, PROJECTIONS);
-    }
-    // Read before the query runs: the page then reflects at least this position.
-    const position = await this.engine.currentPosition(PROJECTIONS);
+    const position = await awaitReadModel(this.engine, PROJECTIONS, query?.minPosition);
     reply.header(READ_MODEL_POSITION_HEADER, position ?? '0');
     const orderId = ORDER_ID.transform((request.params as { orderId?: unknown }).orderId);
     PAGE_QUERY.transform(query);
