@@ -33,7 +33,7 @@ describe('BufferedWriter', () => {
     await w.put('c', 'x', doc);
     expect(await w.get('c', 'x')).toBe(doc);
     await w.put('c', 'x', { a: 2 });
-    expect([...w.changes().get('c')!]).toEqual([['x', '{"a":2}']]);
+    expect(w.changes()).toEqual([{ collection: 'c', ids: ['x'], docs: ['{"a":2}'] }]);
     await expect(w.put('c', 'y', [1] as unknown as object)).rejects.toThrow();
   });
 });

@@ -20,8 +20,12 @@ export interface BaseReader {
   count(collection: string, filter: Filter): Promise<number>;
 }
 
-/** id -> the serialized document, or null for a delete. */
-export type CollectionChanges = Map<string, string | null>;
+/** A collection's changes, serialized: ids and, at the same index, the JSON document or null for a delete. */
+export interface CollectionChanges {
+  collection: string;
+  ids: string[];
+  docs: (string | null)[];
+}
 
 export class BufferedWriter implements DocumentWriter {
   /** id -> the document as of this batch, or null for a delete. */
@@ -35,23 +39,11 @@ export class BufferedWriter implements DocumentWriter {
   constructor(private readonly base: BaseReader) {}
 
   /**
-   * Collection -> id -> serialized document, or null for a delete: what the adapter stores. Each document is
-   * serialized here, once, whatever the number of puts the batch made to it.
+   * What the adapter stores, per collection. Each document is serialized here, once, whatever the number of
+   * puts the batch made to it; call it once per commit.
    */
-  changes(): ReadonlyMap<string, CollectionChanges> {
-    const out = new Map<string, CollectionChanges>();
-    for (const [collection, docs] of this.overlay) {
-      const serialized: CollectionChanges = new Map();
-      for (const [id, doc] of docs)
-        serialized.set(id, doc === null ? null : serializeDocument(collection, id, doc));
-      out.set(collection, serialized);
-    }
-    return out;
-  }
-
-  /** The same, as parallel arrays per collection (what the SQLite adapter binds), without an intermediate Map. */
-  serializedChanges(): { collection: string; ids: string[]; docs: (string | null)[] }[] {
-    const out: { collection: string; ids: string[]; docs: (string | null)[] }[] = [];
+  changes(): CollectionChanges[] {
+    const out: CollectionChanges[] = [];
     for (const [collection, changes] of this.overlay) {
       const ids: string[] = [];
       const docs: (string | null)[] = [];

@@ -155,15 +155,16 @@ export class InMemoryReadStore implements ReadStore {
   }
 
   private apply(writer: BufferedWriter): void {
-    for (const [collection, changes] of writer.changes()) {
+    for (const { collection, ids, docs: jsons } of writer.changes()) {
       let docs = this.collections.get(collection);
       if (!docs) {
         docs = new Map();
         this.collections.set(collection, docs);
       }
-      for (const [id, json] of changes) {
-        if (json === null) docs.delete(id);
-        else docs.set(id, { json, value: JSON.parse(json) as object });
+      for (let i = 0; i < ids.length; i++) {
+        const json = jsons[i];
+        if (json === null) docs.delete(ids[i]);
+        else docs.set(ids[i], { json, value: JSON.parse(json) as object });
       }
     }
   }

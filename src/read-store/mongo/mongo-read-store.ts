@@ -22,7 +22,7 @@ import type { Connection } from 'mongoose';
 import { mongo } from 'mongoose';
 import { comparePositions } from '../../event-store/event-store.port';
 import { StoreHealth, StoreUnavailableError } from '../../cluster/store-availability';
-import { BufferedWriter } from '../buffered-writer';
+import { BufferedWriter, type CollectionChanges } from '../buffered-writer';
 import { assertLimit, parseFilter, parseSort } from '../filter';
 import {
   assertCollectionName,
@@ -229,6 +229,7 @@ export class MongoReadStore implements ReadStore, StoreHealth {
     if (before !== expected) throw new CheckpointConflictError(checkpointKey, expected, before);
     const writer = new BufferedWriter(this);
     const result = await fn(writer);
+    const changes = writer.changes(); // once: withTransaction may run the work again
     await this.transaction(async (db, session) => {
       const checkpoints = db.collection<CheckpointDoc>(CHECKPOINTS);
       // Read inside the transaction: a concurrent commit of the same checkpoint either is visible here or
@@ -236,7 +237,7 @@ export class MongoReadStore implements ReadStore, StoreHealth {
       const current = await checkpoints.findOne({ _id: checkpointKey }, { session });
       const actual = current?.position ?? null;
       if (actual !== expected) throw new CheckpointConflictError(checkpointKey, expected, actual);
-      await this.applyChanges(db, writer, session);
+      await this.applyChanges(db, changes, session);
       const deadLetters = options.deadLetters ?? [];
       if (deadLetters.length) {
         await db.collection<DeadLetterDoc>(DEAD_LETTERS).bulkWrite(
@@ -251,15 +252,17 @@ export class MongoReadStore implements ReadStore, StoreHealth {
         { position: next, updatedAt: new Date().toISOString() },
         { upsert: true, session },
       );
-    }, writer);
+    }, changes);
     return result;
   }
 
   async write<T>(fn: (writer: DocumentWriter) => Promise<T>): Promise<T> {
     const writer = new BufferedWriter(this);
     const result = await fn(writer);
-    if (writer.size > 0)
-      await this.transaction((db, session) => this.applyChanges(db, writer, session), writer);
+    if (writer.size > 0) {
+      const changes = writer.changes();
+      await this.transaction((db, session) => this.applyChanges(db, changes, session), changes);
+    }
     return result;
   }
 
@@ -337,10 +340,10 @@ export class MongoReadStore implements ReadStore, StoreHealth {
    */
   private async transaction(
     work: (db: mongo.Db, session: mongo.ClientSession) => Promise<unknown>,
-    writer: BufferedWriter,
+    changes: CollectionChanges[],
   ): Promise<void> {
     const db = await this.db();
-    for (const collection of writer.changes().keys()) await this.createIfMissing(db, collection);
+    for (const { collection } of changes) await this.createIfMissing(db, collection);
     const session = this.handle.connection.getClient().startSession();
     try {
       await session.withTransaction(() => work(db, session), {
@@ -354,12 +357,14 @@ export class MongoReadStore implements ReadStore, StoreHealth {
 
   private async applyChanges(
     db: mongo.Db,
-    writer: BufferedWriter,
+    changes: CollectionChanges[],
     session: mongo.ClientSession,
   ): Promise<void> {
-    for (const [collection, changes] of writer.changes()) {
+    for (const { collection, ids, docs } of changes) {
       const operations: mongo.AnyBulkWriteOperation<StoredDoc>[] = [];
-      for (const [id, json] of changes) {
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        const json = docs[i];
         if (json === null) {
           operations.push({ deleteOne: { filter: { _id: id } } });
           continue;

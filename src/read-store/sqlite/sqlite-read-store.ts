@@ -335,7 +335,7 @@ export class SqliteReadStore implements ReadStore {
   /** A batch's changes as statements and rows, ids in key order per table. */
   private writeSet(writer: BufferedWriter): WriteSet {
     const tables: WriteSet['tables'] = [];
-    for (const { collection, ids, docs } of writer.serializedChanges()) {
+    for (const { collection, ids, docs } of writer.changes()) {
       const table = tableOf(collection);
       tables.push({
         create: `CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`,
