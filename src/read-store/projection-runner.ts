@@ -102,8 +102,9 @@ export class DocumentCache {
     this.half = Math.max(1, Math.floor(capacity / 2));
   }
 
+  /** Whether it is cached, without counting as a use. */
   has(collection: string, id: string): boolean {
-    return this.get(collection, id) !== undefined;
+    return (this.young.get(collection)?.has(id) ?? false) || (this.old.get(collection)?.has(id) ?? false);
   }
 
   get(collection: string, id: string): object | null | undefined {
