@@ -5,7 +5,7 @@ import { InMemoryEventStore } from '../event-store/in-memory/in-memory-event-sto
 import { REGISTRY_COLLECTION, type RegistryDoc } from './generations';
 import { InMemoryReadStore } from './in-memory/in-memory-read-store';
 import { ProjectionEngine, type ProjectionEngineOptions } from './projection-engine';
-import type { DocumentWriter, Projection, ReadStore } from './read-store.port';
+import type { CommitOptions, DocumentWriter, Projection, ReadStore } from './read-store.port';
 import { RoutedReadStore } from './routed-read-store';
 
 const FAST: Partial<ProjectionEngineOptions> = {
@@ -262,6 +262,117 @@ describe('ProjectionEngine', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(await store.listCollections()).not.toContain('counts__g1');
     expect(await store.getCheckpoint('counting@g1')).toBeNull();
+  });
+
+  describe('rebuild: small pages streamed into big batches, each committed while the next fills', () => {
+    /** Commits slowly, counting how many are in flight; refuses the commits listed in `refuse` (by call). */
+    class SlowStore extends InMemoryReadStore {
+      calls = 0;
+      inFlight = 0;
+      maxInFlight = 0;
+      batches: { expected: string | null; next: string }[] = [];
+      refuse = new Set<number>();
+      refused = 0;
+      override async commitBatch<T>(
+        key: string,
+        expected: string | null,
+        next: string,
+        fn: (writer: DocumentWriter) => Promise<T>,
+        options?: CommitOptions,
+      ): Promise<T> {
+        const call = ++this.calls;
+        const building = key.endsWith('@g2');
+        if (building) this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 1));
+          if (building && this.refuse.has(call)) {
+            this.refused++;
+            throw new Error('database is locked');
+          }
+          const result = await super.commitBatch(key, expected, next, fn, options);
+          if (building) this.batches.push({ expected, next });
+          await new Promise((r) => setTimeout(r, 1));
+          return result;
+        } finally {
+          if (building) this.inFlight--;
+        }
+      }
+    }
+    const STREAMED = { rebuildPageSize: 7, rebuildBatchSize: 40 };
+
+    it('applies every event once, reads through the batch still committing, one commit at a time', async () => {
+      const slow = new SlowStore();
+      const engine = newEngine([new CountingProjection()], STREAMED, slow);
+      await append(events, 50, 'order-a');
+      await append(events, 53, 'order-b');
+      const [result] = await engine.rebuild('all');
+      expect(result).toMatchObject({ generation: 2, eventsProcessed: 103, position: '103' });
+      // CountingProjection re-reads its totals on every event: a read missing the committing batch shows here.
+      const routed = new RoutedReadStore(slow, engine.router);
+      expect(await routed.get('counts', 'total')).toEqual({ n: 103, version: 1 });
+      expect(await routed.get('counts', 'order-a')).toEqual({ n: 50 });
+      expect(await routed.get('counts', 'order-b')).toEqual({ n: 53 });
+      expect(slow.maxInFlight).toBe(1);
+      // Batches of >= 40 events made of 7-event pages (42), each starting where the previous one ended.
+      // (The swap's commit, at the same checkpoint, is not a batch.)
+      const batches = slow.batches.filter((b) => b.expected !== b.next);
+      expect(batches.map((b) => b.next)).toEqual(['42', '84', '103']);
+      expect(batches.map((b) => b.expected)).toEqual([null, '42', '84']);
+    });
+
+    it('an event that keeps failing is parked as in live batches; the others are applied once', async () => {
+      const p = new CountingProjection();
+      const engine = newEngine([p], STREAMED);
+      await append(events, 100);
+      p.failOn = (e) => e.position === '61';
+      const [result] = await engine.rebuild('all');
+      expect(result.position).toBe('100');
+      expect(await total(store, engine)).toBe(99);
+      const letters = await store.listDeadLetters('counting@g2');
+      expect(letters.map((l) => l.position)).toEqual(['61']);
+    });
+
+    it('an event failing once is retried, not parked', async () => {
+      const p = new CountingProjection();
+      const engine = newEngine([p], STREAMED);
+      await append(events, 100);
+      let failures = 1;
+      p.failOn = (e) => e.position === '45' && failures-- > 0;
+      await engine.rebuild('all');
+      expect(await total(store, engine)).toBe(100);
+      expect(await store.listDeadLetters()).toEqual([]);
+    });
+
+    it('a refused commit (the write lock held elsewhere) costs a retry, not an event', async () => {
+      const slow = new SlowStore();
+      const engine = newEngine([new CountingProjection()], STREAMED, slow);
+      await append(events, 100);
+      await engine.initialize();
+      slow.refuse = new Set([slow.calls + 3]); // the 2nd streamed batch (the registry write is the 1st call)
+      const [result] = await engine.rebuild('all');
+      expect(slow.refused).toBe(1);
+      expect(result.eventsProcessed).toBe(100);
+      expect(await total(slow, engine)).toBe(100);
+      expect(await slow.listDeadLetters()).toEqual([]);
+    });
+
+    it('a projection that queries its documents while applying is rebuilt page by page', async () => {
+      class Querying extends CountingProjection {
+        override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+          const before = await w.count('counts', {});
+          await super.apply(event, w);
+          await w.put('counts', `seen-${event.position}`, { n: before });
+        }
+      }
+      const engine = newEngine([new Querying()], STREAMED);
+      await append(events, 30, 'order-a');
+      const [result] = await engine.rebuild('all');
+      expect(result.eventsProcessed).toBe(30);
+      expect(await total(store, engine)).toBe(30);
+      const routed = new RoutedReadStore(store, engine.router);
+      // total + order-a + one per earlier event: the count saw every document written before.
+      expect(await routed.get('counts', 'seen-30')).toEqual({ n: 2 + 29 });
+    });
   });
 
   it('a running service notices a swap made elsewhere (the rebuild CLI) and follows it', async () => {

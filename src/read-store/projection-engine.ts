@@ -13,7 +13,7 @@ import {
   type RegistryDoc,
 } from './generations';
 import { LiveFeed } from './live-feed';
-import { AbortedError, ProjectionRunner, sleep } from './projection-runner';
+import { AbortedError, ProjectionRunner, sleep, StreamingUnsupportedError } from './projection-runner';
 import type { DocumentWriter, Projection, ReadStore } from './read-store.port';
 import { CollectionRouter } from './routed-read-store';
 
@@ -24,8 +24,10 @@ export interface ProjectionEngineOptions {
   streamPrefix: string;
   /** Most events per live batch. */
   batchSize: number;
-  /** Events per page while rebuilding. */
+  /** Events per transaction while rebuilding. */
   rebuildBatchSize: number;
+  /** Events per page read while rebuilding (a batch is applied from several pages). */
+  rebuildPageSize: number;
   /** Attempts per failing event before it is parked (the first included). */
   maxAttempts: number;
   /** First retry delay; ×4 per further retry. */
@@ -50,6 +52,7 @@ export const DEFAULT_ENGINE_OPTIONS: ProjectionEngineOptions = {
   streamPrefix: ORDER_STREAM_PREFIX,
   batchSize: 500,
   rebuildBatchSize: 10_000,
+  rebuildPageSize: 4096,
   maxAttempts: 4,
   retryBaseDelayMs: 100,
   maxBackoffMs: 5000,
@@ -775,56 +778,74 @@ export class ProjectionEngine {
     return results;
   }
 
-  /** Drives builders over shared pages of the feed until a page comes back short (caught up with the head). */
+  /**
+   * Drives builders over shared pages of the feed until a page comes back short (caught up with the head) and
+   * every builder committed it. Pages are small and batches big (see ProjectionRunner.feed); a builder whose
+   * streamed batch failed reads again from its checkpoint and goes page by page through process() (retries,
+   * dead letters) until past the page that failed, then streams again.
+   */
   private async build(
     runners: ProjectionRunner[],
     options: RebuildOptions,
   ): Promise<{ processed: number; elapsedMs: number }> {
-    const { rebuildBatchSize, streamPrefix } = this.options;
+    const { rebuildBatchSize, rebuildPageSize, streamPrefix } = this.options;
+    const pageSize = Math.max(1, Math.min(rebuildPageSize, rebuildBatchSize));
     const started = performance.now();
     let processed = 0;
+    /** Through here events were counted in `processed`. */
+    let counted: string | null = null;
     let lastReport = 0;
     const names = runners.map((r) => r.projection.name);
-    const read = (after: string | null) =>
-      this.events.readAll({ after, maxCount: rebuildBatchSize, streamPrefix });
+    /** Per builder: page by page (process()) until its checkpoint reaches this position; forever when true. */
+    const pageByPage = new Map<ProjectionRunner, string | true>();
+    const read = (after: string | null) => this.events.readAll({ after, maxCount: pageSize, streamPrefix });
     let prefetched: { after: string | null; page: Promise<StoredEvent[]> } | null = null;
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError();
       let from: string | null | undefined;
-      for (const r of runners)
-        if (from === undefined || comparePositions(r.checkpoint, from) < 0) from = r.checkpoint;
+      for (const r of runners) if (from === undefined || comparePositions(r.fed, from) < 0) from = r.fed;
       const head = await this.events.headPosition();
       let page: StoredEvent[] | null = null;
       if (prefetched && prefetched.after === (from ?? null)) page = await prefetched.page;
       // A short page read before `head` proves nothing about the events up to head: read it again.
-      if (page === null || page.length < rebuildBatchSize) page = await read(from ?? null);
+      if (page === null || page.length < pageSize) page = await read(from ?? null);
       prefetched = null;
-      // Together: while one runner's commit is in the store (a writer thread, a server), the next one applies.
-      const applied = Promise.all(runners.map((r) => this.processWithRetry(r, page, options.signal)));
-      if (page.length === rebuildBatchSize) {
-        // The next page is read while the last commits of this one are under way (after the applies).
+      const short = page.length < pageSize;
+      if (page.length === pageSize) {
+        // The next page is read while this one is applied (after the applies started).
         const after: string = page[page.length - 1].position;
         const next = new Promise<StoredEvent[]>((resolve, reject) =>
           setImmediate(() => read(after).then(resolve, reject)),
         );
-        next.catch(() => undefined); // unused when a runner failed; read again then
+        next.catch(() => undefined); // unused when a builder fell back; read again then
         prefetched = { after, page: next };
       }
-      await applied;
-      processed += page.length;
-      const short = page.length < rebuildBatchSize;
-      if (short) for (const r of runners) r.observed = maxPosition(r.observed, head);
+      const caughtUp = await Promise.all(
+        runners.map((r) => this.buildPage(r, page, short, rebuildBatchSize, pageByPage, options.signal)),
+      );
+      // Progress: the events every builder has applied (one that fell back applies some again: counted once).
+      let slowest: string | null | undefined;
+      for (const r of runners)
+        if (slowest === undefined || comparePositions(r.fed, slowest) < 0) slowest = r.fed;
+      for (const e of page) {
+        if (comparePositions(e.position, counted) <= 0) continue;
+        if (comparePositions(e.position, slowest ?? null) > 0) break;
+        processed++;
+        counted = e.position;
+      }
+      const done = short && caughtUp.every(Boolean);
+      if (done) for (const r of runners) r.observed = maxPosition(r.observed, head);
       const t = performance.now();
-      if (options.onProgress && (short || t - lastReport >= 200)) {
+      if (options.onProgress && (done || t - lastReport >= 200)) {
         lastReport = t;
-        const position = page.length ? page[page.length - 1].position : (from ?? null);
+        const position = slowest ?? null;
         const elapsedMs = t - started;
         options.onProgress({
           projections: names,
           processed,
-          position: short ? head : position,
+          position: done ? head : position,
           headPosition: head,
-          fraction: short
+          fraction: done
             ? 1
             : head && position
               ? Number((BigInt(position) * 10000n) / BigInt(head)) / 10000
@@ -833,8 +854,48 @@ export class ProjectionEngine {
           elapsedMs: Math.round(elapsedMs),
         });
       }
-      if (short) return { processed, elapsedMs: Math.round(performance.now() - started) };
+      if (done) return { processed, elapsedMs: Math.round(performance.now() - started) };
       await yieldToIo(); // a rebuild inside the service must not starve its requests
+    }
+  }
+
+  /**
+   * One page for one builder: streamed into its open batch, or page by page after a failure. Returns whether it
+   * committed everything up to the end of the page (only asked of the last, short page).
+   */
+  private async buildPage(
+    runner: ProjectionRunner,
+    page: StoredEvent[],
+    last: boolean,
+    batchEvents: number,
+    pageByPage: Map<ProjectionRunner, string | true>,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const end = page.length ? page[page.length - 1].position : null;
+    const until = pageByPage.get(runner);
+    if (until !== undefined) {
+      await this.processWithRetry(runner, page, signal);
+      if (until !== true && comparePositions(runner.checkpoint, until) >= 0) pageByPage.delete(runner);
+      return comparePositions(runner.checkpoint, end) >= 0;
+    }
+    try {
+      await runner.feed(page, batchEvents);
+      if (last) await runner.flush();
+      return true;
+    } catch (error) {
+      if (signal?.aborted || error instanceof AbortedError) throw error;
+      const fed = runner.fed;
+      await runner.resetStream();
+      // Read again from the checkpoint, page by page, until past what was fed when it failed.
+      pageByPage.set(
+        runner,
+        error instanceof StreamingUnsupportedError ? true : (maxPosition(fed, end) ?? true),
+      );
+      if (!(error instanceof StreamingUnsupportedError))
+        this.logger.warn(
+          `${runner.checkpointKey}: streamed batch failed, going on page by page from ${runner.checkpoint ?? 'the start'}: ${errorMessage(error)}`,
+        );
+      return false;
     }
   }
 

@@ -224,6 +224,20 @@ function changesOf(all: Changes, collection: string): Map<string, object | null>
   return docs;
 }
 
+/** Changes of a batch handed to the store and not yet committed: the next batch reads through them. */
+interface InflightChanges {
+  touched: Changes;
+  absent: Changes;
+}
+
+/** A projection queried (find/count) inside a streamed batch: it is applied in page-sized batches instead. */
+export class StreamingUnsupportedError extends Error {
+  constructor() {
+    super('find/count inside a streamed rebuild batch');
+    this.name = 'StreamingUnsupportedError';
+  }
+}
+
 /**
  * A batch's writer as the projection sees it: logical collection names, reads served from the batch's own
  * changes and the runner's document cache first. Changes are kept here and handed to the store's writer once
@@ -239,34 +253,47 @@ class BatchWriter implements DocumentWriter {
   private handedOver = false;
 
   constructor(
-    private readonly target: DocumentWriter,
+    /** The store's batch writer; null while a streamed batch fills (attached when it commits). */
+    private target: DocumentWriter | null,
+    /** Where committed documents are read: the target, or the store itself for a streamed batch. */
+    private readonly reader: Pick<DocumentWriter, 'get'>,
     private readonly map: CollectionMap,
     private readonly cache: DocumentCache,
     /** The keys committed so far, when this runner fills its generation from empty alone (a rebuild). */
     private readonly written: KeyFilter | null,
+    /** The previous batch, still being committed (streamed batches): newer than the store and the cache. */
+    private readonly inflight: InflightChanges | null = null,
   ) {}
+
+  attach(target: DocumentWriter): void {
+    this.target = target;
+  }
 
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
     const physical = this.map(collection);
     let own = this.touched.get(physical)?.get(id);
     if (own === undefined) own = this.absent.get(physical)?.get(id);
+    if (own === undefined && this.inflight) {
+      own = this.inflight.touched.get(physical)?.get(id);
+      if (own === undefined) own = this.inflight.absent.get(physical)?.get(id);
+    }
     if (own !== undefined) return own as T | null;
     const cached = this.cache.get(physical, id);
     if (cached !== undefined) return cached as T | null;
     // Never written into this (new) generation: no need to ask the store. Most reads of a rebuild are these
     // (the first event of every order looks for documents that do not exist yet).
     if (this.written && !this.written.has(physical, id)) return null;
-    const committed = await this.target.get<T>(physical, id);
+    const committed = await this.reader.get<T>(physical, id);
     this.cache.set(physical, id, committed);
     return committed;
   }
   async find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
-    await this.handOver(false);
-    return this.target.find<T>(this.map(collection), filter, options);
+    const target = await this.handOver(false);
+    return target.find<T>(this.map(collection), filter, options);
   }
   async count(collection: string, filter: Filter): Promise<number> {
-    await this.handOver(false);
-    return this.target.count(this.map(collection), filter);
+    const target = await this.handOver(false);
+    return target.count(this.map(collection), filter);
   }
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
     // Checked now, not at the hand-over: a bad document is the failing event's, to retry and park.
@@ -288,9 +315,10 @@ class BatchWriter implements DocumentWriter {
   }
 
   /** Hands the batch's changes to the store's writer, once per document (again after a find: harmless). */
-  async handOver(final: boolean): Promise<void> {
-    this.handedOver = true;
+  async handOver(final: boolean): Promise<DocumentWriter> {
     const target = this.target;
+    if (!target) throw new StreamingUnsupportedError();
+    this.handedOver = true;
     for (const [collection, docs] of this.touched) {
       // At the end, the store's own batch buffer takes the whole Map (nothing changes it any more).
       if (final && target instanceof BufferedWriter && target.adopt(collection, docs)) continue;
@@ -298,6 +326,7 @@ class BatchWriter implements DocumentWriter {
         if (doc === null) await target.delete(collection, id);
         else await target.put(collection, id, doc);
     }
+    return target;
   }
 }
 
@@ -337,6 +366,11 @@ export class ProjectionRunner {
   private readonly map: CollectionMap;
   private lock: Promise<unknown> = Promise.resolve();
   readonly cache: DocumentCache;
+  /** Streamed batches: the one filling, the one committing, how far events were fed, a failed commit. */
+  private open: { writer: BatchWriter; count: number; last: StoredEvent } | null = null;
+  private inflight: (InflightChanges & { done: Promise<void> }) | null = null;
+  private fedThrough: string | null = null;
+  private commitError: unknown = null;
 
   constructor(
     readonly projection: Projection,
@@ -525,7 +559,7 @@ export class ProjectionRunner {
     let batchWriter: BatchWriter | null = null;
     try {
       await this.store.commitBatch(this.checkpointKey, this.checkpoint, last, async (writer) => {
-        batchWriter = new BatchWriter(writer, this.map, this.cache, this.written);
+        batchWriter = new BatchWriter(writer, writer, this.map, this.cache, this.written);
         for (let i = 0; i < batch.length; i++) {
           failedAt = i;
           await this.projection.apply(batch[i], batchWriter);
@@ -548,16 +582,135 @@ export class ProjectionRunner {
   }
 
   private advance(batch: readonly StoredEvent[], applied: boolean): void {
-    const last = batch[batch.length - 1];
-    this.checkpoint = last.position;
-    if (comparePositions(this.observed, this.checkpoint) < 0) this.observed = this.checkpoint;
-    this.lastCommitAt = new Date().toISOString();
-    this.failure = null;
-    if (!applied) return;
-    this.eventsApplied += batch.length;
-    this.lastAppliedRecordedAt = last.recordedAt;
-    if (!this.sampleLag) return;
+    this.advanceTo(batch[batch.length - 1], applied ? batch.length : 0);
+    if (!applied || !this.sampleLag) return;
     const committedAt = Date.now();
     for (const e of batch) this.lagMs.add(committedAt - Date.parse(e.recordedAt));
+  }
+
+  /** The checkpoint is now `last`; `applied` events were applied (0: parked). */
+  private advanceTo(last: StoredEvent, applied: number): void {
+    this.checkpoint = last.position;
+    if (comparePositions(this.observed, this.checkpoint) < 0) this.observed = this.checkpoint;
+    if (comparePositions(this.fedThrough, this.checkpoint) < 0) this.fedThrough = this.checkpoint;
+    this.lastCommitAt = new Date().toISOString();
+    this.failure = null;
+    if (applied === 0) return;
+    this.eventsApplied += applied;
+    this.lastAppliedRecordedAt = last.recordedAt;
+  }
+
+  // ---- streamed batches (rebuilds) ---------------------------------------------------------------------------
+  //
+  // A rebuild reads the feed in small pages (a page's events die young instead of being copied by the garbage
+  // collector while a big batch is applied) and commits big batches (a document many events change is written
+  // once per batch): pages are applied into an open batch until it holds `batchEvents` events. The batch is then
+  // handed to the store and the next one fills while it commits; its reads see the committing batch's changes
+  // first. At most one batch is in flight: the next is handed over only after it committed.
+  //
+  // Anything going wrong (an event failing, a commit refused) ends streaming for the moment: resetStream()
+  // drops the open batch and settles the one in flight; the caller then reads again from the checkpoint and
+  // applies page by page with process(), which retries and parks as usual.
+
+  /** Position through which events were applied into a batch (open, committing or committed). */
+  get fed(): string | null {
+    return comparePositions(this.fedThrough, this.checkpoint) > 0 ? this.fedThrough : this.checkpoint;
+  }
+
+  /**
+   * Applies `events` (ascending; those at or before `fed` are skipped) into the open batch, and hands the batch
+   * to the store once it holds `batchEvents` events. Throws what went wrong (an event's apply, a commit): the
+   * caller then calls resetStream().
+   */
+  feed(events: readonly StoredEvent[], batchEvents: number): Promise<void> {
+    return this.exclusive(async () => {
+      const fed = this.fed;
+      const pending =
+        events.length > 0 && comparePositions(events[0].position, fed) > 0
+          ? events
+          : events.filter((e) => comparePositions(e.position, fed) > 0);
+      if (pending.length === 0) return;
+      this.throwIfCommitFailed();
+      const open = (this.open ??= {
+        writer: new BatchWriter(null, this.store, this.map, this.cache, this.written, this.inflight),
+        count: 0,
+        last: pending[0],
+      });
+      for (let i = 0; i < pending.length; i++) await this.projection.apply(pending[i], open.writer);
+      open.count += pending.length;
+      open.last = pending[pending.length - 1];
+      this.fedThrough = open.last.position;
+      if (open.count >= batchEvents) await this.commitOpen();
+    });
+  }
+
+  /** Commits the open batch and waits until nothing is in flight. */
+  flush(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.open) await this.commitOpen();
+      await this.settleInflight();
+      this.throwIfCommitFailed();
+    });
+  }
+
+  /** Drops the open batch and waits for the one in flight: the checkpoint is then where to read again from. */
+  resetStream(): Promise<void> {
+    return this.exclusive(async () => {
+      this.open = null;
+      await this.settleInflight();
+      const conflict = this.commitError instanceof CheckpointConflictError;
+      this.commitError = null;
+      this.fedThrough = null;
+      // Documents of the dropped batch may be cached by nobody, but committed ones are: start clean. The key
+      // filter stays valid (a superset of the committed keys) unless someone else wrote (a conflict).
+      this.cache.clear();
+      if (conflict) await this.reload();
+      else this.checkpoint = await this.store.getCheckpoint(this.checkpointKey);
+    });
+  }
+
+  private async commitOpen(): Promise<void> {
+    const batch = this.open!;
+    this.open = null;
+    // One batch in flight at a time: the store has committed the previous one before this one goes.
+    await this.settleInflight();
+    this.throwIfCommitFailed();
+    const { writer, last, count } = batch;
+    const inflight: InflightChanges & { done: Promise<void> } = {
+      touched: writer.touched,
+      absent: writer.absent,
+      done: Promise.resolve(),
+    };
+    const written = this.written;
+    inflight.done = this.store
+      .commitBatch(this.checkpointKey, this.checkpoint, last.position, async (w) => {
+        writer.attach(w);
+        await writer.handOver(true);
+        // Known to the filter from now on (a superset of what is committed is fine): the next batch's deletes of
+        // these documents must reach the store.
+        if (written) for (const [c, docs] of writer.touched) for (const id of docs.keys()) written.add(c, id);
+      })
+      .then(
+        () => {
+          for (const [collection, docs] of writer.touched)
+            for (const [id, doc] of docs) this.cache.set(collection, id, doc);
+          this.advanceTo(last, count);
+        },
+        (error: unknown) => {
+          this.commitError = error ?? new Error('commit failed');
+        },
+      );
+    this.inflight = inflight;
+  }
+
+  private async settleInflight(): Promise<void> {
+    const inflight = this.inflight;
+    if (!inflight) return;
+    await inflight.done;
+    if (this.inflight === inflight) this.inflight = null;
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitError) throw this.commitError;
   }
 }
