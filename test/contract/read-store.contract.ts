@@ -288,6 +288,29 @@ export function describeReadStoreContract(name: string, factory: ReadStoreFactor
         expect(await store.listCheckpoints()).toEqual({ 'p@g1': '9' });
       });
 
+      it('commits a big batch over several collections, puts and deletes mixed, text of every kind intact', async () => {
+        const text = (i: number) => `${i} ünï ✓ 😀 "q" \\ \u2028 \ud800 ${'x'.repeat(i % 300)}`;
+        await store.commitBatch('p@g1', null, '1', async (w) => {
+          for (let i = 0; i < 600; i++) await w.put(i % 2 ? 'odd' : C, `k${i}`, { name: text(i), n: i });
+        });
+        await store.commitBatch('p@g1', '1', '2', async (w) => {
+          for (let i = 0; i < 600; i += 3) await w.delete(i % 2 ? 'odd' : C, `k${i}`);
+          for (let i = 600; i < 900; i++)
+            await w.put('third', `k${i}`, { name: text(i), nested: { level: i } });
+          await w.put(C, 'k4', { name: 'replaced' });
+        });
+        expect(await store.count(C, {})).toBe(300 - 100); // every third deleted, k4 replaced
+        expect(await store.count('odd', {})).toBe(300 - 100);
+        expect(await store.count('third', {})).toBe(300);
+        expect(await store.get(C, 'k0')).toBeNull();
+        expect(await store.get(C, 'k4')).toEqual({ name: 'replaced' });
+        expect(await store.get('odd', 'k299')).toEqual({ name: text(299), n: 299 });
+        expect(await store.get('third', 'k899')).toEqual({ name: text(899), nested: { level: 899 } });
+        expect(await store.find('third', { 'nested.level': 777 })).toEqual([
+          { name: text(777), nested: { level: 777 } },
+        ]);
+      });
+
       it('a throwing batch writes nothing and leaves the checkpoint where it was', async () => {
         await seed({ keep: { name: 'keep', n: 1 } });
         await store.commitBatch('p@g1', null, '3', (w) => w.put(C, 'x', { name: 'x' }));

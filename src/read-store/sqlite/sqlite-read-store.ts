@@ -332,19 +332,32 @@ export class SqliteReadStore implements ReadStore {
     if (actual !== expected) throw new CheckpointConflictError(checkpointKey, expected, actual);
   }
 
-  /** A batch's changes as statements and rows, ids in key order per table. */
+  /**
+   * A batch's changes as statements and rows. For the writer thread the documents travel as one UTF-8 buffer
+   * (moved, not copied); on this thread as strings.
+   */
   private writeSet(writer: BufferedWriter): WriteSet {
-    const tables: WriteSet['tables'] = [];
-    for (const { collection, ids, docs } of writer.changes()) {
+    const statements = (collection: string) => {
       const table = tableOf(collection);
-      tables.push({
+      return {
         create: `CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`,
-        upsert: `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+        // CAST: a document may be bound as a BLOB of UTF-8 JSON text (the writer thread's buffer).
+        upsert: `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(CAST(? AS TEXT))) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
         remove: `DELETE FROM ${table} WHERE id = ?`,
+      };
+    };
+    if (this.writer) {
+      const { bytes, collections } = writer.encodedChanges();
+      const tables = collections.map(({ collection, ids, start, ends }) => ({
+        ...statements(collection),
         ids,
-        docs,
-      });
+        encoded: { start, ends },
+      }));
+      return { checkpoint: null, tables, deadLetters: [], bytes };
     }
+    const tables = writer
+      .changes()
+      .map(({ collection, ids, docs }) => ({ ...statements(collection), ids, docs }));
     return { checkpoint: null, tables, deadLetters: [] };
   }
 

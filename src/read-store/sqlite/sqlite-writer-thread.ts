@@ -12,13 +12,17 @@ export interface TableWrites {
   upsert: string;
   remove: string;
   ids: string[];
-  /** Serialized documents, null for a delete. */
-  docs: (string | null)[];
+  /** Serialized documents, null for a delete; or, when absent, their spans in WriteSet.bytes (see encoded). */
+  docs?: (string | null)[];
+  /** Spans of the documents in WriteSet.bytes: doc i is [i ? ends[i - 1] : start, ends[i]), empty for a delete. */
+  encoded?: { start: number; ends: Uint32Array };
 }
 
 export interface WriteSet {
   checkpoint: { key: string; expected: string | null; next: string; updatedAt: string } | null;
   tables: TableWrites[];
+  /** UTF-8 JSON of the encoded tables' documents (moved, not copied, to the writer thread). */
+  bytes?: Uint8Array;
   /** [id, checkpoint_key, parked_at, position, body] */
   deadLetters: [string, string, string, string, string][];
 }
@@ -47,15 +51,25 @@ export function applyWriteSet(
     if (actual !== set.checkpoint.expected)
       return { conflict: { key: set.checkpoint.key, expected: set.checkpoint.expected, actual } };
   }
+  const bytes = set.bytes ? Buffer.from(set.bytes.buffer, set.bytes.byteOffset, set.bytes.byteLength) : null;
   for (const t of set.tables) {
     // Every time (a handful per commit): the table may have been dropped by another connection since.
     db.exec(t.create);
     const upsert = statement(t.upsert);
     const remove = statement(t.remove);
+    const { docs, encoded } = t;
     for (const i of keyOrder(t.ids)) {
-      const doc = t.docs[i];
-      if (doc === null) remove.run(t.ids[i]);
-      else upsert.run(t.ids[i], doc);
+      if (encoded && bytes) {
+        const from = i === 0 ? encoded.start : encoded.ends[i - 1];
+        const to = encoded.ends[i];
+        // Bound as a BLOB of UTF-8 JSON text (the upsert reads it as text).
+        if (from === to) remove.run(t.ids[i]);
+        else upsert.run(t.ids[i], bytes.subarray(from, to));
+      } else {
+        const doc = docs![i];
+        if (doc === null) remove.run(t.ids[i]);
+        else upsert.run(t.ids[i], doc);
+      }
     }
   }
   if (set.deadLetters.length) {
@@ -153,7 +167,9 @@ export class SqliteWriterThread {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
-      this.worker.postMessage(request);
+      const bytes = 'set' in request ? request.set.bytes : undefined;
+      // The documents' buffer moves to the thread (it is this commit's alone: nothing reads it here any more).
+      this.worker.postMessage(request, bytes ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 }
