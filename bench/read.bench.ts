@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store';
+import { DEFAULT_ENGINE_OPTIONS } from '../src/read-store/projection-engine';
 import { simulateOrders } from '../src/orders/projections/testing/order-simulation';
 import {
   BENCH_SECRET,
@@ -138,10 +139,13 @@ export function rebuildWithCli(
 }
 
 /**
- * The rebuild's baseline in the same run: the feed alone, read page by page through the event store (what
- * every rebuild job does before any projection work), in events/s.
+ * The rebuild's baseline in the same run: the feed alone, read page by page through the event store as a
+ * rebuild job reads it (its page size, the order- prefix) before any projection work, in events/s.
  */
-async function readFeed(dir: string, pageSize = 50_000): Promise<{ events: number; eventsPerSec: number }> {
+async function readFeed(
+  dir: string,
+  pageSize = DEFAULT_ENGINE_OPTIONS.rebuildPageSize,
+): Promise<{ events: number; eventsPerSec: number }> {
   const store = new SqliteEventStore({ dataDir: dir });
   try {
     const t0 = performance.now();
