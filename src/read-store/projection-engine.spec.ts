@@ -373,6 +373,27 @@ describe('ProjectionEngine', () => {
       // total + order-a + one per earlier event: the count saw every document written before.
       expect(await routed.get('counts', 'seen-30')).toEqual({ n: 2 + 29 });
     });
+
+    it('... also when the projection catches the refusal of its query itself', async () => {
+      class Swallowing extends CountingProjection {
+        override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+          let before = -1;
+          try {
+            before = await w.count('counts', {});
+          } catch {
+            // a projection that treats a failed query as "unknown" must not get a wrong answer from a rebuild
+          }
+          await super.apply(event, w);
+          await w.put('counts', `seen-${event.position}`, { n: before });
+        }
+      }
+      const engine = newEngine([new Swallowing()], STREAMED);
+      await append(events, 30, 'order-a');
+      await engine.rebuild('all');
+      const routed = new RoutedReadStore(store, engine.router);
+      expect(await routed.get('counts', 'seen-30')).toEqual({ n: 2 + 29 });
+      expect(await routed.get('counts', 'seen-1')).toEqual({ n: 0 });
+    });
   });
 
   it('a running service notices a swap made elsewhere (the rebuild CLI) and follows it', async () => {

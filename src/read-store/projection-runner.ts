@@ -251,6 +251,8 @@ class BatchWriter implements DocumentWriter {
   readonly absent: Changes = new Map();
   /** Some changes went to the target before the end (a find): deletes must follow them there. */
   private handedOver = false;
+  /** A find/count was refused (no target yet): the batch cannot be streamed, even if the projection caught it. */
+  queried = false;
 
   constructor(
     /** The store's batch writer; null while a streamed batch fills (attached when it commits). */
@@ -317,7 +319,10 @@ class BatchWriter implements DocumentWriter {
   /** Hands the batch's changes to the store's writer, once per document (again after a find: harmless). */
   async handOver(final: boolean): Promise<DocumentWriter> {
     const target = this.target;
-    if (!target) throw new StreamingUnsupportedError();
+    if (!target) {
+      this.queried = true;
+      throw new StreamingUnsupportedError();
+    }
     this.handedOver = true;
     for (const [collection, docs] of this.touched) {
       // At the end, the store's own batch buffer takes the whole Map (nothing changes it any more).
@@ -637,6 +642,7 @@ export class ProjectionRunner {
         last: pending[0],
       });
       for (let i = 0; i < pending.length; i++) await this.projection.apply(pending[i], open.writer);
+      if (open.writer.queried) throw new StreamingUnsupportedError();
       open.count += pending.length;
       open.last = pending[pending.length - 1];
       this.fedThrough = open.last.position;
