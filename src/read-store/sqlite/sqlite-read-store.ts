@@ -347,7 +347,7 @@ export class SqliteReadStore implements ReadStore {
       };
     };
     if (this.writer) {
-      const { bytes, collections } = writer.encodedChanges();
+      const { bytes, collections } = writer.encodedChanges(this.writer.takeScratch());
       const tables = collections.map(({ collection, ids, start, ends }) => ({
         ...statements(collection),
         ids,

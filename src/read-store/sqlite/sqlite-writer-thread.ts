@@ -94,14 +94,16 @@ function keyOrder(ids: string[]): Iterable<number> {
 }
 
 type Request = { id: number; set: WriteSet } | { id: number; close: true };
-type Reply =
+/** Every reply hands the write set's document buffer back (moved), for the next write set to reuse. */
+type Reply = { bytes?: Uint8Array } & (
   | { id: number; ok: true }
   | {
       id: number;
       ok: false;
       conflict?: ConflictReport['conflict'];
       error?: { message: string; code?: string };
-    };
+    }
+);
 
 export interface WriterThreadOptions {
   file: string;
@@ -147,9 +149,21 @@ export class SqliteWriterThread {
     this.worker.on('exit', (code) => fail(new Error(`SQLite writer thread exited (${code})`)));
   }
 
+  /** Buffers the thread handed back, for the next write sets' documents (a few: one per commit in flight). */
+  private readonly spares: Buffer[] = [];
+
+  /** A buffer to encode a write set's documents into, if one came back from an earlier commit. */
+  takeScratch(): Buffer | undefined {
+    return this.spares.pop();
+  }
+
   /** Resolves with the conflict (nothing written) or null once committed; rejects on any other failure. */
   async commit(set: WriteSet): Promise<ConflictReport['conflict'] | null> {
     const reply = await this.send({ id: this.nextId++, set });
+    if (reply.bytes && this.spares.length < 4) {
+      const { buffer } = reply.bytes;
+      this.spares.push(Buffer.from(buffer as ArrayBuffer, 0, buffer.byteLength));
+    }
     if (reply.ok) return null;
     if (reply.conflict) return reply.conflict;
     const error = new Error(reply.error?.message ?? 'SQLite writer thread failed');
@@ -203,7 +217,11 @@ function runThread(options: WriterThreadOptions): void {
       const err = e as { message?: string; code?: string };
       reply = { id: request.id, ok: false, error: { message: String(err.message ?? e), code: err.code } };
     }
-    parentPort!.postMessage(reply);
+    // The documents' buffer goes back to the main thread (moved) for the next write set: nothing here reads it
+    // any more.
+    const bytes = request.set.bytes;
+    if (bytes) reply.bytes = bytes;
+    parentPort!.postMessage(reply, bytes ? [bytes.buffer as ArrayBuffer] : []);
   });
 }
 
