@@ -79,8 +79,8 @@ async function status(engine: ProjectionEngine): Promise<void> {
  */
 const REBUILD_WEIGHTS: Record<string, number> = {
   notifications: 12,
-  deadlines: 11,
-  orders: 10,
+  deadlines: 8,
+  orders: 9,
   'seller-stats': 4,
   'cancellation-analytics': 1,
 };
