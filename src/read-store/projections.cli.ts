@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppModule } from '../app.module';
-import { loadConfig } from '../config/config';
+import { type AppConfig, ConfigError, loadConfig } from '../config/config';
 import { ProjectionEngine, type RebuildProgress, type RebuildResult } from './projection-engine';
 import { RAW_READ_STORE } from './read-store.module';
 import type { ReadStore } from './read-store.port';
@@ -270,19 +270,28 @@ export async function main(argv: string[]): Promise<number> {
   }
   // API role: the projections, the deadline poller and the lease all stay idle in this process.
   // A rebuild commits on a second core while this one applies events, and reads the files through memory maps.
-  const config = loadConfig(process.env, {
-    role: 'api',
-    logLevel: 'error',
-    sqliteWriterThread: command === 'rebuild',
-    sqliteMmapBytes: command === 'rebuild' ? 2 ** 32 : undefined,
-  });
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env, {
+      role: 'api',
+      logLevel: 'error',
+      sqliteWriterThread: command === 'rebuild',
+      sqliteMmapBytes: command === 'rebuild' ? 2 ** 32 : undefined,
+    });
+  } catch (e) {
+    // The service's configuration is this command's input too: one line, like the service's start-up check.
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    return 2;
+  }
   let app: INestApplicationContext | null = null;
   try {
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
       logger: ['error', 'warn'],
     });
     const engine = app.get(ProjectionEngine);
-    // A rebuild process has memory to spare: bigger pages mean fewer, larger transactions and fewer rewrites.
+    // A rebuild process has memory to spare: bigger batches mean fewer, larger transactions and fewer rewrites
+    // (pages stay small: rebuildPageSize).
     engine.options.rebuildBatchSize = Math.max(engine.options.rebuildBatchSize, 50_000);
     await engine.initialize();
     if (command === 'status') await status(engine);

@@ -12,7 +12,11 @@ import { Api } from './queries.support';
 
 const ROOT = join(__dirname, '..', '..');
 
-function runCli(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -25,6 +29,7 @@ function runCli(args: string[], dataDir: string): Promise<{ code: number; stdout
           AUTH_JWT_SECRET: TEST_JWT_SECRET,
           LOG_LEVEL: 'error',
           NODE_ENV: 'test',
+          ...env,
         },
       },
     );
@@ -174,6 +179,12 @@ describe('projections in the running service', () => {
     expect(letters).toMatchObject({ code: 0 });
     const usage = await runCli(['rebuild', 'nope'], t.dataDir);
     expect(usage.code).toBe(2);
+    // A bad configuration is the operator's input too: one line, no stack trace.
+    const badConfig = await runCli(['status'], t.dataDir, { AUTH_JWT_SECRET: 'short' });
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr.trim()).toBe(
+      'Invalid configuration: AUTH_JWT_SECRET must be at least 16 characters long',
+    );
   }, 120_000);
 });
 
