@@ -157,6 +157,13 @@ interface Waiter {
 
 const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const DECIMAL = /^\d+$/;
+/** How far the slowest builder has fed its batches (null: from the start). */
+function slowestOf(runners: readonly ProjectionRunner[]): string | null {
+  let slowest = runners[0]?.fed ?? null;
+  for (const r of runners) if (comparePositions(r.fed, slowest) < 0) slowest = r.fed;
+  return slowest;
+}
+
 const maxPosition = (a: string | null, b: string | null): string | null =>
   comparePositions(a, b) >= 0 ? a : b;
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -802,13 +809,12 @@ export class ProjectionEngine {
     let prefetched: { after: string | null; page: Promise<StoredEvent[]> } | null = null;
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError();
-      let from: string | null | undefined;
-      for (const r of runners) if (from === undefined || comparePositions(r.fed, from) < 0) from = r.fed;
+      const from = slowestOf(runners);
       const head = await this.events.headPosition();
       let page: StoredEvent[] | null = null;
-      if (prefetched && prefetched.after === (from ?? null)) page = await prefetched.page;
+      if (prefetched && prefetched.after === from) page = await prefetched.page;
       // A short page read before `head` proves nothing about the events up to head: read it again.
-      if (page === null || page.length < pageSize) page = await read(from ?? null);
+      if (page === null || page.length < pageSize) page = await read(from);
       prefetched = null;
       const short = page.length < pageSize;
       if (page.length === pageSize) {
@@ -824,12 +830,10 @@ export class ProjectionEngine {
         runners.map((r) => this.buildPage(r, page, short, rebuildBatchSize, pageByPage, options.signal)),
       );
       // Progress: the events every builder has applied (one that fell back applies some again: counted once).
-      let slowest: string | null | undefined;
-      for (const r of runners)
-        if (slowest === undefined || comparePositions(r.fed, slowest) < 0) slowest = r.fed;
+      const slowest = slowestOf(runners);
       for (const e of page) {
         if (comparePositions(e.position, counted) <= 0) continue;
-        if (comparePositions(e.position, slowest ?? null) > 0) break;
+        if (comparePositions(e.position, slowest) > 0) break;
         processed++;
         counted = e.position;
       }
@@ -838,7 +842,7 @@ export class ProjectionEngine {
       const t = performance.now();
       if (options.onProgress && (done || t - lastReport >= 200)) {
         lastReport = t;
-        const position = slowest ?? null;
+        const position = slowest;
         const elapsedMs = t - started;
         options.onProgress({
           projections: names,

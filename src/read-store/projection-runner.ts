@@ -215,6 +215,13 @@ export class KeyFilter {
 
 type Changes = Map<string, Map<string, object | null>>;
 
+/** The events past `position` (positions ascend: when the first one is past it, all are, the usual case). */
+function eventsAfter(events: readonly StoredEvent[], position: string | null): readonly StoredEvent[] {
+  return events.length > 0 && comparePositions(events[0].position, position) > 0
+    ? events
+    : events.filter((e) => comparePositions(e.position, position) > 0);
+}
+
 function changesOf(all: Changes, collection: string): Map<string, object | null> {
   let docs = all.get(collection);
   if (!docs) {
@@ -472,11 +479,7 @@ export class ProjectionRunner {
   }
 
   private async processNow(events: readonly StoredEvent[], signal?: AbortSignal): Promise<number> {
-    // Positions ascend: when the first event is past the checkpoint, all are (the usual case).
-    let pending =
-      events.length > 0 && comparePositions(events[0].position, this.checkpoint) > 0
-        ? events
-        : events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+    let pending = eventsAfter(events, this.checkpoint);
     let committed = 0;
     while (pending.length > 0) {
       const outcome = await this.tryCommit(pending);
@@ -487,7 +490,7 @@ export class ProjectionRunner {
       if (outcome.conflict) {
         // Another worker moved the checkpoint: its work stands; continue after it.
         await this.reload();
-        pending = pending.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+        pending = eventsAfter(pending, this.checkpoint);
         continue;
       }
       if (outcome.failedAt < 0) throw outcome.error;
@@ -497,9 +500,7 @@ export class ProjectionRunner {
       }
       const failing = pending[outcome.failedAt];
       committed += await this.retryOrPark(failing, outcome.error, signal);
-      pending = pending
-        .slice(outcome.failedAt + 1)
-        .filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+      pending = eventsAfter(pending.slice(outcome.failedAt + 1), this.checkpoint);
     }
     return committed;
   }
@@ -575,12 +576,10 @@ export class ProjectionRunner {
     } catch (error) {
       return { ok: false, conflict: error instanceof CheckpointConflictError, failedAt, error };
     }
-    const written = this.written;
-    for (const [collection, docs] of (batchWriter as BatchWriter | null)?.touched ?? []) {
-      for (const [id, doc] of docs) {
-        this.cache.set(collection, id, doc);
-        written?.add(collection, id);
-      }
+    const touched = (batchWriter as BatchWriter | null)?.touched;
+    if (touched) {
+      this.remember(touched);
+      this.markWritten(touched);
     }
     this.advance(batch, true);
     return { ok: true };
@@ -629,11 +628,7 @@ export class ProjectionRunner {
    */
   feed(events: readonly StoredEvent[], batchEvents: number): Promise<void> {
     return this.exclusive(async () => {
-      const fed = this.fed;
-      const pending =
-        events.length > 0 && comparePositions(events[0].position, fed) > 0
-          ? events
-          : events.filter((e) => comparePositions(e.position, fed) > 0);
+      const pending = eventsAfter(events, this.fed);
       if (pending.length === 0) return;
       this.throwIfCommitFailed();
       const open = (this.open ??= {
@@ -687,19 +682,17 @@ export class ProjectionRunner {
       absent: writer.absent,
       done: Promise.resolve(),
     };
-    const written = this.written;
     inflight.done = this.store
       .commitBatch(this.checkpointKey, this.checkpoint, last.position, async (w) => {
         writer.attach(w);
         await writer.handOver(true);
         // Known to the filter from now on (a superset of what is committed is fine): the next batch's deletes of
         // these documents must reach the store.
-        if (written) for (const [c, docs] of writer.touched) for (const id of docs.keys()) written.add(c, id);
+        this.markWritten(writer.touched);
       })
       .then(
         () => {
-          for (const [collection, docs] of writer.touched)
-            for (const [id, doc] of docs) this.cache.set(collection, id, doc);
+          this.remember(writer.touched);
           this.advanceTo(last, count);
         },
         (error: unknown) => {
@@ -707,6 +700,19 @@ export class ProjectionRunner {
         },
       );
     this.inflight = inflight;
+  }
+
+  /** A committed batch's documents, for the next batches' reads. */
+  private remember(touched: Changes): void {
+    for (const [collection, docs] of touched)
+      for (const [id, doc] of docs) this.cache.set(collection, id, doc);
+  }
+
+  /** Keys the store has (or is about to have), while a rebuild tracks them. */
+  private markWritten(touched: Changes): void {
+    const written = this.written;
+    if (written)
+      for (const [collection, docs] of touched) for (const id of docs.keys()) written.add(collection, id);
   }
 
   private async settleInflight(): Promise<void> {
