@@ -167,7 +167,7 @@ describe('projections in the running service', () => {
     const generation = (await engine.status()).find((s) => s.name === 'notifications')!.generation;
     const status = await runCli(['status'], t.dataDir);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/^notifications\tv1\tg\d+\t\d+\t\d+\t\d+\t0\tok$/m);
+    expect(status.stdout).toMatch(/^notifications\tv\d+\tg\d+\t\d+\t\d+\t\d+\t0\tok$/m);
     const rebuilt = await runCli(['rebuild', 'notifications'], t.dataDir);
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stdout).toContain(`notifications: generation ${generation} -> ${generation + 1}`);

@@ -74,7 +74,8 @@ export interface NotificationDoc {
 
 export class NotificationsProjection implements Projection {
   readonly name = NOTIFICATIONS_PROJECTION;
-  readonly version = 1;
+  /** 2: documents keyed by position and recipient instead of event id and recipient. */
+  readonly version = 2;
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],
@@ -100,12 +101,13 @@ export class NotificationsProjection implements Projection {
     const { orderId: _omit, ...data } = orderEvent.data as Record<string, unknown>;
     const field = TIME_FIELD[orderEvent.type];
     const at = field && typeof data[field] === 'string' ? (data[field] as string) : event.recordedAt;
+    const sortKey = sortablePosition(event.position);
     for (const [role, userId] of parties) {
       if (userId === actor.id || role === actor.role) continue; // never the recipient's own action
       const doc: NotificationDoc = {
         recipientId: userId,
         recipientRole: role,
-        sortKey: sortablePosition(event.position),
+        sortKey,
         notificationId: event.id,
         orderId,
         orderTitle: order.title,
@@ -115,8 +117,10 @@ export class NotificationsProjection implements Projection {
         data,
         position: event.position,
       };
-      // Keyed by event and recipient: applying the event again rewrites the same document.
-      await writer.put(NOTIFICATIONS, `${event.id}:${role}`, doc);
+      // Keyed by event (its position) and recipient: applying the event again rewrites the same document. Keys
+      // ascend with the feed, so new documents append to the end of the id index instead of landing at random
+      // pages all over it (event ids are random uuids): half the SQLite work per document in a rebuild.
+      await writer.put(NOTIFICATIONS, `${sortKey}:${role}`, doc);
     }
   }
 }
