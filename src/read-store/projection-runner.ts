@@ -234,7 +234,6 @@ function changesOf(all: Changes, collection: string): Map<string, object | null>
 /** Changes of a batch handed to the store and not yet committed: the next batch reads through them. */
 interface InflightChanges {
   touched: Changes;
-  absent: Changes;
 }
 
 /** A projection queried (find/count) inside a streamed batch: it is applied in page-sized batches instead. */
@@ -254,8 +253,6 @@ export class StreamingUnsupportedError extends Error {
 class BatchWriter implements DocumentWriter {
   /** Everything this batch changed, for the store and, once committed, the cache. */
   readonly touched: Changes = new Map();
-  /** Documents this batch deleted that the store never had (rebuilds): absent, nothing to write. */
-  readonly absent: Changes = new Map();
   /** Some changes went to the target before the end (a find): deletes must follow them there. */
   private handedOver = false;
   /** A find/count was refused (no target yet): the batch cannot be streamed, even if the projection caught it. */
@@ -281,11 +278,7 @@ class BatchWriter implements DocumentWriter {
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
     const physical = this.map(collection);
     let own = this.touched.get(physical)?.get(id);
-    if (own === undefined) own = this.absent.get(physical)?.get(id);
-    if (own === undefined && this.inflight) {
-      own = this.inflight.touched.get(physical)?.get(id);
-      if (own === undefined) own = this.inflight.absent.get(physical)?.get(id);
-    }
+    if (own === undefined && this.inflight) own = this.inflight.touched.get(physical)?.get(id);
     if (own !== undefined) return own as T | null;
     const cached = this.cache.get(physical, id);
     if (cached !== undefined) return cached as T | null;
@@ -314,9 +307,9 @@ class BatchWriter implements DocumentWriter {
   async delete(collection: string, id: string): Promise<void> {
     const physical = this.map(collection);
     // A document never committed and never handed over: nothing to delete in the store (a rebuild's deadlines
-    // come and go within one batch). Forgetting it keeps it out of the hand-over.
+    // come and go within one batch). Forgetting it keeps it out of the hand-over; reads of it still find nothing
+    // (not in the batch, and the key filter says no: the cache and the committing batch hold only keys it has).
     if (this.written && !this.handedOver && !this.written.has(physical, id)) {
-      changesOf(this.absent, physical).set(id, null);
       this.touched.get(physical)?.delete(id);
       return;
     }
@@ -679,7 +672,6 @@ export class ProjectionRunner {
     const { writer, last, count } = batch;
     const inflight: InflightChanges & { done: Promise<void> } = {
       touched: writer.touched,
-      absent: writer.absent,
       done: Promise.resolve(),
     };
     inflight.done = this.store
