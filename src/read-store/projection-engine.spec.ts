@@ -272,6 +272,8 @@ describe('ProjectionEngine', () => {
       maxInFlight = 0;
       batches: { expected: string | null; next: string }[] = [];
       refuse = new Set<number>();
+      /** How many of the swap's commits to refuse. */
+      refuseSwaps = 0;
       refused = 0;
       override async commitBatch<T>(
         key: string,
@@ -285,7 +287,8 @@ describe('ProjectionEngine', () => {
         if (building) this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
         try {
           await new Promise((r) => setTimeout(r, 1));
-          if (building && this.refuse.has(call)) {
+          const swap = expected !== null && expected === next; // the registry switch, at the checkpoint
+          if (building && (this.refuse.has(call) || (swap && this.refuseSwaps-- > 0))) {
             this.refused++;
             throw new Error('database is locked');
           }
@@ -313,11 +316,100 @@ describe('ProjectionEngine', () => {
       expect(await routed.get('counts', 'order-a')).toEqual({ n: 50 });
       expect(await routed.get('counts', 'order-b')).toEqual({ n: 53 });
       expect(slow.maxInFlight).toBe(1);
-      // Batches of >= 40 events made of 7-event pages (42), each starting where the previous one ended.
-      // (The swap's commit, at the same checkpoint, is not a batch.)
+      // Each batch starts where the previous one ended and holds whole 7-event pages: >= 40 events (42), more
+      // while the previous one was still committing, never more than 4 x 40 (+ a page). The swap's commit, at
+      // the same checkpoint, is not a batch.
       const batches = slow.batches.filter((b) => b.expected !== b.next);
-      expect(batches.map((b) => b.next)).toEqual(['42', '84', '103']);
-      expect(batches.map((b) => b.expected)).toEqual([null, '42', '84']);
+      expect(batches[0]).toEqual({ expected: null, next: '42' });
+      expect(batches.at(-1)!.next).toBe('103');
+      for (let i = 1; i < batches.length; i++) expect(batches[i].expected).toBe(batches[i - 1].next);
+      for (const b of batches.slice(0, -1)) {
+        const size = Number(b.next) - Number(b.expected ?? 0);
+        expect(size % 7).toBe(0);
+        expect(size).toBeGreaterThanOrEqual(40);
+        expect(size).toBeLessThanOrEqual(160 + 7);
+      }
+    });
+
+    /** Holds the first streamed commit until `release()` (or `holdMs`), counting the events applied meanwhile. */
+    class HeldStore extends SlowStore {
+      held = false;
+      appliedWhenReleased = -1;
+      private releaseNow: () => void = () => undefined;
+      constructor(
+        private readonly applied: () => number,
+        private readonly until: (applied: number) => boolean,
+        private readonly holdMs = 300,
+      ) {
+        super();
+      }
+      override async commitBatch<T>(
+        key: string,
+        expected: string | null,
+        next: string,
+        fn: (writer: DocumentWriter) => Promise<T>,
+        options?: CommitOptions,
+      ): Promise<T> {
+        if (key.endsWith('@g2') && !this.held) {
+          this.held = true;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.holdMs);
+            this.releaseNow = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+            const poll = (): void => {
+              if (this.until(this.applied())) this.releaseNow();
+              else if (this.appliedWhenReleased < 0) setImmediate(poll);
+            };
+            poll();
+          });
+          this.appliedWhenReleased = this.applied();
+        }
+        return super.commitBatch(key, expected, next, fn, options);
+      }
+    }
+    class Tally extends CountingProjection {
+      applied = 0;
+      override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+        this.applied++;
+        await super.apply(event, w);
+      }
+    }
+
+    it('while a commit is held up (the write lock elsewhere), the next batch keeps filling instead of waiting', async () => {
+      const p = new Tally();
+      const held = new HeldStore(
+        () => p.applied,
+        (n) => n >= 120,
+      );
+      const engine = newEngine([p], STREAMED, held);
+      await append(events, 150);
+      const [result] = await engine.rebuild('all');
+      expect(result.eventsProcessed).toBe(150);
+      // Released because 120 events were applied, not by the timeout: the filling went on past 40.
+      expect(held.appliedWhenReleased).toBeGreaterThanOrEqual(120);
+      expect(await total(held, engine)).toBe(150);
+      const batches = held.batches.filter((b) => b.expected !== b.next);
+      expect(batches[0]).toEqual({ expected: null, next: '42' });
+      expect(Number(batches[1].next) - 42).toBeGreaterThanOrEqual(120 - 42);
+    });
+
+    it('... up to 4 batches of events, then it waits for the commit', async () => {
+      const p = new Tally();
+      const held = new HeldStore(
+        () => p.applied,
+        () => false,
+        200,
+      );
+      const engine = newEngine([p], STREAMED, held);
+      await append(events, 400);
+      const [result] = await engine.rebuild('all');
+      expect(result.eventsProcessed).toBe(400);
+      // The first batch (42) plus at most 160 more (+ the page that crossed the line): then it waited.
+      expect(held.appliedWhenReleased).toBeGreaterThanOrEqual(42 + 160);
+      expect(held.appliedWhenReleased).toBeLessThanOrEqual(42 + 160 + 7);
+      expect(await total(held, engine)).toBe(400);
     });
 
     it('an event that keeps failing is parked as in live batches; the others are applied once', async () => {
@@ -348,12 +440,24 @@ describe('ProjectionEngine', () => {
       const engine = newEngine([new CountingProjection()], STREAMED, slow);
       await append(events, 100);
       await engine.initialize();
-      slow.refuse = new Set([slow.calls + 3]); // the 2nd streamed batch (the registry write is the 1st call)
+      slow.refuse = new Set([slow.calls + 2]); // the 1st streamed batch (the registry write is the 1st call)
       const [result] = await engine.rebuild('all');
       expect(slow.refused).toBe(1);
       expect(result.eventsProcessed).toBe(100);
       expect(await total(slow, engine)).toBe(100);
       expect(await slow.listDeadLetters()).toEqual([]);
+    });
+
+    it('a refused swap (the write lock held elsewhere at the very end) is retried', async () => {
+      const slow = new SlowStore();
+      const engine = newEngine([new CountingProjection()], { ...STREAMED, rebuildBatchSize: 1000 }, slow);
+      await append(events, 20);
+      slow.refuseSwaps = 2;
+      const [result] = await engine.rebuild('all');
+      expect(slow.refused).toBe(2);
+      expect(result).toMatchObject({ generation: 2, eventsProcessed: 20 });
+      expect(engine.runnerOf('counting')!.generation).toBe(2);
+      expect(await total(slow, engine)).toBe(20);
     });
 
     it('a projection that queries its documents while applying is rebuilt page by page', async () => {

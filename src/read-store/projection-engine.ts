@@ -14,7 +14,12 @@ import {
 } from './generations';
 import { LiveFeed } from './live-feed';
 import { AbortedError, ProjectionRunner, sleep, StreamingUnsupportedError } from './projection-runner';
-import type { DocumentWriter, Projection, ReadStore } from './read-store.port';
+import {
+  CheckpointConflictError,
+  type DocumentWriter,
+  type Projection,
+  type ReadStore,
+} from './read-store.port';
 import { CollectionRouter } from './routed-read-store';
 
 export const PROJECTION_ENGINE_OPTIONS = Symbol('PROJECTION_ENGINE_OPTIONS');
@@ -927,30 +932,50 @@ export class ProjectionEngine {
     }
   }
 
+  /** Runs a write, retrying what may pass (a busy store) for about a minute; a swap abandoned or raced is final. */
+  private async retryCommit(what: string, write: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (error instanceof SwapAbandonedError || error instanceof CheckpointConflictError || attempt >= 15)
+          throw error;
+        this.logger.warn(`${what} failed (attempt ${attempt}), retrying: ${errorMessage(error)}`);
+        await sleep(Math.min(this.options.retryBaseDelayMs * 2 ** attempt, this.options.maxBackoffMs));
+      }
+    }
+  }
+
   /** Activates a builder's generation: the registry switch commits with its checkpoint, guarded by it. */
   private async swap(slot: Slot, runner: ProjectionRunner): Promise<void> {
     const { projection } = slot;
     let activated: RegistryDoc | null = null;
     runner.stopTrackingWrites();
-    await runner.ensureIndexes(); // deferred while building
-    await runner.exclusive(async () => {
-      const apply = async (w: DocumentWriter): Promise<void> => {
-        const current = await w.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name);
-        if (!current || current.building?.generation !== runner.generation)
-          throw new SwapAbandonedError(projection.name);
-        activated = {
-          name: projection.name,
-          generation: runner.generation,
-          version: current.building.version,
-          building: null,
-          activatedAt: this.now().toISOString(),
+    // The indexes were deferred while building. Both writes are retried: at the very end of a parallel rebuild,
+    // another job's index build may hold SQLite's write lock past the busy timeout, which must not throw the
+    // whole rebuild away.
+    await this.retryCommit(`${runner.checkpointKey}: indexes`, () => runner.ensureIndexes());
+    await this.retryCommit(`${runner.checkpointKey}: swap`, () =>
+      runner.exclusive(async () => {
+        const apply = async (w: DocumentWriter): Promise<void> => {
+          const current = await w.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name);
+          if (!current || current.building?.generation !== runner.generation)
+            throw new SwapAbandonedError(projection.name);
+          activated = {
+            name: projection.name,
+            generation: runner.generation,
+            version: current.building.version,
+            building: null,
+            activatedAt: this.now().toISOString(),
+          };
+          await w.put(REGISTRY_COLLECTION, projection.name, activated);
         };
-        await w.put(REGISTRY_COLLECTION, projection.name, activated);
-      };
-      const c = runner.checkpoint;
-      if (c === null) await this.store.write((w) => apply(w));
-      else await this.store.commitBatch(runner.checkpointKey, c, c, (w) => apply(w));
-    });
+        const c = runner.checkpoint;
+        if (c === null) await this.store.write((w) => apply(w));
+        else await this.store.commitBatch(runner.checkpointKey, c, c, (w) => apply(w));
+      }),
+    );
     if (!activated) return;
     this.logger.log(`${projection.name}: generation ${runner.generation} is live`);
     await this.activate(slot, activated, runner);

@@ -373,7 +373,7 @@ export class ProjectionRunner {
   readonly cache: DocumentCache;
   /** Streamed batches: the one filling, the one committing, how far events were fed, a failed commit. */
   private open: { writer: BatchWriter; count: number; last: StoredEvent } | null = null;
-  private inflight: (InflightChanges & { done: Promise<void> }) | null = null;
+  private inflight: (InflightChanges & { done: Promise<void>; settled: boolean }) | null = null;
   private fedThrough: string | null = null;
   private commitError: unknown = null;
 
@@ -616,8 +616,10 @@ export class ProjectionRunner {
 
   /**
    * Applies `events` (ascending; those at or before `fed` are skipped) into the open batch, and hands the batch
-   * to the store once it holds `batchEvents` events. Throws what went wrong (an event's apply, a commit): the
-   * caller then calls resetStream().
+   * to the store once it holds `batchEvents` events and the previous one committed. While that one still
+   * commits (another process holding SQLite's write lock: a parallel rebuild job's index build), the open batch
+   * keeps filling instead of waiting, up to 4 × `batchEvents`. Throws what went wrong (an event's apply, a
+   * commit): the caller then calls resetStream().
    */
   feed(events: readonly StoredEvent[], batchEvents: number): Promise<void> {
     return this.exclusive(async () => {
@@ -634,7 +636,9 @@ export class ProjectionRunner {
       open.count += pending.length;
       open.last = pending[pending.length - 1];
       this.fedThrough = open.last.position;
-      if (open.count >= batchEvents) await this.commitOpen();
+      const committing = this.inflight !== null && !this.inflight.settled;
+      if (open.count >= batchEvents && (!committing || open.count >= 4 * batchEvents))
+        await this.commitOpen();
     });
   }
 
@@ -670,9 +674,10 @@ export class ProjectionRunner {
     await this.settleInflight();
     this.throwIfCommitFailed();
     const { writer, last, count } = batch;
-    const inflight: InflightChanges & { done: Promise<void> } = {
+    const inflight: InflightChanges & { done: Promise<void>; settled: boolean } = {
       touched: writer.touched,
       done: Promise.resolve(),
+      settled: false,
     };
     inflight.done = this.store
       .commitBatch(this.checkpointKey, this.checkpoint, last.position, async (w) => {
@@ -684,10 +689,12 @@ export class ProjectionRunner {
       })
       .then(
         () => {
+          inflight.settled = true;
           this.remember(writer.touched);
           this.advanceTo(last, count);
         },
         (error: unknown) => {
+          inflight.settled = true;
           this.commitError = error ?? new Error('commit failed');
         },
       );
