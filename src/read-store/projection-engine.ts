@@ -913,36 +913,39 @@ export class ProjectionEngine {
    * write lock past the busy timeout: parallel rebuild jobs, a busy service). Events that fail are parked by the
    * runner itself; this is only about the commit.
    */
-  private async processWithRetry(
+  private processWithRetry(
     runner: ProjectionRunner,
     page: StoredEvent[],
     signal?: AbortSignal,
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await runner.process(page, signal);
-        return;
-      } catch (error) {
-        if (signal?.aborted || error instanceof AbortedError || attempt >= 20) throw error;
-        this.logger.warn(
-          `${runner.checkpointKey}: commit failed (attempt ${attempt}), retrying: ${errorMessage(error)}`,
-        );
-        await sleep(Math.min(100 * 2 ** attempt, 5000), signal);
-      }
-    }
+    return this.retryCommit(`${runner.checkpointKey}: commit`, () => runner.process(page, signal), signal);
   }
 
-  /** Runs a write, retrying what may pass (a busy store) for about a minute; a swap abandoned or raced is final. */
-  private async retryCommit(what: string, write: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs a write, retrying what may pass (a busy store) with backoff, 20 attempts (about a minute and a half);
+   * an abort, a swap abandoned or a checkpoint raced is final.
+   */
+  private async retryCommit(
+    what: string,
+    write: () => Promise<unknown>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await write();
         return;
       } catch (error) {
-        if (error instanceof SwapAbandonedError || error instanceof CheckpointConflictError || attempt >= 15)
-          throw error;
+        const final =
+          signal?.aborted ||
+          error instanceof AbortedError ||
+          error instanceof SwapAbandonedError ||
+          error instanceof CheckpointConflictError;
+        if (final || attempt >= 20) throw error;
         this.logger.warn(`${what} failed (attempt ${attempt}), retrying: ${errorMessage(error)}`);
-        await sleep(Math.min(this.options.retryBaseDelayMs * 2 ** attempt, this.options.maxBackoffMs));
+        await sleep(
+          Math.min(this.options.retryBaseDelayMs * 2 ** attempt, this.options.maxBackoffMs),
+          signal,
+        );
       }
     }
   }
