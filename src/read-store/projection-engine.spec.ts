@@ -275,6 +275,8 @@ describe('ProjectionEngine', () => {
       /** How many of the swap's commits to refuse. */
       refuseSwaps = 0;
       refused = 0;
+      /** Awaited once, before the first commit into the generation being built: holds that commit up. */
+      holdFirst: (() => Promise<void>) | null = null;
       override async commitBatch<T>(
         key: string,
         expected: string | null,
@@ -286,6 +288,9 @@ describe('ProjectionEngine', () => {
         const building = key.endsWith('@g2');
         if (building) this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
         try {
+          const hold = building ? this.holdFirst : null;
+          this.holdFirst = null;
+          await hold?.();
           await new Promise((r) => setTimeout(r, 1));
           const swap = expected !== null && expected === next; // the registry switch, at the checkpoint
           if (building && (this.refuse.has(call) || (swap && this.refuseSwaps-- > 0))) {
@@ -331,44 +336,6 @@ describe('ProjectionEngine', () => {
       }
     });
 
-    /** Holds the first streamed commit until `release()` (or `holdMs`), counting the events applied meanwhile. */
-    class HeldStore extends SlowStore {
-      held = false;
-      appliedWhenReleased = -1;
-      private releaseNow: () => void = () => undefined;
-      constructor(
-        private readonly applied: () => number,
-        private readonly until: (applied: number) => boolean,
-        private readonly holdMs = 300,
-      ) {
-        super();
-      }
-      override async commitBatch<T>(
-        key: string,
-        expected: string | null,
-        next: string,
-        fn: (writer: DocumentWriter) => Promise<T>,
-        options?: CommitOptions,
-      ): Promise<T> {
-        if (key.endsWith('@g2') && !this.held) {
-          this.held = true;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.holdMs);
-            this.releaseNow = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-            const poll = (): void => {
-              if (this.until(this.applied())) this.releaseNow();
-              else if (this.appliedWhenReleased < 0) setImmediate(poll);
-            };
-            poll();
-          });
-          this.appliedWhenReleased = this.applied();
-        }
-        return super.commitBatch(key, expected, next, fn, options);
-      }
-    }
     class Tally extends CountingProjection {
       applied = 0;
       override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
@@ -376,40 +343,67 @@ describe('ProjectionEngine', () => {
         await super.apply(event, w);
       }
     }
+    /**
+     * A hold for SlowStore.holdFirst: released once `until` holds for the events applied, then `moreTurns` turns
+     * of the event loop later; `appliedWhenReleased` is what was applied by then. Released anyway after 20,000
+     * turns with `untilHeld` false, so a runner that waits for the held commit fails the test instead of hanging.
+     */
+    const holdUntil = (p: Tally, until: (applied: number) => boolean, moreTurns = 0) => {
+      const hold = {
+        appliedWhenReleased: -1,
+        untilHeld: false,
+        release: () =>
+          new Promise<void>((resolve) => {
+            let turns = -1;
+            let budget = 20_000;
+            const poll = (): void => {
+              if (turns < 0 && until(p.applied)) {
+                hold.untilHeld = true;
+                turns = 0;
+              }
+              if ((turns >= 0 && turns++ >= moreTurns) || --budget === 0) {
+                hold.appliedWhenReleased = p.applied;
+                resolve();
+              } else setImmediate(poll);
+            };
+            poll();
+          }),
+      };
+      return hold;
+    };
 
     it('while a commit is held up (the write lock elsewhere), the next batch keeps filling instead of waiting', async () => {
       const p = new Tally();
-      const held = new HeldStore(
-        () => p.applied,
-        (n) => n >= 120,
-      );
-      const engine = newEngine([p], STREAMED, held);
+      const slow = new SlowStore();
+      // Released only once 120 events were applied: it never is if the runner waits for this commit.
+      const hold = holdUntil(p, (n) => n >= 120);
+      slow.holdFirst = hold.release;
+      const engine = newEngine([p], STREAMED, slow);
       await append(events, 150);
       const [result] = await engine.rebuild('all');
       expect(result.eventsProcessed).toBe(150);
-      // Released because 120 events were applied, not by the timeout: the filling went on past 40.
-      expect(held.appliedWhenReleased).toBeGreaterThanOrEqual(120);
-      expect(await total(held, engine)).toBe(150);
-      const batches = held.batches.filter((b) => b.expected !== b.next);
+      expect(hold.untilHeld).toBe(true);
+      expect(hold.appliedWhenReleased).toBeGreaterThanOrEqual(120);
+      expect(await total(slow, engine)).toBe(150);
+      const batches = slow.batches.filter((b) => b.expected !== b.next);
       expect(batches[0]).toEqual({ expected: null, next: '42' });
       expect(Number(batches[1].next) - 42).toBeGreaterThanOrEqual(120 - 42);
     });
 
     it('... up to 4 batches of events, then it waits for the commit', async () => {
       const p = new Tally();
-      const held = new HeldStore(
-        () => p.applied,
-        () => false,
-        200,
-      );
-      const engine = newEngine([p], STREAMED, held);
+      const slow = new SlowStore();
+      // Reaching the cap (42 + 160), then 50 more turns of the event loop: time enough to read and apply many more
+      // pages if it did not stop there.
+      const hold = holdUntil(p, (n) => n >= 42 + 160, 50);
+      slow.holdFirst = hold.release;
+      const engine = newEngine([p], STREAMED, slow);
       await append(events, 400);
       const [result] = await engine.rebuild('all');
       expect(result.eventsProcessed).toBe(400);
-      // The first batch (42) plus at most 160 more (+ the page that crossed the line): then it waited.
-      expect(held.appliedWhenReleased).toBeGreaterThanOrEqual(42 + 160);
-      expect(held.appliedWhenReleased).toBeLessThanOrEqual(42 + 160 + 7);
-      expect(await total(held, engine)).toBe(400);
+      expect(hold.untilHeld).toBe(true);
+      expect(hold.appliedWhenReleased).toBeLessThanOrEqual(42 + 160 + 7);
+      expect(await total(slow, engine)).toBe(400);
     });
 
     it('an event that keeps failing is parked as in live batches; the others are applied once', async () => {
