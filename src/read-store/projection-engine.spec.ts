@@ -344,66 +344,53 @@ describe('ProjectionEngine', () => {
       }
     }
     /**
-     * A hold for SlowStore.holdFirst: released once `until` holds for the events applied, then `moreTurns` turns
-     * of the event loop later; `appliedWhenReleased` is what was applied by then. Released anyway after 20,000
-     * turns with `untilHeld` false, so a runner that waits for the held commit fails the test instead of hanging.
+     * Rebuilds `n` events on a SlowStore whose first commit is held: released once `until` holds for the events
+     * applied, then `moreTurns` turns of the event loop later (`appliedWhenReleased`: what was applied by then).
+     * Released anyway after 20,000 turns with `untilHeld` false, so a runner that waits for the held commit fails
+     * the test instead of hanging it. Every event is applied once either way.
      */
-    const holdUntil = (p: Tally, until: (applied: number) => boolean, moreTurns = 0) => {
-      const hold = {
-        appliedWhenReleased: -1,
-        untilHeld: false,
-        release: () =>
-          new Promise<void>((resolve) => {
-            let turns = -1;
-            let budget = 20_000;
-            const poll = (): void => {
-              if (turns < 0 && until(p.applied)) {
-                hold.untilHeld = true;
-                turns = 0;
-              }
-              if ((turns >= 0 && turns++ >= moreTurns) || --budget === 0) {
-                hold.appliedWhenReleased = p.applied;
-                resolve();
-              } else setImmediate(poll);
-            };
-            poll();
-          }),
-      };
-      return hold;
+    const rebuildHeld = async (n: number, until: (applied: number) => boolean, moreTurns = 0) => {
+      const p = new Tally();
+      const slow = new SlowStore();
+      const hold = { appliedWhenReleased: -1, untilHeld: false };
+      slow.holdFirst = () =>
+        new Promise<void>((resolve) => {
+          let turns = -1;
+          let budget = 20_000;
+          const poll = (): void => {
+            if (turns < 0 && until(p.applied)) {
+              hold.untilHeld = true;
+              turns = 0;
+            }
+            if ((turns >= 0 && turns++ >= moreTurns) || --budget === 0) {
+              hold.appliedWhenReleased = p.applied;
+              resolve();
+            } else setImmediate(poll);
+          };
+          poll();
+        });
+      const engine = newEngine([p], STREAMED, slow);
+      await append(events, n);
+      const [result] = await engine.rebuild('all');
+      expect(result.eventsProcessed).toBe(n);
+      expect(await total(slow, engine)).toBe(n);
+      expect(hold.untilHeld).toBe(true);
+      return { hold, batches: slow.batches.filter((b) => b.expected !== b.next) };
     };
 
     it('while a commit is held up (the write lock elsewhere), the next batch keeps filling instead of waiting', async () => {
-      const p = new Tally();
-      const slow = new SlowStore();
       // Released only once 120 events were applied: it never is if the runner waits for this commit.
-      const hold = holdUntil(p, (n) => n >= 120);
-      slow.holdFirst = hold.release;
-      const engine = newEngine([p], STREAMED, slow);
-      await append(events, 150);
-      const [result] = await engine.rebuild('all');
-      expect(result.eventsProcessed).toBe(150);
-      expect(hold.untilHeld).toBe(true);
+      const { hold, batches } = await rebuildHeld(150, (n) => n >= 120);
       expect(hold.appliedWhenReleased).toBeGreaterThanOrEqual(120);
-      expect(await total(slow, engine)).toBe(150);
-      const batches = slow.batches.filter((b) => b.expected !== b.next);
       expect(batches[0]).toEqual({ expected: null, next: '42' });
       expect(Number(batches[1].next) - 42).toBeGreaterThanOrEqual(120 - 42);
     });
 
     it('... up to 4 batches of events, then it waits for the commit', async () => {
-      const p = new Tally();
-      const slow = new SlowStore();
       // Reaching the cap (42 + 160), then 50 more turns of the event loop: time enough to read and apply many more
       // pages if it did not stop there.
-      const hold = holdUntil(p, (n) => n >= 42 + 160, 50);
-      slow.holdFirst = hold.release;
-      const engine = newEngine([p], STREAMED, slow);
-      await append(events, 400);
-      const [result] = await engine.rebuild('all');
-      expect(result.eventsProcessed).toBe(400);
-      expect(hold.untilHeld).toBe(true);
+      const { hold } = await rebuildHeld(400, (n) => n >= 42 + 160, 50);
       expect(hold.appliedWhenReleased).toBeLessThanOrEqual(42 + 160 + 7);
-      expect(await total(slow, engine)).toBe(400);
     });
 
     it('an event that keeps failing is parked as in live batches; the others are applied once', async () => {

@@ -883,7 +883,9 @@ export class ProjectionEngine {
     const end = page.length ? page[page.length - 1].position : null;
     const until = pageByPage.get(runner);
     if (until !== undefined) {
-      await this.processWithRetry(runner, page, signal);
+      // Retried when the store refuses the commit for a moment (another process holding SQLite's write lock past
+      // the busy timeout); events that fail are parked by the runner itself.
+      await this.retryCommit(`${runner.checkpointKey}: commit`, () => runner.process(page, signal), signal);
       if (until !== true && comparePositions(runner.checkpoint, until) >= 0) pageByPage.delete(runner);
       return comparePositions(runner.checkpoint, end) >= 0;
     }
@@ -906,19 +908,6 @@ export class ProjectionEngine {
         );
       return false;
     }
-  }
-
-  /**
-   * A rebuild page, retried when the store refuses the commit for a moment (another process holding SQLite's
-   * write lock past the busy timeout: parallel rebuild jobs, a busy service). Events that fail are parked by the
-   * runner itself; this is only about the commit.
-   */
-  private processWithRetry(
-    runner: ProjectionRunner,
-    page: StoredEvent[],
-    signal?: AbortSignal,
-  ): Promise<void> {
-    return this.retryCommit(`${runner.checkpointKey}: commit`, () => runner.process(page, signal), signal);
   }
 
   /**

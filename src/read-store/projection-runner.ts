@@ -603,7 +603,8 @@ export class ProjectionRunner {
   // collector while a big batch is applied) and commits big batches (a document many events change is written
   // once per batch): pages are applied into an open batch until it holds `batchEvents` events. The batch is then
   // handed to the store and the next one fills while it commits; its reads see the committing batch's changes
-  // first. At most one batch is in flight: the next is handed over only after it committed.
+  // first. At most one batch is in flight: the next is handed over only after it committed, and keeps filling
+  // meanwhile (up to 4 batches' worth) when that commit is slow to get the write lock.
   //
   // Anything going wrong (an event failing, a commit refused) ends streaming for the moment: resetStream()
   // drops the open batch and settles the one in flight; the caller then reads again from the checkpoint and
