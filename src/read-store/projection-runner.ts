@@ -280,11 +280,12 @@ class BatchWriter implements DocumentWriter {
     let own = this.touched.get(physical)?.get(id);
     if (own === undefined && this.inflight) own = this.inflight.touched.get(physical)?.get(id);
     if (own !== undefined) return own as T | null;
+    // Never written into this (new) generation: no need to ask the store. Most reads of a rebuild that miss the
+    // batches are these (the first event of every order looks for documents that do not exist yet). Asked before
+    // the cache, which holds only keys the filter has.
+    if (this.written && !this.written.has(physical, id)) return null;
     const cached = this.cache.get(physical, id);
     if (cached !== undefined) return cached as T | null;
-    // Never written into this (new) generation: no need to ask the store. Most reads of a rebuild are these
-    // (the first event of every order looks for documents that do not exist yet).
-    if (this.written && !this.written.has(physical, id)) return null;
     const committed = await this.reader.get<T>(physical, id);
     this.cache.set(physical, id, committed);
     return committed;
@@ -691,7 +692,9 @@ export class ProjectionRunner {
       .then(
         () => {
           inflight.settled = true;
-          this.remember(writer.touched);
+          // Not cached: the next batch reads through this one's changes, and a rebuild's orders rarely outlive two
+          // big batches (measured: about 100 of 3 million reads hit the cache). Caching cost a Map insert and an
+          // eviction per document, and kept the documents alive into the old generation.
           this.advanceTo(last, count);
         },
         (error: unknown) => {
