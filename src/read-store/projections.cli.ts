@@ -10,12 +10,13 @@
 // graph (API role: nothing starts) so every registered projection is known, the deadlines one included.
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppModule } from '../app.module';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config';
 import { ProjectionEngine, type RebuildProgress, type RebuildResult } from './projection-engine';
+import { AbortedError } from './projection-runner';
 import { RAW_READ_STORE } from './read-store.module';
 import type { ReadStore } from './read-store.port';
 
@@ -101,18 +102,20 @@ export function planJobs(names: string[], jobs: number): string[][] {
 }
 
 interface RebuildArgs {
+  /** As given: names, or `all` (resolved against the registered projections once the app is up). */
   names: string[];
   jobs: number;
   /** Events per page (and per transaction) of the rebuild. */
   batchSize: number | null;
-  /** Internal: this process is one job of a parallel rebuild; it reports as JSON lines. */
-  child: boolean;
+  /** Internal: this process is job `index` of `of` in a parallel rebuild; it reports as JSON lines. */
+  share: { index: number; of: number } | null;
 }
 
-function parseRebuildArgs(args: string[], known: string[]): RebuildArgs {
+/** Checks the arguments' form; the names are checked against the registered projections when `known` is given. */
+function parseRebuildArgs(args: string[], known: string[] | null): RebuildArgs {
   // One job per core by default (a job is a process applying its projections, plus a thread committing them):
   // on 2 cores, 2 jobs rebuild ~1.5x faster than one. `--jobs 1` leaves a core to a running service.
-  const out: RebuildArgs = { names: [], jobs: availableParallelism(), batchSize: null, child: false };
+  const out: RebuildArgs = { names: [], jobs: availableParallelism(), batchSize: null, share: null };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--batch-size') {
       out.batchSize = Number(args[++i]);
@@ -123,14 +126,20 @@ function parseRebuildArgs(args: string[], known: string[]): RebuildArgs {
       out.jobs = Number(args[++i]);
       if (!Number.isInteger(out.jobs) || out.jobs < 1)
         throw new UsageError('--jobs needs a positive integer');
-    } else if (args[i] === '--child') out.child = true;
-    else out.names.push(args[i]);
+    } else if (args[i] === '--share') {
+      const [index, of] = (args[++i] ?? '').split('/').map(Number);
+      if (!Number.isInteger(index) || !Number.isInteger(of) || index < 0 || index >= of)
+        throw new UsageError('--share needs <index>/<jobs>');
+      out.share = { index, of };
+    } else out.names.push(args[i]);
   }
   if (out.names.length === 0) throw new UsageError('rebuild needs a projection name or `all`');
-  if (out.names.includes('all')) out.names = known;
+  if (!known) return out;
   for (const n of out.names) {
-    if (!known.includes(n)) throw new UsageError(`unknown projection ${n} (known: ${known.join(', ')})`);
+    if (n !== 'all' && !known.includes(n))
+      throw new UsageError(`unknown projection ${n} (known: ${known.join(', ')})`);
   }
+  out.names = out.names.includes('all') ? known : [...new Set(out.names)];
   return out;
 }
 
@@ -138,99 +147,159 @@ const resultLine = (r: RebuildResult): string =>
   `${r.name}: generation ${r.previousGeneration} -> ${r.generation}, ${fmt(r.eventsProcessed)} events in ` +
   `${(r.elapsedMs / 1000).toFixed(1)} s (${fmt(r.eventsPerSec)} events/s), position ${r.position ?? '-'}`;
 
-async function rebuild(engine: ProjectionEngine, args: string[]): Promise<void> {
-  const { names, jobs, child, batchSize } = parseRebuildArgs(args, engine.names());
-  if (batchSize) engine.options.rebuildBatchSize = batchSize;
-  if (child) {
-    // One job of a parallel rebuild: progress and results as JSON lines for the parent.
-    let last = 0;
-    const results = await engine.rebuild(names, {
-      by: 'cli',
-      onProgress: (p) => {
-        if (p.elapsedMs - last >= 200 || p.fraction === 1) {
-          last = p.elapsedMs;
-          process.stdout.write(`${JSON.stringify({ progress: p })}\n`);
+/**
+ * The other jobs of a parallel rebuild: processes of their own (a core each: applying events is CPU-bound),
+ * started before this process boots the application, so their start-up overlaps its own instead of following
+ * it. Each gets the same arguments and its share index, resolves `all` itself and plans the same split
+ * (planJobs is deterministic), and reports progress and results as JSON lines.
+ */
+class RebuildHelpers {
+  readonly progress = new Map<number, RebuildProgress>();
+  onProgress: () => void = () => undefined;
+  private readonly children: ChildProcess[] = [];
+  readonly results: Promise<RebuildResult[]>[];
+
+  constructor(args: string[], jobs: number) {
+    const entry = __filename.endsWith('.ts')
+      ? [join(__dirname, '..', '..', 'scripts', 'run-ts.cjs'), __filename]
+      : [__filename];
+    this.results = Array.from({ length: jobs - 1 }, (_, i) => this.start(entry, args, i + 1, jobs));
+    // Unused when this process fails first (a usage error): it kills them and reports its own error.
+    for (const r of this.results) r.catch(() => undefined);
+  }
+
+  private start(entry: string[], args: string[], index: number, jobs: number): Promise<RebuildResult[]> {
+    return new Promise((resolveJob, reject) => {
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, ...entry, 'rebuild', ...args, '--share', `${index}/${jobs}`],
+        { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+      );
+      this.children.push(child);
+      let buffer = '';
+      let results: RebuildResult[] | null = null;
+      child.stdout.on('data', (d: Buffer) => {
+        buffer += d.toString();
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          try {
+            const message = JSON.parse(line) as { progress?: RebuildProgress; results?: RebuildResult[] };
+            if (message.progress) {
+              this.progress.set(index, message.progress);
+              this.onProgress();
+            }
+            if (message.results) results = message.results;
+          } catch {
+            process.stderr.write(`${line}\n`);
+          }
         }
-      },
+      });
+      child.on('exit', (code, signal) =>
+        code === 0 && results
+          ? resolveJob(results)
+          : reject(new Error(`rebuild job ${index + 1} of ${jobs} failed (${signal ?? `exit ${code}`})`)),
+      );
     });
+  }
+
+  /** Stops the jobs still running (this process failed): their builds are dropped by the next rebuild. */
+  kill(): void {
+    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill();
+  }
+}
+
+/** Parallel jobs are started before the application boots: only when there is more than one projection. */
+function startHelpers(args: string[]): RebuildHelpers | null {
+  const { names, jobs, share } = parseRebuildArgs(args, null);
+  if (share || jobs < 2 || (names.length < 2 && !names.includes('all'))) return null;
+  return new RebuildHelpers(args, jobs);
+}
+
+async function rebuild(
+  engine: ProjectionEngine,
+  args: string[],
+  helpers: RebuildHelpers | null,
+): Promise<void> {
+  const { names, jobs, share, batchSize } = parseRebuildArgs(args, engine.names());
+  if (batchSize) engine.options.rebuildBatchSize = batchSize;
+  if (share) {
+    // One job of a parallel rebuild: progress and results as JSON lines for the process that started it.
+    const mine = planJobs(names, share.of)[share.index] ?? [];
+    let last = 0;
+    const results = mine.length
+      ? await engine.rebuild(mine, {
+          by: 'cli',
+          onProgress: (p) => {
+            if (p.elapsedMs - last >= 200 || p.fraction === 1) {
+              last = p.elapsedMs;
+              process.stdout.write(`${JSON.stringify({ progress: p })}\n`);
+            }
+          },
+        })
+      : [];
     process.stdout.write(`${JSON.stringify({ results })}\n`);
     return;
   }
-  const plan = planJobs(names, jobs);
+  const plan = planJobs(names, helpers ? jobs : 1);
   console.error(
     `rebuilding ${names.join(', ')}${plan.length > 1 ? ` in ${plan.length} parallel jobs` : ''} ...`,
   );
-  const started = performance.now();
-  const results =
-    plan.length === 1
-      ? await engine.rebuild(names, { onProgress: progressBar(), by: 'cli' })
-      : await rebuildInParallel(engine, plan);
+  const results = helpers
+    ? await rebuildInParallel(engine, plan, helpers)
+    : await engine.rebuild(names, { onProgress: progressBar(), by: 'cli' });
   for (const r of results) console.log(resultLine(r));
   const events = Math.max(...results.map((r) => r.eventsProcessed));
-  const seconds = (performance.now() - started) / 1000;
+  // From this process's start: the jobs' start-up (module loading, opening the stores) is part of the rebuild.
+  const seconds = performance.now() / 1000;
   console.log(
-    `rebuilt ${results.length} projection(s) over ${fmt(events)} events in ${seconds.toFixed(1)} s ` +
+    `rebuilt ${results.length} projection(s) over ${fmt(events)} events in ${seconds.toFixed(1)} s, start-up included ` +
       `(${fmt(Math.round(events / Math.max(seconds, 0.001)))} events/s, ${plan.length} job(s))`,
   );
   console.log('swapped; a running service follows within a second and drops the old generation after that');
 }
 
 /**
- * Each job is a process of its own (a core of its own: applying events is CPU-bound), reading the whole feed
- * for its projections and swapping each one when caught up. The progress shown is the slowest job's.
+ * This process rebuilds the plan's first share itself while the helpers rebuild the others, each reading the
+ * whole feed for its projections and swapping each one when caught up. The progress shown is the slowest job's.
  */
-async function rebuildInParallel(engine: ProjectionEngine, plan: string[][]): Promise<RebuildResult[]> {
+async function rebuildInParallel(
+  engine: ProjectionEngine,
+  plan: string[][],
+  helpers: RebuildHelpers,
+): Promise<RebuildResult[]> {
   const bar = progressBar();
-  const progress: (RebuildProgress | null)[] = plan.map(() => null);
+  const progress = helpers.progress;
   const report = (): void => {
-    if (progress.some((p) => p === null)) return;
-    const slowest = (progress as RebuildProgress[]).reduce((a, b) =>
+    const reported = plan.map((_, i) => progress.get(i));
+    if (reported.some((p) => p === undefined)) return;
+    const slowest = (reported as RebuildProgress[]).reduce((a, b) =>
       (a.fraction ?? 0) <= (b.fraction ?? 0) ? a : b,
     );
     bar({ ...slowest, projections: plan.flat() });
   };
-  const runs = plan.map(
-    (names, i) =>
-      new Promise<RebuildResult[]>((resolveJob, reject) => {
-        const entry = __filename.endsWith('.ts')
-          ? [join(__dirname, '..', '..', 'scripts', 'run-ts.cjs'), __filename]
-          : [__filename];
-        const child = spawn(
-          process.execPath,
-          [...process.execArgv, ...entry, 'rebuild', '--child', ...names],
-          {
-            stdio: ['ignore', 'pipe', 'inherit'],
-            env: process.env,
-          },
-        );
-        let buffer = '';
-        let results: RebuildResult[] | null = null;
-        child.stdout.on('data', (d: Buffer) => {
-          buffer += d.toString();
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, nl);
-            buffer = buffer.slice(nl + 1);
-            try {
-              const message = JSON.parse(line) as { progress?: RebuildProgress; results?: RebuildResult[] };
-              if (message.progress) {
-                progress[i] = message.progress;
-                report();
-              }
-              if (message.results) results = message.results;
-            } catch {
-              process.stderr.write(`${line}\n`);
-            }
-          }
-        });
-        child.on('exit', (code) =>
-          code === 0 && results
-            ? resolveJob(results)
-            : reject(new Error(`rebuild job ${names.join(', ')} failed (exit ${code})`)),
-        );
-      }),
+  helpers.onProgress = report;
+  const abort = new AbortController();
+  const own = engine.rebuild(plan[0], {
+    by: 'cli',
+    signal: abort.signal,
+    onProgress: (p) => {
+      progress.set(0, p);
+      report();
+    },
+  });
+  // A job that fails stops this one too (and main() stops the others).
+  const others = helpers.results.slice(0, plan.length - 1).map((r) =>
+    r.catch((e: unknown) => {
+      abort.abort();
+      throw e;
+    }),
   );
-  return (await Promise.all(runs)).flat();
+  const all = await Promise.allSettled([own, ...others]);
+  const failed = all.find((r) => r.status === 'rejected' && !(r.reason instanceof AbortedError));
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return all.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
 }
 
 async function deadLetters(engine: ProjectionEngine, store: ReadStore, args: string[]): Promise<void> {
@@ -285,7 +354,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let app: INestApplicationContext | null = null;
+  let helpers: RebuildHelpers | null = null;
   try {
+    if (command === 'rebuild') helpers = startHelpers(args);
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
       logger: ['error', 'warn'],
     });
@@ -295,17 +366,19 @@ export async function main(argv: string[]): Promise<number> {
     engine.options.rebuildBatchSize = Math.max(engine.options.rebuildBatchSize, 50_000);
     await engine.initialize();
     if (command === 'status') await status(engine);
-    else if (command === 'rebuild') await rebuild(engine, args);
+    else if (command === 'rebuild') await rebuild(engine, args, helpers);
     else await deadLetters(engine, app.get<ReadStore>(RAW_READ_STORE), args);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`${e.message}\n${USAGE}`);
+      // A parallel job's arguments are its starter's: the starter reports the mistake, once.
+      if (!args.includes('--share')) console.error(`${e.message}\n${USAGE}`);
       return 2;
     }
     console.error(e instanceof Error ? e.message : e);
     return 1;
   } finally {
+    helpers?.kill();
     await app?.close();
   }
 }

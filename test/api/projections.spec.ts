@@ -186,6 +186,29 @@ describe('projections in the running service', () => {
       'Invalid configuration: AUTH_JWT_SECRET must be at least 16 characters long',
     );
   }, 120_000);
+
+  it('rebuilds every projection with the CLI in parallel jobs, each swapped once, and reports a bad name once', async () => {
+    const o = await someOrders(3);
+    const before = await views(o);
+    const generations = new Map((await engine.status()).map((s) => [s.name, s.generation]));
+    const rebuilt = await runCli(['rebuild', 'all', '--jobs', '2'], t.dataDir);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stdout).toMatch(
+      /rebuilt 5 projection\(s\) over [\d,]+ events in [\d.]+ s, start-up included .*2 job\(s\)/,
+    );
+    for (const [name, generation] of generations) {
+      // Each projection is built by exactly one of the jobs.
+      expect(rebuilt.stdout.split(`${name}: generation ${generation} -> ${generation + 1},`)).toHaveLength(2);
+    }
+    await engine.pollRegistry();
+    for (const s of await engine.status()) expect(s.generation).toBe(generations.get(s.name)! + 1);
+    expect(await views(o)).toEqual(before);
+    // The other job gets the same arguments: the mistake is reported by the process that was started, once.
+    const usage = await runCli(['rebuild', 'all', 'nope', '--jobs', '2'], t.dataDir);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.split('unknown projection nope')).toHaveLength(2);
+    expect((await engine.status()).every((s) => s.generation === generations.get(s.name)! + 1)).toBe(true);
+  }, 120_000);
 });
 
 describe('an API-only process beside a worker', () => {
