@@ -9,16 +9,27 @@
 // Uses the service's configuration (DATA_DIR, EVENT_STORE, READ_STORE, ...), and the application's own module
 // graph (API role: nothing starts) so every registered projection is known, the deadlines one included.
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AppModule } from '../app.module';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config';
-import { ProjectionEngine, type RebuildProgress, type RebuildResult } from './projection-engine';
-import { AbortedError } from './projection-runner';
-import { RAW_READ_STORE } from './read-store.module';
+import type { ProjectionEngine, RebuildProgress, RebuildResult } from './projection-engine';
 import type { ReadStore } from './read-store.port';
+
+/**
+ * The application (Nest and every module) is loaded only after a parallel rebuild has started its other jobs:
+ * loading it takes about a second, which they spend loading their own instead of waiting.
+ */
+function loadApplication() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { NestFactory } = require('@nestjs/core') as typeof import('@nestjs/core');
+  const { AppModule } = require('../app.module') as typeof import('../app.module');
+  const { ProjectionEngine } = require('./projection-engine') as typeof import('./projection-engine');
+  const { AbortedError } = require('./projection-runner') as typeof import('./projection-runner');
+  const { RAW_READ_STORE } = require('./read-store.module') as typeof import('./read-store.module');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { NestFactory, AppModule, ProjectionEngine, AbortedError, RAW_READ_STORE };
+}
 
 const USAGE = `usage: npm run projections -- status
        npm run projections -- rebuild <name|all> [name...] [--jobs N] [--batch-size N]
@@ -297,6 +308,7 @@ async function rebuildInParallel(
     }),
   );
   const all = await Promise.allSettled([own, ...others]);
+  const { AbortedError } = loadApplication();
   const failed = all.find((r) => r.status === 'rejected' && !(r.reason instanceof AbortedError));
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return all.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
@@ -357,6 +369,7 @@ export async function main(argv: string[]): Promise<number> {
   let helpers: RebuildHelpers | null = null;
   try {
     if (command === 'rebuild') helpers = startHelpers(args);
+    const { NestFactory, AppModule, ProjectionEngine, RAW_READ_STORE } = loadApplication();
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
       logger: ['error', 'warn'],
     });
