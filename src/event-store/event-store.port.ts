@@ -69,6 +69,44 @@ export interface ReadAllOptions {
   maxCount: number;
   /** Only streams whose name starts with this prefix (e.g. `order-`). */
   streamPrefix?: string;
+  /**
+   * false: the reader needs no metadata but its schemaVersion (a rebuild of projections that never look at it).
+   * An adapter may then skip parsing it: the events carry an UnreadMetadata instead. Default true.
+   */
+  metadata?: boolean;
+}
+
+/** Metadata a reader is not supposed to touch (ReadAllOptions.metadata false) was touched: a wrong declaration. */
+export class MetadataNotReadError extends Error {
+  constructor(field: string) {
+    super(`event metadata.${field} was not read: this reader declared it needs no metadata`);
+    this.name = 'MetadataNotReadError';
+  }
+}
+
+/**
+ * The metadata of an event read without it: only schemaVersion (upcasting needs it) is there; every other field
+ * throws, so a reader that declared it needs no metadata and reads it anyway fails loudly instead of seeing
+ * nothing. Serialized (dead letters) as `{ schemaVersion }`.
+ */
+export class UnreadMetadata implements EventMetadata {
+  /** undefined for events written before versioning (upcasting counts them as version 0). */
+  readonly schemaVersion: number;
+  constructor(schemaVersion: number | undefined) {
+    this.schemaVersion = schemaVersion as number;
+  }
+  get actor(): Actor {
+    throw new MetadataNotReadError('actor');
+  }
+  get correlationId(): string {
+    throw new MetadataNotReadError('correlationId');
+  }
+  get causationId(): string | null {
+    throw new MetadataNotReadError('causationId');
+  }
+  get idempotencyKey(): string | undefined {
+    throw new MetadataNotReadError('idempotencyKey');
+  }
 }
 
 export interface SubscribeOptions {

@@ -481,6 +481,60 @@ describe('ProjectionEngine', () => {
     });
   });
 
+  it('a rebuild reads the feed without metadata only when none of its projections reads it', async () => {
+    /** Keeps a document per event; records each event's actor when it reads metadata. */
+    class ActorProjection implements Projection {
+      readonly version = 1;
+      readonly seen: string[] = [];
+      readonly collections: Record<string, string[][]>;
+      constructor(
+        readonly name: string,
+        readonly readsMetadata: boolean,
+      ) {
+        this.collections = { [`${name}_events`]: [] };
+      }
+      async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+        if (this.readsMetadata) this.seen.push(event.metadata.actor.id);
+        await w.put(`${this.name}_events`, event.id, { type: event.type });
+      }
+    }
+    const reads = jest.spyOn(events, 'readAll');
+    const lean = new ActorProjection('lean', false);
+    const full = new ActorProjection('full', true);
+    const engine = newEngine([lean, full]);
+    await append(events, 10);
+    await engine.catchUp();
+    reads.mockClear();
+    await engine.rebuild(['lean']);
+    expect(reads.mock.calls.every(([o]) => o.metadata === false)).toBe(true);
+    reads.mockClear();
+    full.seen.length = 0;
+    await engine.rebuild(['lean', 'full']);
+    expect(reads.mock.calls.every(([o]) => o.metadata === true)).toBe(true);
+    expect(full.seen).toEqual(Array(10).fill('u'));
+    const routed = new RoutedReadStore(store, engine.router);
+    expect(await routed.count('lean_events', {})).toBe(10);
+    expect(await routed.count('full_events', {})).toBe(10);
+    reads.mockRestore();
+  });
+
+  it('a projection that declared it reads no metadata and reads it fails loudly: retried, then parked', async () => {
+    class Liar extends CountingProjection {
+      readonly readsMetadata = false;
+      override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+        if (event.metadata.actor.id === 'nobody') return;
+        await super.apply(event, w);
+      }
+    }
+    const engine = newEngine([new Liar('liar')], { maxAttempts: 2 });
+    await append(events, 3);
+    await engine.catchUp(); // the live feed carries the metadata: nothing wrong shows yet
+    await engine.rebuild(['liar']);
+    const letters = await store.listDeadLetters('liar@g2');
+    expect(letters.map((l) => l.position)).toEqual(['1', '2', '3']);
+    expect(letters[0].error).toContain('MetadataNotReadError: event metadata.actor was not read');
+  });
+
   it('a running service notices a swap made elsewhere (the rebuild CLI) and follows it', async () => {
     const service = newEngine([new CountingProjection()]);
     await service.start();

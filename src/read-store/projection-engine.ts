@@ -810,7 +810,10 @@ export class ProjectionEngine {
     const names = runners.map((r) => r.projection.name);
     /** Per builder: page by page (process()) until its checkpoint reaches this position; forever when true. */
     const pageByPage = new Map<ProjectionRunner, string | true>();
-    const read = (after: string | null) => this.events.readAll({ after, maxCount: pageSize, streamPrefix });
+    // One read of the feed for every builder: its metadata is parsed only if one of them reads it.
+    const metadata = runners.some((r) => r.projection.readsMetadata !== false);
+    const read = (after: string | null) =>
+      this.events.readAll({ after, maxCount: pageSize, streamPrefix, metadata });
     let prefetched: { after: string | null; page: Promise<StoredEvent[]> } | null = null;
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError();

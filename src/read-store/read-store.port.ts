@@ -54,6 +54,11 @@ export interface Projection {
   readonly version: number;
   /** Collections this projection owns, with the index field lists each needs. */
   readonly collections: Record<string, string[][]>;
+  /**
+   * false: apply never reads `event.metadata` (but its schemaVersion), so a rebuild may read the feed without
+   * parsing it. Reading it anyway throws MetadataNotReadError (the event is retried, then parked). Default true.
+   */
+  readonly readsMetadata?: boolean;
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
 }
 

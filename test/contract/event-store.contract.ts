@@ -10,7 +10,9 @@ import {
   EventSubscription,
   EventToAppend,
   StoredEvent,
+  MetadataNotReadError,
   SubscribeOptions,
+  UnreadMetadata,
   WrongExpectedRevisionError,
 } from '../../src/event-store/event-store.port';
 import { DuplicateEventIdError } from '../../src/event-store/store-support';
@@ -404,6 +406,23 @@ export function describeEventStoreContract(
         expect((await feed()).map((e) => e.type)).toEqual(['o1', 'x1', 'x2', 'o2', 'x3', 'o3']);
       });
 
+      it('reads the feed without metadata when asked: the same events, schemaVersion kept', async () => {
+        await store.append(stream('m'), [testEvent('M1'), testEvent('M2')], 'no_stream');
+        const all = await feed();
+        const lean = await store.readAll({ after: start, maxCount: 1000, metadata: false });
+        const plain = ({ metadata, ...rest }: StoredEvent) => ({
+          ...rest,
+          schemaVersion: metadata.schemaVersion,
+        });
+        expect(lean.map(plain)).toEqual(all.map(plain));
+        for (const event of lean) {
+          // An adapter may still hand the metadata over; one that skipped it refuses to pretend.
+          if (event.metadata instanceof UnreadMetadata)
+            expect(() => event.metadata.actor).toThrow(MetadataNotReadError);
+          else expect(event.metadata).toEqual(all.find((e) => e.id === event.id)!.metadata);
+        }
+      });
+
       it('moves headPosition to the newest event', async () => {
         const first = await store.append(stream('s'), [testEvent('A')], 'no_stream');
         const afterFirst = await store.headPosition();
@@ -660,6 +679,14 @@ export function describeEmbeddedEventStoreBehaviour(
       };
       expectUpcast(await store.readStream('people-1'));
       expectUpcast(await store.readAll({ after: null, maxCount: 10 }));
+      // Read without metadata (a rebuild): upcast the same, and the metadata says it was not read.
+      const lean = await store.readAll({ after: null, maxCount: 10, metadata: false });
+      expectUpcast(lean);
+      for (const event of lean) {
+        expect(event.metadata).toBeInstanceOf(UnreadMetadata);
+        expect(() => event.metadata.correlationId).toThrow(MetadataNotReadError);
+      }
+      expect(JSON.parse(JSON.stringify(lean[0]))).toMatchObject({ metadata: { schemaVersion: 2 } });
       const delivered = new Delivered();
       const subscription = store.subscribeToAll({ after: null }, delivered.handler);
       await delivered.waitFor(2);

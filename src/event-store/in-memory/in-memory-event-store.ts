@@ -9,6 +9,7 @@ import {
   ReadAllOptions,
   StoredEvent,
   SubscribeOptions,
+  UnreadMetadata,
   WrongExpectedRevisionError,
 } from '../event-store.port';
 import { CatchUpSubscription, LiveNotifier } from '../catch-up-subscription';
@@ -102,7 +103,12 @@ export class InMemoryEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
-    return this.readPage(options.after, options.maxCount, options.streamPrefix);
+    const events = this.readPage(options.after, options.maxCount, options.streamPrefix);
+    // Nothing to save here, but readers that declared they need no metadata get what the SQLite store gives
+    // them, so the unit tests catch a wrong declaration too.
+    if (options.metadata === false)
+      for (const e of events) e.metadata = new UnreadMetadata(e.metadata.schemaVersion);
+    return events;
   }
 
   subscribeToAll(

@@ -29,6 +29,8 @@ export const dailyId = (d: Omit<CancellationDailyDoc, 'count'>): string =>
 export class CancellationAnalyticsProjection implements Projection {
   readonly name = CANCELLATION_ANALYTICS_PROJECTION;
   readonly version = 1;
+  /** Reads event data only: a rebuild skips parsing the metadata. */
+  readonly readsMetadata = false;
   readonly collections: Record<string, string[][]> = {
     [CANCELLATION_DAILY]: [['date']],
     [CANCELLATIONS_COUNTED]: [],

@@ -17,6 +17,8 @@ const DERIVED = Symbol('deadlines');
 export class DeadlinesProjection implements Projection {
   readonly name = DEADLINES_PROJECTION_NAME;
   readonly version = 1;
+  /** Reads event data only: a rebuild skips parsing the metadata. */
+  readonly readsMetadata = false;
   readonly collections: Record<string, string[][]> = {
     // The poller's query: dueAt <= now, sorted by dueAt.
     [DEADLINES_COLLECTION]: [['dueAt'], ['orderId']],
