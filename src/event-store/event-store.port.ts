@@ -69,6 +69,8 @@ export interface ReadAllOptions {
   maxCount: number;
   /** Only streams whose name starts with this prefix (e.g. `order-`). */
   streamPrefix?: string;
+  /** Only events of these types; maxCount counts matching events only. Default: every type. */
+  eventTypes?: readonly string[];
   /**
    * false: the reader needs no metadata but its schemaVersion (a rebuild of projections that never look at it).
    * An adapter may then skip parsing it: the events carry an UnreadMetadata instead. Default true.

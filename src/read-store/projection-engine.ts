@@ -810,10 +810,14 @@ export class ProjectionEngine {
     const names = runners.map((r) => r.projection.name);
     /** Per builder: page by page (process()) until its checkpoint reaches this position; forever when true. */
     const pageByPage = new Map<ProjectionRunner, string | true>();
-    // One read of the feed for every builder: its metadata is parsed only if one of them reads it.
+    // One read of the feed for every builder: its metadata is parsed only if one of them reads it, and only the
+    // event types they act on are read when each of them says which.
     const metadata = runners.some((r) => r.projection.readsMetadata !== false);
+    const eventTypes = runners.every((r) => r.projection.eventTypes)
+      ? [...new Set(runners.flatMap((r) => r.projection.eventTypes!))].sort()
+      : undefined;
     const read = (after: string | null) =>
-      this.events.readAll({ after, maxCount: pageSize, streamPrefix, metadata });
+      this.events.readAll({ after, maxCount: pageSize, streamPrefix, metadata, eventTypes });
     let prefetched: { after: string | null; page: Promise<StoredEvent[]> } | null = null;
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError();

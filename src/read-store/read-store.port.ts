@@ -59,6 +59,11 @@ export interface Projection {
    * parsing it. Reading it anyway throws MetadataNotReadError (the event is retried, then parked). Default true.
    */
   readonly readsMetadata?: boolean;
+  /**
+   * The event types apply acts on (it ignores every other one): a rebuild whose projections all declare theirs
+   * reads only those from the feed. Default: every type.
+   */
+  readonly eventTypes?: readonly string[];
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
 }
 

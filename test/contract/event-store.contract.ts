@@ -406,6 +406,33 @@ export function describeEventStoreContract(
         expect((await feed()).map((e) => e.type)).toEqual(['o1', 'x1', 'x2', 'o2', 'x3', 'o3']);
       });
 
+      it('filters by event type, maxCount counting matching events only, with or without a prefix', async () => {
+        await store.append(stream('order-1'), [testEvent('T1'), testEvent('U1')], 'no_stream');
+        await store.append(stream('other-1'), [testEvent('T2')], 'no_stream');
+        await store.append(stream('order-2'), [testEvent('V1'), testEvent('T3')], 'no_stream');
+        const read = (after: string | null, maxCount: number, eventTypes: string[], streamPrefix?: string) =>
+          store.readAll({ after, maxCount, eventTypes, streamPrefix }).then((p) => p.map((e) => e.type));
+        expect(await read(start, 100, ['T1', 'T2', 'T3'])).toEqual(['T1', 'T2', 'T3']);
+        expect(await read(start, 100, ['T1', 'T2', 'T3', 'V1'], stream('order-'))).toEqual([
+          'T1',
+          'V1',
+          'T3',
+        ]);
+        const firstTwo = await store.readAll({ after: start, maxCount: 2, eventTypes: ['T1', 'T2', 'T3'] });
+        expect(firstTwo.map((e) => e.type)).toEqual(['T1', 'T2']);
+        expect(await read(firstTwo[1].position, 2, ['T1', 'T2', 'T3'])).toEqual(['T3']);
+        expect(await read(start, 100, ['Nothing'])).toEqual([]);
+        const lean = await store.readAll({
+          after: start,
+          maxCount: 100,
+          eventTypes: ['U1'],
+          metadata: false,
+        });
+        expect(lean.map((e) => [e.type, e.streamName, e.metadata.schemaVersion])).toEqual([
+          ['U1', stream('order-1'), 1],
+        ]);
+      });
+
       it('reads the feed without metadata when asked: the same events, schemaVersion kept', async () => {
         await store.append(stream('m'), [testEvent('M1'), testEvent('M2')], 'no_stream');
         const all = await feed();

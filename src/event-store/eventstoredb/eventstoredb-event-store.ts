@@ -227,6 +227,7 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     let cursor = options.after;
     let from: ReadPosition = cursor === null ? START : decodeEsdbPosition(cursor);
     const pageSize = Math.max(this.pageSize, Math.min(options.maxCount + 1, 4096));
+    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
     for (;;) {
       let seen = 0;
       const page = this.client.readAll({ fromPosition: from, maxCount: pageSize, direction: FORWARDS });
@@ -241,6 +242,7 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
         from = event.position;
         if (isSystem(event)) continue;
         if (options.streamPrefix !== undefined && !event.streamId.startsWith(options.streamPrefix)) continue;
+        if (types && !types.has(event.type)) continue;
         out.push(this.toStoredEvent(event, event.position));
         if (out.length === options.maxCount) return out;
       }

@@ -103,7 +103,8 @@ export class InMemoryEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
-    const events = this.readPage(options.after, options.maxCount, options.streamPrefix);
+    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
+    const events = this.readPage(options.after, options.maxCount, options.streamPrefix, types);
     // Nothing to save here, but readers that declared they need no metadata get what the SQLite store gives
     // them, so the unit tests catch a wrong declaration too.
     if (options.metadata === false)
@@ -147,11 +148,17 @@ export class InMemoryEventStore implements EventStore {
     this.subscriptions.clear();
   }
 
-  private readPage(after: string | null, maxCount: number, streamPrefix: string | undefined): StoredEvent[] {
+  private readPage(
+    after: string | null,
+    maxCount: number,
+    streamPrefix: string | undefined,
+    types?: ReadonlySet<string>,
+  ): StoredEvent[] {
     assertMaxCount(maxCount);
     const page: StoredEvent[] = [];
     for (let index = positionToNumber(after); index < this.all.length && page.length < maxCount; index++) {
       if (streamPrefix && !this.all[index].streamName.startsWith(streamPrefix)) continue;
+      if (types && !types.has(this.all[index].type)) continue;
       page.push(this.toStoredEvent(index));
     }
     return page;

@@ -181,6 +181,40 @@ describe('read-side projections over simulated lifecycles', () => {
     }
   });
 
+  it('rebuilt one at a time, each reading only the event types it declares (and no metadata where it says so): the same read models', async () => {
+    const store = new InMemoryReadStore();
+    const engine = engineOn(events, store, { rebuildBatchSize: 300 });
+    const reads = jest.spyOn(events, 'readAll');
+    for (const p of allProjections()) {
+      reads.mockClear();
+      await engine.rebuild([p.name]);
+      for (const [options] of reads.mock.calls) {
+        expect(options.eventTypes).toEqual(p.eventTypes ? [...p.eventTypes].sort() : undefined);
+        expect(options.metadata).toBe(p.readsMetadata !== false);
+      }
+    }
+    reads.mockRestore();
+    expect(await dump(store, engine)).toEqual(reference);
+  });
+
+  it('a projection that declares its event types ignores every other type: not even a read', async () => {
+    const calls: string[] = [];
+    const recorder: DocumentWriter = {
+      get: async (c, id) => (calls.push(`get ${c}/${id}`), null),
+      find: async (c) => (calls.push(`find ${c}`), []),
+      count: async (c) => (calls.push(`count ${c}`), 0),
+      put: async (c, id) => void calls.push(`put ${c}/${id}`),
+      delete: async (c, id) => void calls.push(`delete ${c}/${id}`),
+    };
+    for (const p of allProjections().filter((x) => x.eventTypes)) {
+      const declared = new Set(p.eventTypes);
+      const others = simulated.filter((e) => !declared.has(e.event.type));
+      expect(others.length).toBeGreaterThan(0);
+      for (const e of others) await p.apply(toStored(e), recorder);
+      expect(calls).toEqual([]);
+    }
+  });
+
   it('batches that crash between apply and commit (and a restart) lose nothing and count nothing twice', async () => {
     const store = new InMemoryReadStore();
     let commits = 0;

@@ -31,6 +31,7 @@ export class CancellationAnalyticsProjection implements Projection {
   readonly version = 1;
   /** Reads event data only: a rebuild skips parsing the metadata. */
   readonly readsMetadata = false;
+  readonly eventTypes: readonly string[] = ['OrderCancelled'];
   readonly collections: Record<string, string[][]> = {
     [CANCELLATION_DAILY]: [['date']],
     [CANCELLATIONS_COUNTED]: [],

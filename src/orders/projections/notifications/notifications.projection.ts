@@ -76,6 +76,7 @@ export class NotificationsProjection implements Projection {
   readonly name = NOTIFICATIONS_PROJECTION;
   /** 2: documents keyed by position and recipient instead of event id and recipient. */
   readonly version = 2;
+  readonly eventTypes: readonly string[] = ['OrderPlaced', ...NOTIFYING_EVENT_TYPES];
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],
