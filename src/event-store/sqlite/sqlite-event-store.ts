@@ -63,29 +63,20 @@ export const CHECKPOINTER_START_AFTER = 256;
 /** SQLite's default automatic checkpoint threshold (pages), used in 'inline' mode and as the fallback. */
 const INLINE_CHECKPOINT_PAGES = 1000;
 
-// Rows come back as arrays (raw mode): cheaper than objects on the read path.
-type EventRow = [
+// Rows come back as arrays (raw mode): cheaper than objects on the read path. The metadata column is its JSON,
+// or only its schemaVersion when the reader asked for no metadata (LEAN_COLUMNS).
+type EventRow<Metadata = string> = [
   position: number,
   stream: string,
   revision: number,
   id: string,
   type: string,
   data: string,
-  metadata: string,
+  metadata: Metadata,
   recordedAt: string,
 ];
+type LeanEventRow = EventRow<number | null>;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
-/** The same row without the metadata JSON, only its schemaVersion (ReadAllOptions.metadata false). */
-type LeanEventRow = [
-  position: number,
-  stream: string,
-  revision: number,
-  id: string,
-  type: string,
-  data: string,
-  schemaVersion: number | null,
-  recordedAt: string,
-];
 const LEAN_COLUMNS =
   "position, stream, revision, id, type, data, json_extract(metadata, '$.schemaVersion'), recorded_at";
 
@@ -126,9 +117,7 @@ export class SqliteEventStore implements EventStore {
   private readonly lastRevisionStmt: Database.Statement<[string], number>;
   private readonly insertStmt: Database.Statement<[string, number, string, string, string, string, string]>;
   private readonly readStreamStmt: Database.Statement<[string], EventRow>;
-  private readonly readAllStmt: Database.Statement<[number, number], EventRow>;
-  private readonly readAllPrefixStmt: Database.Statement<[number, string, string, number], EventRow>;
-  /** Feed reads with options beyond a prefix (no metadata, some event types), prepared when first used. */
+  /** Feed reads, one statement per combination of options (prefix, no metadata, event types), prepared when first used. */
   private readonly feedStmts = new Map<string, Database.Statement<unknown[], EventRow | LeanEventRow>>();
   private readonly headStmt: Database.Statement<[], number | null>;
   /** One append in its own IMMEDIATE transaction. */
@@ -176,16 +165,6 @@ export class SqliteEventStore implements EventStore {
     );
     this.readStreamStmt = this.db
       .prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE stream = ? ORDER BY revision`)
-      .raw();
-    this.readAllStmt = this.db
-      .prepare<[number, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-      )
-      .raw();
-    this.readAllPrefixStmt = this.db
-      .prepare<[number, string, string, number], EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE position > ? AND substr(stream, 1, length(?)) = ? ORDER BY position LIMIT ?`,
-      )
       .raw();
     this.headStmt = this.db.prepare<[], number | null>('SELECT MAX(position) FROM events').pluck();
 
@@ -329,8 +308,6 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
-    if (options.metadata !== false && !options.eventTypes)
-      return this.readPage(options.after, options.maxCount, options.streamPrefix);
     return this.readFeed(options);
   }
 
@@ -342,7 +319,7 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     positionToNumber(options.after); // refuse a malformed position now, not inside the loop
     const subscription = new CatchUpSubscription(
-      (after, maxCount, prefix) => this.readPage(after, maxCount, prefix),
+      (after, maxCount, streamPrefix) => this.readFeed({ after, maxCount, streamPrefix }),
       this.notifier,
       { ...options, pageSize: this.pageSize, pollIntervalMs: this.pollIntervalMs },
       handler,
@@ -403,21 +380,10 @@ export class SqliteEventStore implements EventStore {
     if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
   }
 
-  private readPage(after: string | null, maxCount: number, streamPrefix: string | undefined): StoredEvent[] {
-    assertMaxCount(maxCount);
-    const from = positionToNumber(after);
-    const rows = streamPrefix
-      ? this.readAllPrefixStmt.all(from, streamPrefix, streamPrefix, maxCount)
-      : this.readAllStmt.all(from, maxCount);
-    const events = new Array<StoredEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) events[i] = this.upcasters.upcast(toStoredEvent(rows[i]));
-    return events;
-  }
-
   /**
-   * readPage with the options a rebuild uses. Without metadata (its projections never read it), SQLite hands over
-   * only its schemaVersion instead of 136 bytes of JSON to parse per event: a tenth of such a job's work. With
-   * event types, events of other types are neither handed over nor parsed.
+   * A page of the feed. Without metadata (a rebuild of projections that never read it), SQLite hands over only its
+   * schemaVersion instead of 136 bytes of JSON to parse per event: a tenth of such a job's work. With event types,
+   * events of other types are neither handed over nor parsed.
    */
   private readFeed(options: ReadAllOptions): StoredEvent[] {
     assertMaxCount(options.maxCount);
@@ -429,23 +395,7 @@ export class SqliteEventStore implements EventStore {
     params.push(options.maxCount);
     const rows = this.feedStatement(lean, Boolean(prefix), types !== undefined).all(...params);
     const events = new Array<StoredEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      events[i] = this.upcasters.upcast(
-        lean
-          ? {
-              id: row[3],
-              streamName: row[1],
-              revision: row[2],
-              position: String(row[0]),
-              type: row[4],
-              data: JSON.parse(row[5]) as Record<string, unknown>,
-              metadata: new UnreadMetadata((row as LeanEventRow)[6] ?? undefined),
-              recordedAt: row[7],
-            }
-          : toStoredEvent(row as EventRow),
-      );
-    }
+    for (let i = 0; i < rows.length; i++) events[i] = this.upcasters.upcast(toStoredEvent(rows[i], lean));
     return events;
   }
 
@@ -520,7 +470,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+function toStoredEvent(row: EventRow | LeanEventRow, lean = false): StoredEvent {
   return {
     id: row[3],
     streamName: row[1],
@@ -528,7 +478,9 @@ function toStoredEvent(row: EventRow): StoredEvent {
     position: String(row[0]),
     type: row[4],
     data: JSON.parse(row[5]) as Record<string, unknown>,
-    metadata: JSON.parse(row[6]) as StoredEvent['metadata'],
+    metadata: lean
+      ? new UnreadMetadata((row[6] as number | null) ?? undefined)
+      : (JSON.parse(row[6] as string) as StoredEvent['metadata']),
     recordedAt: row[7],
   };
 }
