@@ -12,6 +12,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config';
 import type { ProjectionEngine, RebuildProgress, RebuildResult } from './projection-engine';
 import type { ReadStore } from './read-store.port';
@@ -187,27 +188,21 @@ class RebuildHelpers {
         { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
       );
       this.children.push(child);
-      let buffer = '';
       let results: RebuildResult[] | null = null;
-      child.stdout.on('data', (d: Buffer) => {
-        buffer += d.toString();
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          try {
-            const message = JSON.parse(line) as { progress?: RebuildProgress; results?: RebuildResult[] };
-            if (message.progress) {
-              this.progress.set(index, message.progress);
-              this.onProgress();
-            }
-            if (message.results) results = message.results;
-          } catch {
-            process.stderr.write(`${line}\n`);
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        try {
+          const message = JSON.parse(line) as { progress?: RebuildProgress; results?: RebuildResult[] };
+          if (message.progress) {
+            this.progress.set(index, message.progress);
+            this.onProgress();
           }
+          if (message.results) results = message.results;
+        } catch {
+          process.stderr.write(`${line}\n`);
         }
       });
-      child.on('exit', (code, signal) =>
+      // 'close', not 'exit': every line the job wrote has been read by then.
+      child.on('close', (code, signal) =>
         code === 0 && results
           ? resolveJob(results)
           : reject(new Error(`rebuild job ${index + 1} of ${jobs} failed (${signal ?? `exit ${code}`})`)),
