@@ -31,6 +31,8 @@ export const physicalName = (collection: string, generation: number): string =>
   `${collection}__g${generation}`;
 export const checkpointKeyOf = (projection: string, generation: number): string =>
   `${projection}@g${generation}`;
+/** A checkpoint that only guards the creation of a projection's registry entry (no generation: never dropped). */
+export const registryGuardKey = (projection: string): string => `${projection}@registry`;
 
 const GENERATIONAL = /^(.+)__g(\d+)$/;
 /** `order_pages__g3` -> { collection: 'order_pages', generation: 3 }; null for other names. */

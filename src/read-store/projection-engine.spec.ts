@@ -181,7 +181,7 @@ describe('ProjectionEngine', () => {
             next,
             async (w) => {
               const r = await fn(w);
-              if (crashes-- > 0)
+              if (!key.endsWith('@registry') && crashes-- > 0)
                 throw Object.assign(new Error('SQLITE_IOERR: disk I/O error'), { crash: true });
               return r;
             },
@@ -284,6 +284,8 @@ describe('ProjectionEngine', () => {
         fn: (writer: DocumentWriter) => Promise<T>,
         options?: CommitOptions,
       ): Promise<T> {
+        // The registry's creation (once per store) is not a projection's commit: not counted.
+        if (key.endsWith('@registry')) return super.commitBatch(key, expected, next, fn, options);
         const call = ++this.calls;
         const building = key.endsWith('@g2');
         if (building) this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
@@ -533,6 +535,38 @@ describe('ProjectionEngine', () => {
     const letters = await store.listDeadLetters('liar@g2');
     expect(letters.map((l) => l.position)).toEqual(['1', '2', '3']);
     expect(letters[0].error).toContain('MetadataNotReadError: event metadata.actor was not read');
+  });
+
+  it('a service starting on a fresh store never wipes the mark of a rebuild that began meanwhile', async () => {
+    // The service read no registry entry just before a rebuild job (another process) created one and marked
+    // it as building generation 2: creating "its" entry now must not overwrite that mark.
+    const marked: RegistryDoc = {
+      name: 'counting',
+      generation: 1,
+      version: 1,
+      building: { generation: 2, version: 1, startedAt: new Date(0).toISOString(), by: 'cli' },
+      activatedAt: new Date(0).toISOString(),
+    };
+    let first = true;
+    const stale = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key !== 'get') return Reflect.get(target, key, receiver) as unknown;
+        return async (collection: string, id: string) => {
+          if (collection === REGISTRY_COLLECTION && first) {
+            first = false;
+            await store.commitBatch('counting@registry', null, '0', (w) =>
+              w.put(REGISTRY_COLLECTION, 'counting', marked),
+            );
+            return null; // read before the job wrote
+          }
+          return target.get(collection, id);
+        };
+      },
+    });
+    const service = newEngine([new CountingProjection()], {}, stale);
+    await service.initialize();
+    expect(await store.get(REGISTRY_COLLECTION, 'counting')).toEqual(marked);
+    expect(service.runnerOf('counting')!.generation).toBe(1);
   });
 
   it('a running service notices a swap made elsewhere (the rebuild CLI) and follows it', async () => {

@@ -10,6 +10,7 @@ import {
   parsePhysicalName,
   physicalName,
   REGISTRY_COLLECTION,
+  registryGuardKey,
   type RegistryDoc,
 } from './generations';
 import { LiveFeed } from './live-feed';
@@ -328,7 +329,21 @@ export class ProjectionEngine {
         activatedAt: this.now().toISOString(),
       };
       const created = registry;
-      await this.store.write((w) => w.put(REGISTRY_COLLECTION, projection.name, created));
+      try {
+        // Created once, guarded like a batch: a service and a rebuild job starting together on a fresh store
+        // both find no entry, and a plain put here could wipe the `building` mark the job wrote meanwhile.
+        await this.store.commitBatch(registryGuardKey(projection.name), null, '0', (w) =>
+          w.put(REGISTRY_COLLECTION, projection.name, created),
+        );
+      } catch (error) {
+        if (!(error instanceof CheckpointConflictError)) throw error;
+        // Another process created it first: use theirs (removed by hand since: write it again).
+        registry = await this.store.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name);
+        if (!registry) {
+          registry = created;
+          await this.store.write((w) => w.put(REGISTRY_COLLECTION, projection.name, created));
+        }
+      }
     }
     const runner = this.newRunner(projection, registry.generation);
     await runner.init();
@@ -709,8 +724,8 @@ export class ProjectionEngine {
       dropped.add(parsed.generation);
     }
     for (const key of Object.keys(await this.store.listCheckpoints())) {
-      const [name, gen] = key.split('@g');
-      if (name === slot.projection.name && Number(gen) < registry.generation) dropped.add(Number(gen));
+      const m = /^(.+)@g(\d+)$/.exec(key); // generation checkpoints only (not the registry's guard)
+      if (m && m[1] === slot.projection.name && Number(m[2]) < registry.generation) dropped.add(Number(m[2]));
     }
     for (const generation of dropped) await this.forgetGeneration(slot.projection.name, generation);
     if (dropped.size)
