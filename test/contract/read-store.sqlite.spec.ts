@@ -24,3 +24,37 @@ for (const writerThread of [false, true]) {
     };
   });
 }
+
+describe('sqlite read store: deferred index builds', () => {
+  it('builds a missing index with a small page cache (quicker sorts), then gives the connection its cache back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rc-read-store-'));
+    const store = new SqliteReadStore({ dataDir });
+    try {
+      const db = (store as unknown as { db: import('better-sqlite3').Database }).db;
+      await store.ensureCollection('docs__g2', []);
+      await store.write(async (w) => {
+        for (let i = 0; i < 500; i++) await w.put('docs__g2', `d${i}`, { owner: `u${i % 7}`, n: i });
+      });
+      const pragma = jest.spyOn(db, 'pragma');
+      await store.ensureCollection('docs__g2', [['owner', 'n']]);
+      expect(pragma.mock.calls.map((c) => c[0])).toEqual(['cache_size = -8192', 'cache_size = -65536']);
+      expect(db.pragma('cache_size', { simple: true })).toBe(-65536);
+      expect(await store.find('docs__g2', { owner: 'u3' }, { sort: { n: -1 }, limit: 1 })).toEqual([
+        { owner: 'u3', n: 493 },
+      ]);
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM c_docs__g2 WHERE json_extract(doc, '$.owner') = 'u3' ORDER BY json_extract(doc, '$.n')`,
+        )
+        .all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX ix_c_docs__g2_/);
+      // Present already (a service starting, a swap): the cache is left alone.
+      pragma.mockClear();
+      await store.ensureCollection('docs__g2', [['owner', 'n']]);
+      expect(pragma).not.toHaveBeenCalled();
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

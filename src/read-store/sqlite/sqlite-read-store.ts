@@ -45,6 +45,15 @@ export const READ_DB_FILE = 'read.db';
 const TABLE_PREFIX = 'c_';
 /** doc: JSONB (a BLOB); tables written by an earlier build hold JSON text, which every json_* function reads too. */
 const COLUMNS = 'id TEXT PRIMARY KEY, doc BLOB NOT NULL';
+/** The page cache of every connection (KiB, negative as the pragma takes it). */
+const CACHE_KIB = -65536;
+/**
+ * The page cache while an index is built over a filled collection (a rebuild's deferred indexes). SQLite's sorter
+ * keeps as many pages in memory as the cache holds: with 64 MB it sorts one big run, with 8 MB it sorts runs that
+ * stay in the CPU's caches and merges them. Measured over a rebuilt read model (238,096 order pages, 4 indexes;
+ * 700,149 notifications, 1 index), six alternations: 5.5-6.1 s with 64 MB, 3.0-3.4 s with 8 MB.
+ */
+const INDEX_BUILD_CACHE_KIB = -8192;
 
 interface Compiled {
   where: string;
@@ -132,7 +141,7 @@ export class SqliteReadStore implements ReadStore {
     const pragmas = [
       // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
       'synchronous = NORMAL',
-      'cache_size = -65536',
+      `cache_size = ${CACHE_KIB}`,
       'temp_store = MEMORY',
       'journal_size_limit = 67108864',
       ...(options.mmapBytes ? [`mmap_size = ${Math.floor(options.mmapBytes)}`] : []),
@@ -202,14 +211,25 @@ export class SqliteReadStore implements ReadStore {
     this.assertOpen();
     const table = tableOf(collection);
     const statements = [`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`];
+    let building = false;
+    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).pluck();
     for (const fields of indexes) {
       if (fields.length === 0) continue;
       fields.forEach(assertFieldPath);
       const hash = createHash('sha1').update(fields.join(',')).digest('hex').slice(0, 10);
-      const name = quote(`ix_${TABLE_PREFIX}${collection}_${hash}`);
-      statements.push(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${fields.map(extract).join(', ')})`);
+      const name = `ix_${TABLE_PREFIX}${collection}_${hash}`;
+      if (exists.get(name) === undefined) building = true;
+      statements.push(
+        `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${fields.map(extract).join(', ')})`,
+      );
     }
-    this.db.transaction(() => statements.forEach((s) => this.db.exec(s))).immediate();
+    // Only while an index is built: a smaller cache sorts quicker (INDEX_BUILD_CACHE_KIB), reads want the big one.
+    if (building) this.db.pragma(`cache_size = ${INDEX_BUILD_CACHE_KIB}`);
+    try {
+      this.db.transaction(() => statements.forEach((s) => this.db.exec(s))).immediate();
+    } finally {
+      if (building) this.db.pragma(`cache_size = ${CACHE_KIB}`);
+    }
   }
 
   async dropCollection(collection: string): Promise<void> {
