@@ -148,6 +148,14 @@ describe('deadline derivation', () => {
     );
   });
 
+  it('reads a year before 1000 as that year (not as 19xx)', () => {
+    const track: DeadlineTrack = { ...fold([placed()])!, dueAt: '0050-03-01T10:00:00.000Z' };
+    expect(summary(deadlinesOf(track))).toEqual([
+      'late@0050-03-01T10:00:00.001Z',
+      'very_late@0050-03-02T10:00:00.000Z',
+    ]);
+  });
+
   it('schedules nothing while requirements are awaited (no dueAt yet)', () => {
     expect(deadlinesOf(fold([placed(true)]))).toEqual([]);
   });

@@ -34,33 +34,31 @@ const digits = (s: string, from: number, to: number): number => {
   return n;
 };
 /**
- * Already `toISOString()` form (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real date and time): what the domain writes, so
- * iso() can hand it back without a Date round trip.
+ * The time of a string already in `toISOString()` form (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real date and time), read by
+ * its digits; NaN for anything else. What the domain writes is in that form: iso() hands it back as it is, and
+ * plus() skips Date.parse (the slow part).
  */
-function isCanonicalIso(v: string): boolean {
+function canonicalTime(v: string): number {
   if (v.length !== 24 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':')
-    return false;
-  if (v[19] !== '.' || v[23] !== 'Z') return false;
+    return Number.NaN;
+  if (v[19] !== '.' || v[23] !== 'Z') return Number.NaN;
   const year = digits(v, 0, 4);
   const month = digits(v, 5, 7);
   const day = digits(v, 8, 10);
-  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  // Years before 1000 go the slow way: Date.UTC reads 0-99 as 1900-1999.
+  if (year < 1000 || month < 1 || month > 12 || day < 1) return Number.NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])) return false;
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])) return Number.NaN;
   const hour = digits(v, 11, 13);
   const minute = digits(v, 14, 16);
   const second = digits(v, 17, 19);
-  return (
-    hour >= 0 &&
-    hour <= 23 &&
-    minute >= 0 &&
-    minute <= 59 &&
-    second >= 0 &&
-    second <= 59 &&
-    digits(v, 20, 23) >= 0
-  );
+  const ms = digits(v, 20, 23);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0)
+    return Number.NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
-const iso = (value: string): string => (isCanonicalIso(value) ? value : new Date(value).toISOString());
+const iso = (value: string): string =>
+  Number.isNaN(canonicalTime(value)) ? new Date(value).toISOString() : value;
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
@@ -74,21 +72,11 @@ export function isoOf(time: number): string {
     `${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}Z`
   );
 }
-/** `value` + `ms`; canonical input is read by its digits (Date.parse is the slow part), anything else parsed. */
-const plus = (value: string, ms: number): string =>
-  isoOf(
-    (isCanonicalIso(value)
-      ? Date.UTC(
-          digits(value, 0, 4),
-          digits(value, 5, 7) - 1,
-          digits(value, 8, 10),
-          digits(value, 11, 13),
-          digits(value, 14, 16),
-          digits(value, 17, 19),
-          digits(value, 20, 23),
-        )
-      : Date.parse(value)) + ms,
-  );
+/** `value` + `ms`, in `toISOString()` form. */
+const plus = (value: string, ms: number): string => {
+  const time = canonicalTime(value);
+  return isoOf((Number.isNaN(time) ? Date.parse(value) : time) + ms);
+};
 const maxIso = (a: string, b: string | null): string => {
   const isoA = iso(a);
   if (b === null) return isoA;
