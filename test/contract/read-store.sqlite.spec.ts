@@ -26,7 +26,7 @@ for (const writerThread of [false, true]) {
 }
 
 describe('sqlite read store: deferred index builds', () => {
-  it('builds a missing index with a small page cache (quicker sorts), then gives the connection its cache back', async () => {
+  it('builds a missing index with a small page cache and temporary files (quicker sorts), then gives the connection its settings back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rc-read-store-'));
     const store = new SqliteReadStore({ dataDir });
     try {
@@ -37,8 +37,14 @@ describe('sqlite read store: deferred index builds', () => {
       });
       const pragma = jest.spyOn(db, 'pragma');
       await store.ensureCollection('docs__g2', [['owner', 'n']]);
-      expect(pragma.mock.calls.map((c) => c[0])).toEqual(['cache_size = -8192', 'cache_size = -65536']);
+      expect(pragma.mock.calls.map((c) => c[0])).toEqual([
+        'cache_size = -2048',
+        'temp_store = FILE',
+        'cache_size = -65536',
+        'temp_store = MEMORY',
+      ]);
       expect(db.pragma('cache_size', { simple: true })).toBe(-65536);
+      expect(db.pragma('temp_store', { simple: true })).toBe(2);
       expect(await store.find('docs__g2', { owner: 'u3' }, { sort: { n: -1 }, limit: 1 })).toEqual([
         { owner: 'u3', n: 493 },
       ]);
