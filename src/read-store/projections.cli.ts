@@ -32,6 +32,15 @@ function loadApplication() {
   return { NestFactory, AppModule, ProjectionEngine, AbortedError, RAW_READ_STORE };
 }
 
+/**
+ * The V8 flags a rebuild runs with (`npm run projections` passes them; the parallel jobs inherit them). A rebuild
+ * allocates ~7 GB per job, most of it dying within a page of the feed: a big young generation collects that
+ * without copying it, and starting it big (instead of V8's 1 MB, grown step by step) spares the first seconds
+ * the scavenges that copied and promoted documents still in the open batch. Measured, 5 alternations of
+ * `rebuild all`: 37.2-38.5 s with the minimum set, 37.8-46.3 s without (4 of the 5 pairs quicker).
+ */
+export const REBUILD_NODE_FLAGS = ['--max-semi-space-size=128', '--min-semi-space-size=64'];
+
 const USAGE = `usage: npm run projections -- status
        npm run projections -- rebuild <name|all> [name...] [--jobs N] [--batch-size N]
        npm run projections -- dead-letters [name]
