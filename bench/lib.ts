@@ -62,17 +62,22 @@ export async function startService(
   const url = `http://127.0.0.1:${port}`;
   // Generous: on a shared 2-core box a start can overlap the previous service's shutdown.
   const deadline = Date.now() + 60_000;
+  // What the last poll saw, for the error: not listening, too slow, or a health report that says down.
+  let lastSeen = 'nothing yet';
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
     try {
       const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       if (r.status < 500) break;
-    } catch {
-      /* not listening yet */
+      lastSeen = `${r.status} ${(await r.text()).slice(0, 500)}`;
+    } catch (e) {
+      // Not listening yet (refused), or no answer within 2 s (timed out).
+      const cause = (e as { cause?: { code?: string } }).cause?.code;
+      lastSeen = `${e instanceof Error ? e.name : 'error'}${cause ? ` ${cause}` : ''}`;
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new Error('service did not become healthy in 60 s');
+      throw new Error(`service did not become healthy in 60 s (last /health poll: ${lastSeen})`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
