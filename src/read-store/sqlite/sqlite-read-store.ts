@@ -151,14 +151,14 @@ export class SqliteReadStore implements ReadStore {
     // Documents are ~0.2-2 KB: 16 KB pages halve the B-tree work per write (a no-op on an existing file).
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
-    const pragmas = [
+    /** Every connection's: this one's, and the writer thread's. */
+    const shared = [
       // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
       'synchronous = NORMAL',
-      ...QUERY_PRAGMAS,
       'journal_size_limit = 67108864',
       ...(options.mmapBytes ? [`mmap_size = ${Math.floor(options.mmapBytes)}`] : []),
     ];
-    for (const p of pragmas) this.db.pragma(p);
+    for (const p of [...shared, ...QUERY_PRAGMAS]) this.db.pragma(p);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _checkpoints (
         key        TEXT PRIMARY KEY,
@@ -179,7 +179,7 @@ export class SqliteReadStore implements ReadStore {
         file: this.file,
         busyTimeoutMs,
         // It only writes (reads go through the memory map): a smaller cache costs less to manage.
-        pragmas: [...pragmas, `cache_size = ${WRITER_CACHE_KIB}`],
+        pragmas: [...shared, `cache_size = ${WRITER_CACHE_KIB}`, 'temp_store = MEMORY'],
       });
   }
 
