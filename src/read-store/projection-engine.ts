@@ -15,6 +15,8 @@ import {
 } from './generations';
 import { LiveFeed } from './live-feed';
 import { AbortedError, ProjectionRunner, sleep, StreamingUnsupportedError } from './projection-runner';
+import type { StreamFold } from './stream-fold';
+import { streamFraction } from './stream-names';
 import {
   CheckpointConflictError,
   type DocumentWriter,
@@ -52,6 +54,13 @@ export interface ProjectionEngineOptions {
   documentCacheSize: number;
   /** The same, for each projection being rebuilt (a rebuild's working set is every order in flight). */
   rebuildCacheSize: number;
+  /**
+   * Rebuild projections partitioned by stream (Projection.partitioning) stream by stream first, when the event
+   * store reads that way (EventStore.readAllByStream). false: always in the feed's order.
+   */
+  rebuildByStream: boolean;
+  /** Documents per commit while folding stream by stream (each is written once, when its stream ends). */
+  foldCommitDocs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: ProjectionEngineOptions = {
@@ -68,6 +77,8 @@ export const DEFAULT_ENGINE_OPTIONS: ProjectionEngineOptions = {
   dropGraceMs: 5000,
   documentCacheSize: 10_000,
   rebuildCacheSize: 20_000,
+  rebuildByStream: true,
+  foldCommitDocs: 16_384,
 };
 
 export interface LagFigures {
@@ -109,8 +120,10 @@ export interface RebuildProgress {
   processed: number;
   position: string | null;
   headPosition: string | null;
-  /** position / head, when both are known. */
+  /** position / head, when both are known (by stream: events read / events to read). */
   fraction: number | null;
+  /** 'by-stream': the first phase of projections partitioned by stream; 'feed': the feed's order. */
+  phase?: 'by-stream' | 'feed';
   eventsPerSec: number;
   elapsedMs: number;
 }
@@ -130,6 +143,24 @@ export interface RebuildOptions {
   /** Recorded in the registry: who builds. Default `cli`. */
   by?: string;
   signal?: AbortSignal;
+  /**
+   * A parallel rebuild (the CLI's jobs): this process folds the streams before `until` itself. `elsewhere` is
+   * called once the new generations exist and the head is read, has the rest folded by other processes
+   * (foldShare) and resolves with the events they read, or rejects: then the projections partitioned by stream
+   * are rebuilt here, in the feed's order.
+   */
+  shareStreams?: { until: string; elsewhere: (share: FoldShare) => Promise<number> };
+}
+
+/** A share of a parallel rebuild's fold by stream: what another process folds (ProjectionEngine.foldShare). */
+export interface FoldShare {
+  /** The projections partitioned by stream, and the generation each is being built into. */
+  generations: Record<string, number>;
+  /** The head when the rebuild started: the fold reads up to here. */
+  through: string;
+  /** The streams from this name (inclusive) until `untilStream` (exclusive; absent: to the last). */
+  fromStream: string;
+  untilStream?: string;
 }
 
 class SwapAbandonedError extends Error {
@@ -231,6 +262,12 @@ export class ProjectionEngine {
 
   names(): string[] {
     return [...this.slots.keys()];
+  }
+
+  /** Of these projections, those a rebuild folds stream by stream (partitioned by stream, a store that reads so). */
+  foldedByStream(names: string[]): string[] {
+    if (!this.options.rebuildByStream || !this.events.readAllByStream) return [];
+    return names.filter((n) => this.slots.get(n)?.projection.partitioning === 'stream');
   }
 
   projection(name: string): Projection | undefined {
@@ -785,21 +822,39 @@ export class ProjectionEngine {
       runner.trackWrites();
       builders.push({ slot, runner, previous: registry.generation });
     }
-    const { processed, elapsedMs } = await this.build(
-      builders.map((b) => b.runner),
-      options,
-    );
+    const started = performance.now();
+    const runners = builders.map((b) => b.runner);
+    const folding = await this.foldByStream(runners, options);
+    // The others read the whole feed, while other processes may still fold their shares of the streams.
+    const others = runners.filter((r) => !folding.runners.includes(r));
+    let feed = others.length ? await this.build(others, options) : null;
+    const folded = await folding.settle();
+    // A fold that failed: that projection the feed's way too.
+    const failed = folding.runners.filter((r) => !folded.runners.has(r));
+    if (failed.length) {
+      const again = await this.build(failed, options);
+      feed = { processed: Math.max(feed?.processed ?? 0, again.processed), elapsedMs: 0 };
+    }
+    // The folded ones go on with the feed's tail: the events appended since the fold began.
+    const tail = folded.runners.size
+      ? await this.build([...folded.runners], options, { processed: folded.processed, since: started })
+      : { processed: 0 };
+    const elapsedMs = Math.round(performance.now() - started);
     const results: RebuildResult[] = [];
     for (const b of builders) {
       await this.swap(b.slot, b.runner);
+      // Folded by stream, then the feed's tail; or the feed alone.
+      const eventsProcessed = folded.runners.has(b.runner)
+        ? folded.processed + tail.processed
+        : (feed?.processed ?? 0);
       results.push({
         name: b.slot.projection.name,
         generation: b.runner.generation,
         previousGeneration: b.previous,
-        eventsProcessed: processed,
+        eventsProcessed,
         position: b.runner.checkpoint,
         elapsedMs,
-        eventsPerSec: Math.round(processed / Math.max(elapsedMs / 1000, 0.001)),
+        eventsPerSec: Math.round(eventsProcessed / Math.max(elapsedMs / 1000, 0.001)),
       });
     }
     return results;
@@ -811,13 +866,219 @@ export class ProjectionEngine {
    * streamed batch failed reads again from its checkpoint and goes page by page through process() (retries,
    * dead letters) until past the page that failed, then streams again.
    */
+  /**
+   * The first phase of a rebuild, for the builders whose projection is partitioned by stream (when the event store
+   * reads by stream): every event up to the head, stream by stream, each builder keeping one stream's documents at
+   * a time and writing those standing at its end into its empty generation, then its checkpoint (the head) with
+   * the last of them; build() goes on from there in the feed's order. With `shareStreams`, this process folds its
+   * share of the streams and other processes the rest (foldShare), and the checkpoints move once all are done.
+   * A builder whose projection fails here (an event throws, a find), here or elsewhere, is emptied and left to
+   * build() from the start: the feed's order, with retries and dead letters as always.
+   */
+  private async foldByStream(
+    all: ProjectionRunner[],
+    options: RebuildOptions,
+  ): Promise<{
+    /** The builders this process folded its share for (failed ones included until settle()). */
+    runners: ProjectionRunner[];
+    /** Waits for the other shares, moves the checkpoints; returns the builders folded and the events read. */
+    settle: () => Promise<{ runners: Set<ProjectionRunner>; processed: number }>;
+  }> {
+    const runners = all.filter((r) => r.projection.partitioning === 'stream' && r.checkpoint === null);
+    const none = {
+      runners: [],
+      settle: async () => ({ runners: new Set<ProjectionRunner>(), processed: 0 }),
+    };
+    if (!this.options.rebuildByStream || !this.events.readAllByStream || runners.length === 0) return none;
+    const through = await this.events.headPosition();
+    if (through === null) return none;
+    const share = options.shareStreams;
+    const elsewhere = share
+      ? share.elsewhere({
+          generations: Object.fromEntries(runners.map((r) => [r.projection.name, r.generation])),
+          through,
+          fromStream: share.until,
+        })
+      : null;
+    elsewhere?.catch(() => undefined); // awaited in settle(), after this process's own work
+    const folds = await this.fold(runners, through, { untilStream: share?.until }, options, !share);
+    const settle = async (): Promise<{ runners: Set<ProjectionRunner>; processed: number }> => {
+      let processed = folds.processed;
+      if (elsewhere) {
+        try {
+          processed += await elsewhere;
+          // Every share is written: the checkpoints move, each in its own commit (guarded: from nothing).
+          for (const { runner, fold } of folds.folds) {
+            if (fold.failure) continue;
+            await this.retryCommit(
+              `${runner.checkpointKey}: checkpoint`,
+              () => this.store.commitBatch(runner.checkpointKey, null, through, async () => undefined),
+              options.signal,
+            );
+          }
+        } catch (error) {
+          if (options.signal?.aborted || error instanceof AbortedError) throw error;
+          for (const { fold } of folds.folds) fold.failure ??= error;
+        }
+      }
+      const done = new Set<ProjectionRunner>();
+      for (const { runner, fold } of folds.folds) {
+        if (!fold.failure) {
+          runner.foldedThrough(through, processed, folds.lastRecordedAt);
+          done.add(runner);
+          continue;
+        }
+        this.logger.warn(
+          `${runner.checkpointKey}: folding stream by stream failed, rebuilding in the feed's order instead: ${errorMessage(fold.failure)}`,
+        );
+        // Its generation goes back to empty (nothing moved its checkpoint).
+        for (const c of Object.keys(runner.projection.collections))
+          await this.store.dropCollection(runner.collectionName(c));
+        await runner.init({ withIndexes: false });
+        runner.trackWrites();
+      }
+      return { runners: done, processed: done.size ? processed : 0 };
+    };
+    return { runners, settle };
+  }
+
+  /**
+   * Another process's share of a parallel rebuild's fold by stream (RebuildOptions.shareStreams): its streams'
+   * documents written into the generations being built, no checkpoint moved, nothing swapped. Returns the events
+   * read; throws when a projection failed (the rebuilding process then takes it the feed's way).
+   */
+  async foldShare(
+    share: FoldShare,
+    options: Pick<RebuildOptions, 'onProgress' | 'signal'> = {},
+  ): Promise<number> {
+    await this.initialize();
+    if (!this.events.readAllByStream) throw new Error('this event store does not read by stream');
+    const runners: ProjectionRunner[] = [];
+    for (const [name, generation] of Object.entries(share.generations)) {
+      const [slot] = this.slotsOf([name]);
+      if (slot.projection.partitioning !== 'stream') throw new Error(`${name} is not partitioned by stream`);
+      const runner = this.newRunner(slot.projection, generation, this.options.rebuildCacheSize);
+      await runner.init({ withIndexes: false });
+      runners.push(runner);
+    }
+    const { folds, processed } = await this.fold(
+      runners,
+      share.through,
+      { fromStream: share.fromStream, untilStream: share.untilStream },
+      options,
+      false,
+    );
+    const failed = folds.find((f) => f.fold.failure);
+    if (failed)
+      throw new Error(
+        `${failed.runner.checkpointKey}: folding its share of the streams failed: ${errorMessage(failed.fold.failure)}`,
+      );
+    return processed;
+  }
+
+  /** Folds the streams of `range` up to `through` into each runner's generation (see foldByStream). */
+  private async fold(
+    runners: ProjectionRunner[],
+    through: string,
+    range: { fromStream?: string; untilStream?: string },
+    options: Pick<RebuildOptions, 'onProgress' | 'signal'>,
+    withCheckpoint: boolean,
+  ): Promise<{
+    folds: { runner: ProjectionRunner; fold: StreamFold }[];
+    processed: number;
+    lastRecordedAt: string | null;
+  }> {
+    const readByStream = this.events.readAllByStream!.bind(this.events);
+    const { streamPrefix, rebuildPageSize, foldCommitDocs } = this.options;
+    const metadata = runners.some((r) => r.projection.readsMetadata !== false);
+    const eventTypes = runners.every((r) => r.projection.eventTypes)
+      ? [...new Set(runners.flatMap((r) => r.projection.eventTypes!))].sort()
+      : undefined;
+    const retry = (what: string, write: () => Promise<unknown>) =>
+      this.retryCommit(what, write, options.signal);
+    const folds = runners.map((runner) => ({ runner, fold: runner.foldByStream(retry, foldCommitDocs) }));
+    const names = runners.map((r) => r.projection.name);
+    // Progress: where the current stream lies in this share of the names (uuids spread evenly).
+    const from = range.fromStream === undefined ? 0 : (streamFraction(range.fromStream, streamPrefix) ?? 0);
+    const until =
+      range.untilStream === undefined ? 1 : (streamFraction(range.untilStream, streamPrefix) ?? 1);
+    const started = performance.now();
+    let processed = 0;
+    let lastReport = 0;
+    let stream: string | null = null;
+    let last: StoredEvent | null = null;
+    const failed = (fold: StreamFold, error: unknown): void => {
+      if (options.signal?.aborted || error instanceof AbortedError) throw error;
+      fold.failure ??= error;
+    };
+    const report = (done: boolean): void => {
+      const t = performance.now();
+      if (!options.onProgress || (!done && t - lastReport < 200)) return;
+      lastReport = t;
+      const at = stream === null ? null : streamFraction(stream, streamPrefix);
+      const elapsedMs = t - started;
+      options.onProgress({
+        projections: names,
+        phase: 'by-stream',
+        processed,
+        position: null,
+        headPosition: through,
+        fraction: done
+          ? 1
+          : at === null
+            ? null
+            : Math.min(1, Math.max(0, (at - from) / Math.max(until - from, 1e-9))),
+        eventsPerSec: Math.round(processed / Math.max(elapsedMs / 1000, 0.001)),
+        elapsedMs: Math.round(elapsedMs),
+      });
+    };
+    for (;;) {
+      if (options.signal?.aborted) throw new AbortedError();
+      const page = await readByStream({
+        through,
+        after: last && { streamName: last.streamName, revision: last.revision },
+        ...range,
+        maxCount: rebuildPageSize,
+        streamPrefix,
+        metadata,
+        eventTypes,
+      });
+      if (page.length === 0) break;
+      for (const event of page) {
+        if (event.streamName !== stream) {
+          if (stream !== null)
+            for (const { fold } of folds)
+              if (!fold.failure) await fold.endStream().catch((e: unknown) => failed(fold, e));
+          stream = event.streamName;
+        }
+        for (const { fold } of folds)
+          if (!fold.failure) await fold.apply(event).catch((e: unknown) => failed(fold, e));
+        processed++;
+      }
+      last = page[page.length - 1];
+      if (folds.every((f) => f.fold.failure)) break;
+      report(false);
+      await yieldToIo(); // a rebuild inside the service must not starve its requests
+    }
+    for (const { fold } of folds) {
+      if (!fold.failure)
+        await fold.finish(withCheckpoint ? through : null).catch((e: unknown) => failed(fold, e));
+      else await fold.settle().catch(() => undefined);
+    }
+    report(true);
+    return { folds, processed, lastRecordedAt: last?.recordedAt ?? null };
+  }
+
   private async build(
     runners: ProjectionRunner[],
     options: RebuildOptions,
+    /** What the progress carries over from a fold by stream before: its events, and when the rebuild started. */
+    carried: { processed: number; since: number } | null = null,
   ): Promise<{ processed: number; elapsedMs: number }> {
     const { rebuildBatchSize, rebuildPageSize, streamPrefix } = this.options;
     const pageSize = Math.max(1, Math.min(rebuildPageSize, rebuildBatchSize));
     const started = performance.now();
+    const since = carried?.since ?? started;
     let processed = 0;
     /** Through here events were counted in `processed`. */
     let counted: string | null = null;
@@ -870,10 +1131,12 @@ export class ProjectionEngine {
       if (options.onProgress && (done || t - lastReport >= 200)) {
         lastReport = t;
         const position = slowest;
-        const elapsedMs = t - started;
+        const elapsedMs = t - since;
+        const all = processed + (carried?.processed ?? 0);
         options.onProgress({
           projections: names,
-          processed,
+          phase: 'feed',
+          processed: all,
           position: done ? head : position,
           headPosition: head,
           fraction: done
@@ -881,7 +1144,7 @@ export class ProjectionEngine {
             : head && position
               ? Number((BigInt(position) * 10000n) / BigInt(head)) / 10000
               : null,
-          eventsPerSec: Math.round(processed / Math.max(elapsedMs / 1000, 0.001)),
+          eventsPerSec: Math.round(all / Math.max(elapsedMs / 1000, 0.001)),
           elapsedMs: Math.round(elapsedMs),
         });
       }

@@ -4,6 +4,7 @@
 import { Logger } from '@nestjs/common';
 import { comparePositions, type StoredEvent } from '../event-store/event-store.port';
 import { BufferedWriter } from './buffered-writer';
+import { StreamFold } from './stream-fold';
 import { checkpointKeyOf, CollectionMap, physicalName } from './generations';
 import {
   CheckpointConflictError,
@@ -428,6 +429,39 @@ export class ProjectionRunner {
    */
   trackWrites(): void {
     if (this.checkpoint === null) this.written = new KeyFilter();
+  }
+
+  /**
+   * The first phase of rebuilding a projection partitioned by stream into this (empty) generation: a writer that
+   * folds one stream at a time (see StreamFold). Ends with foldedThrough() once its finish() committed.
+   */
+  foldByStream(
+    retry: (what: string, write: () => Promise<unknown>) => Promise<void>,
+    commitEvery: number,
+  ): StreamFold {
+    return new StreamFold(
+      {
+        projection: this.projection,
+        store: this.store,
+        map: this.map,
+        checkpointKey: this.checkpointKey,
+        retry,
+      },
+      commitEvery,
+    );
+  }
+
+  /** The stream fold committed everything through `position` (`applied` events): the feed goes on from there. */
+  foldedThrough(position: string, applied: number, lastRecordedAt: string | null): void {
+    this.checkpoint = position;
+    if (comparePositions(this.observed, position) < 0) this.observed = position;
+    this.fedThrough = null;
+    this.eventsApplied += applied;
+    this.lastAppliedRecordedAt = lastRecordedAt;
+    this.lastCommitAt = new Date().toISOString();
+    // Its keys were not tracked: from here on, reads that miss ask the store.
+    this.written = null;
+    this.cache.clear();
   }
 
   stopTrackingWrites(): void {

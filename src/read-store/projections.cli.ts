@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config';
-import type { ProjectionEngine, RebuildProgress, RebuildResult } from './projection-engine';
+import type { FoldShare, ProjectionEngine, RebuildProgress, RebuildResult } from './projection-engine';
+import { streamAt } from './stream-names';
 import type { ReadStore } from './read-store.port';
 
 /**
@@ -107,6 +108,28 @@ const REBUILD_WEIGHTS: Record<string, number> = {
   'cancellation-analytics': 1,
 };
 
+/**
+ * The same for a rebuild folding stream by stream (ProjectionEngine.foldedByStream): seconds each adds to the
+ * fold of 1,054,257 events, whose read of the events (stream by stream) costs ~6 s once for all of them.
+ */
+const FOLD_WEIGHTS: Record<string, number> = { notifications: 11.5, orders: 6.5, deadlines: 4.5 };
+const FOLD_READ_WEIGHT = 6;
+
+/**
+ * How a parallel rebuild shares the fold by stream between `jobs` processes: the fraction of the streams each
+ * folds. The first job also rebuilds the projections that need the feed's order (`feedNames`), so it folds less,
+ * down to nothing.
+ */
+export function foldShares(folded: string[], feedNames: string[], jobs: number): number[] {
+  const fold = FOLD_READ_WEIGHT + folded.reduce((sum, n) => sum + (FOLD_WEIGHTS[n] ?? 4), 0);
+  // Reading the feed for them costs ~2 s (only their event types).
+  const feed = feedNames.reduce((sum, n) => sum + (REBUILD_WEIGHTS[n] ?? 4), feedNames.length ? 2 : 0);
+  if (jobs < 2) return [1];
+  const each = Math.min((fold + feed) / (jobs * fold), 1 / (jobs - 1));
+  const first = 1 - each * (jobs - 1);
+  return [first, ...Array.from({ length: jobs - 1 }, () => each)];
+}
+
 /** Greedy: heaviest first, each onto the least loaded job. */
 export function planJobs(names: string[], jobs: number): string[][] {
   const plan: { names: string[]; load: number }[] = Array.from({ length: Math.max(1, jobs) }, () => ({
@@ -168,19 +191,28 @@ const resultLine = (r: RebuildResult): string =>
   `${r.name}: generation ${r.previousGeneration} -> ${r.generation}, ${fmt(r.eventsProcessed)} events in ` +
   `${(r.elapsedMs / 1000).toFixed(1)} s (${fmt(r.eventsPerSec)} events/s), position ${r.position ?? '-'}`;
 
+/** What the process that started a parallel rebuild job gives it to do, as one JSON line on its stdin. */
+type JobAssignment = { rebuild: string[] } | { fold: FoldShare };
+
 /**
  * The other jobs of a parallel rebuild: processes of their own (a core each: applying events is CPU-bound),
  * started before this process boots the application, so their start-up overlaps its own instead of following
- * it. Each gets the same arguments and its share index, resolves `all` itself and plans the same split
- * (planJobs is deterministic), and reports progress and results as JSON lines.
+ * it. Once booted, each waits for its assignment on stdin: projections to rebuild (the split planJobs made), or a
+ * share of the streams to fold into the generations this process created (foldShare). They report progress and
+ * results as JSON lines.
  */
 class RebuildHelpers {
   readonly progress = new Map<number, RebuildProgress>();
   onProgress: () => void = () => undefined;
   private readonly children: ChildProcess[] = [];
   readonly results: Promise<RebuildResult[]>[];
+  private readonly folded: { resolve: (events: number) => void; reject: (e: unknown) => void }[] = [];
+  private readonly assigned = new Set<number>();
 
-  constructor(args: string[], jobs: number) {
+  constructor(
+    args: string[],
+    readonly jobs: number,
+  ) {
     const entry = __filename.endsWith('.ts')
       ? [join(__dirname, '..', '..', 'scripts', 'run-ts.cjs'), __filename]
       : [__filename];
@@ -194,35 +226,79 @@ class RebuildHelpers {
       const child = spawn(
         process.execPath,
         [...process.execArgv, ...entry, 'rebuild', ...args, '--share', `${index}/${jobs}`],
-        { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+        { stdio: ['pipe', 'pipe', 'inherit'], env: process.env },
       );
-      this.children.push(child);
+      this.children[index] = child;
+      child.stdin!.on('error', () => undefined); // a job that died: its exit says so
       let results: RebuildResult[] | null = null;
-      createInterface({ input: child.stdout }).on('line', (line) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
         try {
-          const message = JSON.parse(line) as { progress?: RebuildProgress; results?: RebuildResult[] };
+          const message = JSON.parse(line) as {
+            progress?: RebuildProgress;
+            results?: RebuildResult[];
+            folded?: number;
+          };
           if (message.progress) {
             this.progress.set(index, message.progress);
             this.onProgress();
           }
+          if (message.folded !== undefined) this.folded[index]?.resolve(message.folded);
           if (message.results) results = message.results;
         } catch {
           process.stderr.write(`${line}\n`);
         }
       });
       // 'close', not 'exit': every line the job wrote has been read by then.
-      child.on('close', (code, signal) =>
-        code === 0 && results
-          ? resolveJob(results)
-          : reject(new Error(`rebuild job ${index + 1} of ${jobs} failed (${signal ?? `exit ${code}`})`)),
-      );
+      child.on('close', (code, signal) => {
+        const failure = new Error(`rebuild job ${index + 1} of ${jobs} failed (${signal ?? `exit ${code}`})`);
+        this.folded[index]?.reject(failure);
+        if (code === 0 && results) resolveJob(results);
+        else reject(failure);
+      });
     });
+  }
+
+  /** Job `index` (1..jobs-1) rebuilds these projections. */
+  rebuild(index: number, names: string[]): void {
+    this.assign(index, { rebuild: names });
+  }
+
+  /** Job `index` folds this share; resolves with the events it read once it is done, rejects if it fails. */
+  fold(index: number, share: FoldShare): Promise<number> {
+    const done = new Promise<number>((resolve, reject) => (this.folded[index] = { resolve, reject }));
+    this.assign(index, { fold: share });
+    return done;
+  }
+
+  /** The jobs given nothing yet have nothing to do (this process ended up doing it all): they exit. */
+  release(): void {
+    for (let i = 1; i < this.jobs; i++) if (!this.assigned.has(i)) this.rebuild(i, []);
+  }
+
+  private assign(index: number, assignment: JobAssignment): void {
+    this.assigned.add(index);
+    this.children[index]?.stdin?.end(`${JSON.stringify(assignment)}\n`);
   }
 
   /** Stops the jobs still running (this process failed): their builds are dropped by the next rebuild. */
   kill(): void {
-    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill();
+    for (const child of this.children)
+      if (child && child.exitCode === null && child.signalCode === null) child.kill();
   }
+}
+
+/** A job's assignment, from the process that started it (one line on stdin). */
+function readAssignment(): Promise<JobAssignment> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', (line) => {
+      resolve(JSON.parse(line) as JobAssignment); // before close(): its 'close' event would reject first
+      lines.close();
+    });
+    lines.once('close', () =>
+      reject(new Error('the rebuild that started this job ended before assigning it')),
+    );
+  });
 }
 
 /** Parallel jobs are started before the application boots: only when there is more than one projection. */
@@ -239,30 +315,17 @@ async function rebuild(
 ): Promise<void> {
   const { names, jobs, share, batchSize } = parseRebuildArgs(args, engine.names());
   if (batchSize) engine.options.rebuildBatchSize = batchSize;
-  if (share) {
-    // One job of a parallel rebuild: progress and results as JSON lines for the process that started it.
-    const mine = planJobs(names, share.of)[share.index] ?? [];
-    let last = 0;
-    const results = mine.length
-      ? await engine.rebuild(mine, {
-          by: 'cli',
-          onProgress: (p) => {
-            if (p.elapsedMs - last >= 200 || p.fraction === 1) {
-              last = p.elapsedMs;
-              process.stdout.write(`${JSON.stringify({ progress: p })}\n`);
-            }
-          },
-        })
-      : [];
-    process.stdout.write(`${JSON.stringify({ results })}\n`);
-    return;
-  }
-  const plan = planJobs(names, helpers ? jobs : 1);
+  if (share) return runJob(engine);
+  // Projections folded stream by stream share the streams between the jobs; otherwise the jobs share projections.
+  const folded = helpers ? engine.foldedByStream(names) : [];
+  const plan = folded.length ? null : planJobs(names, helpers ? jobs : 1);
+  const jobCount = helpers ? (plan ? plan.length : jobs) : 1;
   console.error(
-    `rebuilding ${names.join(', ')}${plan.length > 1 ? ` in ${plan.length} parallel jobs` : ''} ...`,
+    `rebuilding ${names.join(', ')}${jobCount > 1 ? ` in ${jobCount} parallel jobs` : ''}` +
+      `${folded.length && jobCount > 1 ? ` (${folded.join(', ')}: stream by stream, the streams shared)` : ''} ...`,
   );
   const results = helpers
-    ? await rebuildInParallel(engine, plan, helpers)
+    ? await rebuildInParallel(engine, names, plan, folded, helpers)
     : await engine.rebuild(names, { onProgress: progressBar(), by: 'cli' });
   for (const r of results) console.log(resultLine(r));
   const events = Math.max(...results.map((r) => r.eventsProcessed));
@@ -270,46 +333,109 @@ async function rebuild(
   const seconds = performance.now() / 1000;
   console.log(
     `rebuilt ${results.length} projection(s) over ${fmt(events)} events in ${seconds.toFixed(1)} s, start-up included ` +
-      `(${fmt(Math.round(events / Math.max(seconds, 0.001)))} events/s, ${plan.length} job(s))`,
+      `(${fmt(Math.round(events / Math.max(seconds, 0.001)))} events/s, ${jobCount} job(s))`,
   );
   console.log('swapped; a running service follows within a second and drops the old generation after that');
 }
 
+/** One job of a parallel rebuild: does what it is assigned; progress and results as JSON lines on stdout. */
+async function runJob(engine: ProjectionEngine): Promise<void> {
+  const assignment = await readAssignment();
+  let last = 0;
+  const onProgress = (p: RebuildProgress): void => {
+    if (p.elapsedMs - last >= 200 || p.fraction === 1) {
+      last = p.elapsedMs;
+      process.stdout.write(`${JSON.stringify({ progress: p })}\n`);
+    }
+  };
+  if ('fold' in assignment) {
+    const folded = await engine.foldShare(assignment.fold, { onProgress });
+    process.stdout.write(`${JSON.stringify({ folded })}\n${JSON.stringify({ results: [] })}\n`);
+    return;
+  }
+  const results = assignment.rebuild.length
+    ? await engine.rebuild(assignment.rebuild, { by: 'cli', onProgress })
+    : [];
+  process.stdout.write(`${JSON.stringify({ results })}\n`);
+}
+
 /**
- * This process rebuilds the plan's first share itself while the helpers rebuild the others, each reading the
- * whole feed for its projections and swapping each one when caught up. The progress shown is the slowest job's.
+ * This process rebuilds with the helpers. Either the plan split the projections (each job reads the whole feed
+ * for its own and swaps each when caught up), or, for projections folded stream by stream, every job folds a
+ * share of the streams (sized by foldShares) into the generations this process created, and this process also
+ * rebuilds the others, then moves the checkpoints and swaps everything. The progress shown is the slowest job's.
  */
 async function rebuildInParallel(
   engine: ProjectionEngine,
-  plan: string[][],
+  names: string[],
+  plan: string[][] | null,
+  folded: string[],
   helpers: RebuildHelpers,
 ): Promise<RebuildResult[]> {
+  const jobs = plan ? plan.length : helpers.jobs;
   const bar = progressBar();
   const progress = helpers.progress;
   const report = (): void => {
-    const reported = plan.map((_, i) => progress.get(i));
+    const reported = Array.from({ length: jobs }, (_, i) => progress.get(i));
     if (reported.some((p) => p === undefined)) return;
     const slowest = (reported as RebuildProgress[]).reduce((a, b) =>
       (a.fraction ?? 0) <= (b.fraction ?? 0) ? a : b,
     );
-    bar({ ...slowest, projections: plan.flat() });
+    bar({ ...slowest, projections: names });
   };
   helpers.onProgress = report;
   const abort = new AbortController();
-  const own = engine.rebuild(plan[0], {
-    by: 'cli',
-    signal: abort.signal,
-    onProgress: (p) => {
-      progress.set(0, p);
-      report();
-    },
-  });
-  // A job that fails stops this one too (and main() stops the others).
-  const others = helpers.results.slice(0, plan.length - 1).map((r) =>
-    r.catch((e: unknown) => {
-      abort.abort();
-      throw e;
-    }),
+  const onProgress = (p: RebuildProgress): void => {
+    progress.set(0, p);
+    report();
+  };
+  let own: Promise<RebuildResult[]>;
+  if (plan) {
+    for (let i = 1; i < plan.length; i++) helpers.rebuild(i, plan[i]);
+    helpers.release();
+    own = engine.rebuild(plan[0], { by: 'cli', signal: abort.signal, onProgress });
+  } else {
+    const shares = foldShares(
+      folded,
+      names.filter((n) => !folded.includes(n)),
+      jobs,
+    );
+    // Job i folds the streams from bounds[i] until bounds[i + 1] (the last one to the end).
+    const prefix = engine.options.streamPrefix;
+    const bounds = shares.map((_, i) =>
+      streamAt(
+        shares.slice(0, i).reduce((a, b) => a + b, 0),
+        prefix,
+      ),
+    );
+    own = engine.rebuild(names, {
+      by: 'cli',
+      signal: abort.signal,
+      onProgress,
+      shareStreams: {
+        until: bounds[1],
+        elsewhere: (share) =>
+          Promise.all(
+            bounds
+              .slice(1)
+              .map((from, k) =>
+                helpers.fold(k + 1, { ...share, fromStream: from, untilStream: bounds[k + 2] }),
+              ),
+          ).then((events) => events.reduce((a, b) => a + b, 0)),
+      },
+    });
+    // Nothing to fold (an empty store): the jobs were given nothing.
+    void own.finally(() => helpers.release()).catch(() => undefined);
+  }
+  // A job that fails stops this one too (and main() stops the others); a share of the fold that fails is taken
+  // over here instead (the engine rebuilds those projections in the feed's order).
+  const others = helpers.results.slice(0, jobs - 1).map((r) =>
+    plan
+      ? r.catch((e: unknown) => {
+          abort.abort();
+          throw e;
+        })
+      : r.catch(() => []),
   );
   const all = await Promise.allSettled([own, ...others]);
   const { AbortedError } = loadApplication();

@@ -64,6 +64,14 @@ export interface Projection {
    * reads only those from the feed. Default: every type.
    */
   readonly eventTypes?: readonly string[];
+  /**
+   * 'stream': every document depends on the events of one stream only, in that stream's order: never on another
+   * stream's events or documents, nor on how streams interleave in the feed. A rebuild may then fold the events
+   * stream by stream (EventStore.readAllByStream), keep one stream's documents at a time and write only those
+   * standing at its end; inside it, reads of documents the stream did not write find nothing, and find/count are
+   * refused (the rebuild then goes the feed's way). Default: the feed's order only.
+   */
+  readonly partitioning?: 'stream';
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
 }
 

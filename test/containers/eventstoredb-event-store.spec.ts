@@ -36,7 +36,7 @@ describeWithContainers('EventStoreDB event-store contract', () => {
         cleanup: () => store.close(),
       };
     },
-    { deliveryTimeoutMs: 10_000 },
+    { deliveryTimeoutMs: 10_000, readsByStream: false },
   );
 });
 

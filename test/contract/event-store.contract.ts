@@ -31,6 +31,8 @@ export type EventStoreFactory = () => Promise<EventStoreUnderTest>;
 export interface EventStoreContractOptions {
   /** false: the factory never gives `restart`, so the durability test is reported as skipped. */
   restart?: boolean;
+  /** false: the adapter has no readAllByStream (optional: rebuilds then read the feed); reported as skipped. */
+  readsByStream?: boolean;
   /** How long a test waits for subscription deliveries. Default 5000 ms. */
   deliveryTimeoutMs?: number;
 }
@@ -597,6 +599,72 @@ export function describeEventStoreContract(
         subscribe(async () => seenReturned.resolve(returned));
         returned = true;
         expect(await seenReturned.promise).toBe(true);
+      });
+    });
+
+    describe('events grouped by stream (readAllByStream: optional, for rebuilds)', () => {
+      const title = 'reads each stream in one go, in revision order, up to a position, in pages, filtered';
+      const skip = options.readsByStream === false;
+      const skippedTitle = `${title} — SKIPPED: the ${name} store does not offer it (its rebuilds read the feed)`;
+      if (skip) process.stderr.write(`\n[contract] EventStore contract: ${name}: ${skippedTitle}\n`);
+      (skip ? it.skip : it)(skip ? skippedTitle : title, async () => {
+        const readAllByStream = store.readAllByStream!.bind(store);
+        await store.append(stream('b'), [testEvent('B0')], 'no_stream');
+        await store.append(stream('a'), [testEvent('A0'), testEvent('A1')], 'no_stream');
+        await store.append(stream('c'), [testEvent('C0')], 'no_stream');
+        await store.append(stream('b'), [testEvent('B1'), testEvent('B2')], 0);
+        await store.append(stream('a'), [testEvent('A2')], 1);
+        const through = (await store.headPosition())!;
+        await store.append(stream('a'), [testEvent('A3')], 2); // after `through`: left out
+        await store.append(stream('d'), [testEvent('D0')], 'no_stream');
+        const read = (o: Partial<Parameters<typeof readAllByStream>[0]> = {}) =>
+          readAllByStream({ through, after: null, maxCount: 1000, streamPrefix: prefix, ...o });
+        const key = (e: StoredEvent) => `${e.streamName.slice(prefix.length)}:${e.type}@${e.revision}`;
+
+        // Grouped: each stream's events together, in revision order, streams in name order.
+        const all = await read();
+        expect(all.map(key)).toEqual(['a:A0@0', 'a:A1@1', 'a:A2@2', 'b:B0@0', 'b:B1@1', 'b:B2@2', 'c:C0@0']);
+        // The same events as the feed reads: positions, data, metadata.
+        const feedEvents = await feed();
+        for (const e of all) expect(e).toEqual(feedEvents.find((f) => f.id === e.id));
+
+        // Pages continue after the last event read, even in the middle of a stream.
+        const pages: string[][] = [];
+        let after: { streamName: string; revision: number } | null = null;
+        for (;;) {
+          const page: StoredEvent[] = await read({ after, maxCount: 2 });
+          if (page.length === 0) break;
+          pages.push(page.map(key));
+          after = { streamName: page[page.length - 1].streamName, revision: page[page.length - 1].revision };
+        }
+        expect(pages.flat()).toEqual(all.map(key));
+        expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+
+        // Types (maxCount counting matching events only), metadata left out when asked.
+        const typed = await read({ maxCount: 2, eventTypes: ['A2', 'B1', 'C0'], metadata: false });
+        expect(typed.map(key)).toEqual(['a:A2@2', 'b:B1@1']);
+        for (const e of typed) {
+          expect(e.metadata.schemaVersion).toBe(1);
+          if (e.metadata instanceof UnreadMetadata)
+            expect(() => e.metadata.actor).toThrow(MetadataNotReadError);
+        }
+
+        // A share of the streams: from one name (inclusive) until another (exclusive), paged the same way.
+        const share = { fromStream: stream('b'), untilStream: stream('c') };
+        expect((await read(share)).map(key)).toEqual(['b:B0@0', 'b:B1@1', 'b:B2@2']);
+        const shareTail = await read({ ...share, after: { streamName: stream('b'), revision: 0 } });
+        expect(shareTail.map(key)).toEqual(['b:B1@1', 'b:B2@2']);
+        expect((await read({ fromStream: stream('c') })).map(key)).toEqual(['c:C0@0']);
+        expect(await read({ streamPrefix: stream('z') })).toEqual([]);
+
+        // Up to the head now: the later events too.
+        const later = await read({ through: (await store.headPosition())! });
+        expect(later.map(key)).toEqual([
+          ...all.slice(0, 3).map(key),
+          'a:A3@3',
+          ...all.slice(3).map(key),
+          'd:D0@0',
+        ]);
       });
     });
 

@@ -11,6 +11,7 @@ import {
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
+  ReadByStreamOptions,
   StoredEvent,
   SubscribeOptions,
   UnreadMetadata,
@@ -311,6 +312,34 @@ export class SqliteEventStore implements EventStore {
     return this.readFeed(options);
   }
 
+  async readAllByStream(options: ReadByStreamOptions): Promise<StoredEvent[]> {
+    this.assertOpen();
+    assertMaxCount(options.maxCount);
+    const lean = options.metadata === false;
+    const { streamPrefix: prefix, eventTypes: types, after } = options;
+    // Streams in name order (the UNIQUE (stream, revision) index): the cursor's stream past its revision, then the
+    // streams after it, as a range SQLite searches instead of scanning the index from the start on every page.
+    const from = [after?.streamName, options.fromStream, prefix].reduce<string>(
+      (max, s) => (s !== undefined && s > max ? s : max),
+      '',
+    );
+    const params: unknown[] = [
+      positionToNumber(options.through),
+      from,
+      after?.streamName ?? '',
+      after?.revision ?? -1,
+    ];
+    const until = options.untilStream !== undefined;
+    if (until) params.push(options.untilStream);
+    if (prefix) params.push(prefix, prefix);
+    if (types) params.push(JSON.stringify(types));
+    params.push(options.maxCount);
+    const rows = this.byStreamStatement(lean, until, Boolean(prefix), types !== undefined).all(...params);
+    const events = new Array<StoredEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) events[i] = this.upcasters.upcast(toStoredEvent(rows[i], lean));
+    return events;
+  }
+
   subscribeToAll(
     options: SubscribeOptions,
     handler: (event: StoredEvent) => Promise<void>,
@@ -407,12 +436,36 @@ export class SqliteEventStore implements EventStore {
     const key = `${Number(lean)}${Number(prefix)}${Number(types)}`;
     let statement = this.feedStmts.get(key);
     if (!statement) {
-      const where = ['position > ?'];
-      if (prefix) where.push('substr(stream, 1, length(?)) = ?');
-      if (types) where.push('type IN (SELECT value FROM json_each(?))');
+      const where = ['position > ?', ...filtersOf(prefix, types)];
       statement = this.db
         .prepare<unknown[], EventRow | LeanEventRow>(
           `SELECT ${lean ? LEAN_COLUMNS : COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`,
+        )
+        .raw();
+      this.feedStmts.set(key, statement);
+    }
+    return statement;
+  }
+
+  private byStreamStatement(
+    lean: boolean,
+    until: boolean,
+    prefix: boolean,
+    types: boolean,
+  ): Database.Statement<unknown[], EventRow | LeanEventRow> {
+    const key = `by-stream ${Number(lean)}${Number(until)}${Number(prefix)}${Number(types)}`;
+    let statement = this.feedStmts.get(key);
+    if (!statement) {
+      const where = [
+        'position <= ?',
+        'stream >= ?',
+        'NOT (stream = ? AND revision <= ?)',
+        ...(until ? ['stream < ?'] : []),
+        ...filtersOf(prefix, types),
+      ];
+      statement = this.db
+        .prepare<unknown[], EventRow | LeanEventRow>(
+          `SELECT ${lean ? LEAN_COLUMNS : COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY stream, revision LIMIT ?`,
         )
         .raw();
       this.feedStmts.set(key, statement);
@@ -468,6 +521,14 @@ export class SqliteEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('The event store is closed');
   }
+}
+
+/** The feed's filters (parameters: the prefix twice, then the types as a JSON array). */
+function filtersOf(prefix: boolean, types: boolean): string[] {
+  const where: string[] = [];
+  if (prefix) where.push('substr(stream, 1, length(?)) = ?');
+  if (types) where.push('type IN (SELECT value FROM json_each(?))');
+  return where;
 }
 
 function toStoredEvent(row: EventRow | LeanEventRow, lean = false): StoredEvent {

@@ -74,9 +74,14 @@ export interface NotificationDoc {
 
 export class NotificationsProjection implements Projection {
   readonly name = NOTIFICATIONS_PROJECTION;
-  /** 2: documents keyed by position and recipient instead of event id and recipient. */
-  readonly version = 2;
+  /**
+   * 2: documents keyed by position and recipient instead of event id and recipient. 3: by order first (a rebuild
+   * folds order by order, so its keys ascend).
+   */
+  readonly version = 3;
   readonly eventTypes: readonly string[] = ['OrderPlaced', ...NOTIFYING_EVENT_TYPES];
+  /** Every document belongs to one order: a rebuild folds it order by order. */
+  readonly partitioning = 'stream' as const;
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],
@@ -118,10 +123,10 @@ export class NotificationsProjection implements Projection {
         data,
         position: event.position,
       };
-      // Keyed by event (its position) and recipient: applying the event again rewrites the same document. Keys
-      // ascend with the feed, so new documents append to the end of the id index instead of landing at random
-      // pages all over it (event ids are random uuids): half the SQLite work per document in a rebuild.
-      await writer.put(NOTIFICATIONS, `${sortKey}:${role}`, doc);
+      // Keyed by order, event (its position) and recipient: applying the event again rewrites the same document.
+      // A rebuild folds the orders in id order, so its keys ascend and new documents append to the end of the id
+      // index instead of landing on random pages all over it (half the SQLite work per document).
+      await writer.put(NOTIFICATIONS, `${orderId}:${sortKey}:${role}`, doc);
     }
   }
 }
