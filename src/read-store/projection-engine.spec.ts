@@ -614,6 +614,189 @@ describe('ProjectionEngine', () => {
     expect(await facade.get('counts', 'total')).toEqual({ n: 102, version: 1 });
   });
 
+  describe('rebuild stream by stream (projections partitioned by stream)', () => {
+    /**
+     * One document per stream (a count and the positions seen, not idempotent: an event applied twice shows), and
+     * a per-stream "pending" document put by even events and deleted by odd ones (deadlines come and go so).
+     */
+    class PerStreamProjection implements Projection {
+      readonly partitioning = 'stream' as const;
+      readonly collections = { per_stream: [['n']], pending: [] };
+      readonly seen = new Set<string>();
+      failOn: (e: StoredEvent) => boolean = () => false;
+      query = false;
+      constructor(readonly name = 'per-stream') {}
+      async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+        if (this.failOn(event)) throw new Error(`cannot apply ${event.position}`);
+        if (this.query) await w.find('per_stream', { n: 1 });
+        this.seen.add(event.streamName);
+        const doc = await w.get<{ n: number; positions: string[] }>('per_stream', event.streamName);
+        await w.put('per_stream', event.streamName, {
+          n: (doc?.n ?? 0) + 1,
+          positions: [...(doc?.positions ?? []), event.position],
+        });
+        if (event.revision % 2 === 0) await w.put('pending', event.streamName, { since: event.position });
+        else await w.delete('pending', event.streamName);
+      }
+    }
+    /** Streams named across the whole range of uuids, events interleaved in the feed. */
+    const streams = ['0', '3', '7', '8', 'b', 'f'].map((h) => `order-${h}${randomUUID().slice(1)}`);
+    const interleave = async (rounds: number): Promise<void> => {
+      for (let r = 0; r < rounds; r++)
+        for (const s of streams) if ((r + s.length) % 3 !== 0 || r < 2) await append(events, 1, s);
+    };
+    /** Every document of the projection's live generation, by collection and id. */
+    const snapshot = async (engine: ProjectionEngine): Promise<Record<string, unknown>> => {
+      const routed = new RoutedReadStore(store, engine.router);
+      const out: Record<string, unknown> = {};
+      for (const c of ['per_stream', 'pending'])
+        for (const s of streams) out[`${c}/${s}`] = await routed.get(c, s);
+      return out;
+    };
+    const FOLD = { rebuildPageSize: 4, foldCommitDocs: 3 };
+
+    it('folds each stream in one go into the new generation: the same documents as the feed gave', async () => {
+      const live = new PerStreamProjection();
+      const engine = newEngine([live], FOLD);
+      await interleave(9);
+      await engine.catchUp();
+      const before = await snapshot(engine);
+      const head = await events.headPosition();
+      const byStream = jest.spyOn(events, 'readAllByStream');
+      const feed = jest.spyOn(events, 'readAll');
+      const [result] = await engine.rebuild(['per-stream']);
+      expect(byStream).toHaveBeenCalled();
+      // The feed is read only after the head the fold went to (its tail), never from the start.
+      for (const [options] of feed.mock.calls) expect(options.after).toBe(head);
+      expect(result).toMatchObject({ generation: 2, position: head, eventsProcessed: Number(head) });
+      expect(await store.getCheckpoint('per-stream@g2')).toBe(head);
+      expect(await snapshot(engine)).toEqual(before);
+      // Live from there on.
+      await engine.start();
+      const last = await append(events, 2, streams[0]);
+      expect(await engine.waitForPosition(last, 2000)).toBe(true);
+      const doc = await new RoutedReadStore(store, engine.router).get<{ n: number }>(
+        'per_stream',
+        streams[0],
+      );
+      expect(doc!.n).toBe((before[`per_stream/${streams[0]}`] as { n: number }).n + 2);
+    });
+
+    it('events appended while it folds are applied after it, from the feed', async () => {
+      const engine = newEngine([new PerStreamProjection()], FOLD);
+      await interleave(5);
+      const read = events.readAllByStream.bind(events);
+      let appended = false;
+      jest.spyOn(events, 'readAllByStream').mockImplementation(async (options) => {
+        if (!appended) {
+          appended = true;
+          await append(events, 3, streams[2]); // after the head the fold reads to
+        }
+        return read(options);
+      });
+      await engine.rebuild(['per-stream']);
+      expect(appended).toBe(true);
+      const doc = await new RoutedReadStore(store, engine.router).get<{ n: number; positions: string[] }>(
+        'per_stream',
+        streams[2],
+      );
+      const stream = await events.readStream(streams[2]);
+      expect(doc).toEqual({ n: stream.length, positions: stream.map((e) => e.position) });
+    });
+
+    it("an event that throws while folding: that projection is rebuilt in the feed's order, the event parked", async () => {
+      const p = new PerStreamProjection();
+      const engine = newEngine([p], FOLD);
+      await interleave(6);
+      p.failOn = (e) => e.position === '13';
+      const byStream = jest.spyOn(events, 'readAllByStream');
+      const [result] = await engine.rebuild(['per-stream']);
+      expect(byStream).toHaveBeenCalled();
+      expect(result.position).toBe(await events.headPosition());
+      const letters = await store.listDeadLetters('per-stream@g2');
+      expect(letters.map((l) => l.position)).toEqual(['13']);
+      const all = await events.readAll({ after: null, maxCount: 1000 });
+      const routed = new RoutedReadStore(store, engine.router);
+      for (const s of streams) {
+        const positions = all.filter((e) => e.streamName === s && e.position !== '13').map((e) => e.position);
+        expect(await routed.get('per_stream', s)).toEqual({ n: positions.length, positions });
+      }
+    });
+
+    it("a projection that queries while folding is rebuilt in the feed's order", async () => {
+      const p = new PerStreamProjection();
+      const engine = newEngine([p], FOLD);
+      await interleave(4);
+      await engine.catchUp();
+      const before = await snapshot(engine);
+      p.query = true;
+      const byStream = jest.spyOn(events, 'readAllByStream');
+      const feed = jest.spyOn(events, 'readAll');
+      await engine.rebuild(['per-stream']);
+      expect(byStream).toHaveBeenCalled();
+      expect(feed.mock.calls.some(([o]) => o.after === null)).toBe(true);
+      expect(await snapshot(engine)).toEqual(before);
+    });
+
+    it("an event store that does not read by stream: the feed's order, the same documents", async () => {
+      const engine = newEngine([new PerStreamProjection()], FOLD);
+      await interleave(4);
+      await engine.catchUp();
+      const before = await snapshot(engine);
+      Object.defineProperty(events, 'readAllByStream', { value: undefined });
+      await engine.rebuild(['per-stream']);
+      expect(await snapshot(engine)).toEqual(before);
+    });
+
+    it('shares the streams with another process: each folds its share, the checkpoint moves once both wrote', async () => {
+      const here = new PerStreamProjection();
+      const there = new PerStreamProjection();
+      const engine = newEngine([here], FOLD);
+      const other = newEngine([there], FOLD); // the other job: same stores, its own engine
+      await interleave(7);
+      await engine.catchUp();
+      const before = await snapshot(engine);
+      here.seen.clear();
+      let checkpointWhileElsewhere: string | null | undefined;
+      const [result] = await engine.rebuild(['per-stream'], {
+        shareStreams: {
+          until: 'order-8',
+          elsewhere: async (share) => {
+            expect(share).toMatchObject({ generations: { 'per-stream': 2 }, fromStream: 'order-8' });
+            const events = await other.foldShare(share);
+            checkpointWhileElsewhere = await store.getCheckpoint('per-stream@g2');
+            return events;
+          },
+        },
+      });
+      expect([...here.seen].sort()).toEqual(streams.filter((s) => s < 'order-8'));
+      expect([...there.seen].sort()).toEqual(streams.filter((s) => s >= 'order-8'));
+      expect(checkpointWhileElsewhere).toBeNull();
+      expect(result).toMatchObject({ generation: 2, eventsProcessed: Number(await events.headPosition()) });
+      expect(await snapshot(engine)).toEqual(before);
+    });
+
+    it("a share that fails elsewhere: the projection is rebuilt here, in the feed's order", async () => {
+      const engine = newEngine([new PerStreamProjection()], FOLD);
+      await interleave(5);
+      await engine.catchUp();
+      const before = await snapshot(engine);
+      let asked = false;
+      await engine.rebuild(['per-stream'], {
+        shareStreams: {
+          until: 'order-8',
+          elsewhere: async () => {
+            asked = true;
+            throw new Error('job 2 died');
+          },
+        },
+      });
+      expect(asked).toBe(true);
+      expect(await snapshot(engine)).toEqual(before);
+      expect(await store.getCheckpoint('per-stream@g2')).toBe(await events.headPosition());
+    });
+  });
+
   it('refuses two projections with one name or sharing a collection', () => {
     const engine = newEngine([new CountingProjection('a')]);
     expect(() => engine.register(new CountingProjection('a'))).toThrow(/already registered/);

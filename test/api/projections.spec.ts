@@ -193,6 +193,11 @@ describe('projections in the running service', () => {
     const generations = new Map((await engine.status()).map((s) => [s.name, s.generation]));
     const rebuilt = await runCli(['rebuild', 'all', '--jobs', '2'], t.dataDir);
     expect(rebuilt.code).toBe(0);
+    // The projections partitioned by stream are folded order by order, the orders shared between the two jobs.
+    expect(rebuilt.stderr).toContain(
+      '(deadlines, orders, notifications: stream by stream, the streams shared)',
+    );
+    expect(rebuilt.stderr).not.toContain('failed');
     expect(rebuilt.stdout).toMatch(
       /rebuilt 5 projection\(s\) over [\d,]+ events in [\d.]+ s, start-up included .*2 job\(s\)/,
     );
