@@ -620,6 +620,7 @@ describe('ProjectionEngine', () => {
      * a per-stream "pending" document put by even events and deleted by odd ones (deadlines come and go so).
      */
     class PerStreamProjection implements Projection {
+      readonly version = 1;
       readonly partitioning = 'stream' as const;
       readonly collections = { per_stream: [['n']], pending: [] };
       readonly seen = new Set<string>();

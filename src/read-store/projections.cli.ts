@@ -3,7 +3,8 @@
 //   rebuild <name|all> [...] [--jobs N] [--batch-size N]
 //                               rebuild into a new generation beside the live one, then swap (a running service
 //                               keeps answering from the old one and follows the swap within a second);
-//                               --jobs N splits the projections over N processes, default: one per core
+//                               --jobs N: N processes, default one per core; they share the orders of the
+//                               projections folded order by order, or else split the projections
 //   dead-letters [name]         the parked events, with their errors
 //   dead-letters clear <name|all>
 // Uses the service's configuration (DATA_DIR, EVENT_STORE, READ_STORE, ...), and the application's own module
@@ -59,7 +60,10 @@ export function progressBar(out: NodeJS.WriteStream = process.stderr): (p: Rebui
     const line =
       `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ` +
       `${fmt(p.processed)} events  ${fmt(p.eventsPerSec)} events/s  ` +
-      `position ${p.position ?? '-'} / ${p.headPosition ?? '-'}  ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      (p.phase === 'by-stream'
+        ? `order by order up to ${p.headPosition ?? '-'}`
+        : `position ${p.position ?? '-'} / ${p.headPosition ?? '-'}`) +
+      `  ${(p.elapsedMs / 1000).toFixed(1)} s`;
     if (out.isTTY) {
       out.write(`\r${line}`);
       if (fraction >= 1) out.write('\n');
