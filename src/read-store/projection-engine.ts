@@ -1007,6 +1007,8 @@ export class ProjectionEngine {
     let lastReport = 0;
     let stream: string | null = null;
     let last: StoredEvent | null = null;
+    /** The newest event applied (ISO times compare as strings): what the feed's order would have applied last. */
+    let latest: string | null = null;
     const failed = (fold: StreamFold, error: unknown): void => {
       if (options.signal?.aborted || error instanceof AbortedError) throw error;
       fold.failure ??= error;
@@ -1053,6 +1055,7 @@ export class ProjectionEngine {
         }
         for (const { fold } of folds)
           if (!fold.failure) await fold.apply(event).catch((e: unknown) => failed(fold, e));
+        if (latest === null || event.recordedAt > latest) latest = event.recordedAt;
         processed++;
       }
       last = page[page.length - 1];
@@ -1066,7 +1069,7 @@ export class ProjectionEngine {
       else await fold.settle().catch(() => undefined);
     }
     report(true);
-    return { folds, processed, lastRecordedAt: last?.recordedAt ?? null };
+    return { folds, processed, lastRecordedAt: latest };
   }
 
   private async build(
