@@ -171,9 +171,19 @@ describe('read-side projections over simulated lifecycles', () => {
       await engine.catchUp();
       const live = await dump(store, engine);
       expect(live).toEqual(reference);
+      // Orders, deadlines and notifications are folded order by order; the others read the feed.
+      const byStream = jest.spyOn(events, 'readAllByStream');
       const results = await engine.rebuild('all');
+      expect(byStream).toHaveBeenCalled();
       expect(results.map((r) => r.generation)).toEqual(results.map(() => 2));
       expect(await dump(store, engine)).toEqual(live);
+      // And all of them the feed's way (a store that does not read by stream): the same again.
+      byStream.mockClear();
+      engine.options.rebuildByStream = false;
+      await engine.rebuild('all');
+      expect(byStream).not.toHaveBeenCalled();
+      expect(await dump(store, engine)).toEqual(live);
+      byStream.mockRestore();
     } finally {
       await Promise.all(engines.splice(0).map((e) => e.dispose()));
       await store.close();
@@ -185,15 +195,19 @@ describe('read-side projections over simulated lifecycles', () => {
     const store = new InMemoryReadStore();
     const engine = engineOn(events, store, { rebuildBatchSize: 300 });
     const reads = jest.spyOn(events, 'readAll');
+    const byStream = jest.spyOn(events, 'readAllByStream');
     for (const p of allProjections()) {
       reads.mockClear();
+      byStream.mockClear();
       await engine.rebuild([p.name]);
-      for (const [options] of reads.mock.calls) {
+      for (const [options] of [...reads.mock.calls, ...byStream.mock.calls]) {
         expect(options.eventTypes).toEqual(p.eventTypes ? [...p.eventTypes].sort() : undefined);
         expect(options.metadata).toBe(p.readsMetadata !== false);
       }
+      expect(byStream.mock.calls.length > 0).toBe(p.partitioning === 'stream');
     }
     reads.mockRestore();
+    byStream.mockRestore();
     expect(await dump(store, engine)).toEqual(reference);
   });
 
