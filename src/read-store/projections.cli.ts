@@ -212,6 +212,8 @@ class RebuildHelpers {
   readonly results: Promise<RebuildResult[]>[];
   private readonly folded: { resolve: (events: number) => void; reject: (e: unknown) => void }[] = [];
   private readonly assigned = new Set<number>();
+  /** Jobs that ended, with why: a share given to one of them fails at once instead of waiting forever. */
+  private readonly ended = new Map<number, Error>();
 
   constructor(
     args: string[],
@@ -255,6 +257,7 @@ class RebuildHelpers {
       // 'close', not 'exit': every line the job wrote has been read by then.
       child.on('close', (code, signal) => {
         const failure = new Error(`rebuild job ${index + 1} of ${jobs} failed (${signal ?? `exit ${code}`})`);
+        this.ended.set(index, failure);
         this.folded[index]?.reject(failure);
         if (code === 0 && results) resolveJob(results);
         else reject(failure);
@@ -269,6 +272,8 @@ class RebuildHelpers {
 
   /** Job `index` folds this share; resolves with the events it read once it is done, rejects if it fails. */
   fold(index: number, share: FoldShare): Promise<number> {
+    const ended = this.ended.get(index);
+    if (ended) return Promise.reject(ended);
     const done = new Promise<number>((resolve, reject) => (this.folded[index] = { resolve, reject }));
     this.assign(index, { fold: share });
     return done;
