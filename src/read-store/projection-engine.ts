@@ -827,14 +827,11 @@ export class ProjectionEngine {
     const folding = await this.foldByStream(runners, options);
     // The others read the whole feed, while other processes may still fold their shares of the streams.
     const others = runners.filter((r) => !folding.runners.includes(r));
-    let feed = others.length ? await this.build(others, options) : null;
+    const feed = others.length ? await this.build(others, options) : null;
     const folded = await folding.settle();
     // A fold that failed: that projection the feed's way too.
     const failed = folding.runners.filter((r) => !folded.runners.has(r));
-    if (failed.length) {
-      const again = await this.build(failed, options);
-      feed = { processed: Math.max(feed?.processed ?? 0, again.processed), elapsedMs: 0 };
-    }
+    const again = failed.length ? await this.build(failed, options) : null;
     // The folded ones go on with the feed's tail: the events appended since the fold began.
     const tail = folded.runners.size
       ? await this.build([...folded.runners], options, { processed: folded.processed, since: started })
@@ -846,7 +843,9 @@ export class ProjectionEngine {
       // Folded by stream, then the feed's tail; or the feed alone.
       const eventsProcessed = folded.runners.has(b.runner)
         ? folded.processed + tail.processed
-        : (feed?.processed ?? 0);
+        : failed.includes(b.runner)
+          ? again!.processed
+          : (feed?.processed ?? 0);
       results.push({
         name: b.slot.projection.name,
         generation: b.runner.generation,
