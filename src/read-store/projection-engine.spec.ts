@@ -602,6 +602,48 @@ describe('ProjectionEngine', () => {
     expect(await new RoutedReadStore(store, v2.router).get('counts', 'total')).toEqual({ n: 30, version: 2 });
   });
 
+  it('a new version of a projection partitioned by stream is folded by stream, from empty even when resumed', async () => {
+    class PerOrder implements Projection {
+      readonly name = 'per-order-test';
+      readonly partitioning = 'stream' as const;
+      readonly collections = { per_order: [] };
+      constructor(readonly version: number) {}
+      async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
+        const doc = await w.get<{ n: number }>('per_order', event.streamName);
+        await w.put('per_order', event.streamName, { n: (doc?.n ?? 0) + 1, version: this.version });
+      }
+    }
+    const streams = [`order-${randomUUID()}`, `order-${randomUUID()}`];
+    for (const s of streams) await append(events, 5, s);
+    const v1 = newEngine([new PerOrder(1)]);
+    await v1.catchUp();
+    await v1.dispose();
+    // A previous run of the v2 build got as far as writing a document, and no checkpoint (a fold cut short).
+    await store.write(async (w) => {
+      const registry = (await w.get<RegistryDoc>(REGISTRY_COLLECTION, 'per-order-test'))!;
+      await w.put(REGISTRY_COLLECTION, 'per-order-test', {
+        ...registry,
+        building: { generation: 2, version: 2, startedAt: new Date().toISOString(), by: 'engine' },
+      });
+      await w.put('per_order__g2', streams[0], { n: 99, version: 2 });
+      // One the finished fold would not write again (a document its stream deleted later, say): must not stay.
+      await w.put('per_order__g2', 'order-gone', { n: 1, version: 2 });
+    });
+    const byStream = jest.spyOn(events, 'readAllByStream');
+    const v2 = newEngine([new PerOrder(2)]);
+    await v2.start();
+    await v2.catchUp();
+    expect(byStream).toHaveBeenCalled();
+    expect(await store.get<RegistryDoc>(REGISTRY_COLLECTION, 'per-order-test')).toMatchObject({
+      generation: 2,
+      version: 2,
+      building: null,
+    });
+    const routed = new RoutedReadStore(store, v2.router);
+    for (const s of streams) expect(await routed.get('per_order', s)).toEqual({ n: 5, version: 2 });
+    expect(await routed.get('per_order', 'order-gone')).toBeNull();
+  });
+
   it('keeps recent documents cached, and forgets one written outside the projection (READ_STORE.write)', async () => {
     const engine = newEngine([new CountingProjection()]);
     await append(events, 3);

@@ -1277,6 +1277,12 @@ export class ProjectionEngine {
           const b = registry.building;
           if (b && b.version === projection.version && b.by === 'engine') {
             runner = this.newRunner(projection, b.generation); // resume where a previous run stopped
+            await runner.init({ withIndexes: false });
+            // No checkpoint yet: it may have been folding by stream (documents written, no checkpoint). Again
+            // from empty.
+            if (runner.checkpoint === null)
+              for (const c of Object.keys(projection.collections))
+                await this.store.dropCollection(runner.collectionName(c));
           } else if (b && b.version === projection.version) {
             await sleep(this.options.registryPollMs, abort.signal); // a CLI rebuild of this version is under way
             continue;
@@ -1300,6 +1306,9 @@ export class ProjectionEngine {
           runner.sampleLag = false;
           await runner.init({ withIndexes: false });
           runner.trackWrites(); // only when it starts from empty (not when resuming)
+          // Stream by stream first when it can (from empty only), then the feed from its checkpoint.
+          const folding = await this.foldByStream([runner], { signal: abort.signal });
+          await folding.settle();
           await this.build([runner], { signal: abort.signal });
           slot.build = null;
           await this.swap(slot, runner);
