@@ -165,18 +165,15 @@ export class BufferedWriter implements DocumentWriter {
 
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
     assertValidName(collection);
-    if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-      throw new Error(`Document ${collection}/${id} is not a JSON object`);
-    }
+    assertDocument(collection, id, doc);
     this.reindex(collection, id, doc);
-    this.changesOf(collection).set(id, doc);
+    changesOf(this.overlay, collection).set(id, doc);
   }
 
   async delete(collection: string, id: string): Promise<void> {
     assertValidName(collection);
     this.reindex(collection, id, null);
-    this.changesOf(collection).set(id, null);
+    changesOf(this.overlay, collection).set(id, null);
   }
 
   private eqIndex(collection: string, path: string): Map<string, Set<string>> {
@@ -205,14 +202,42 @@ export class BufferedWriter implements DocumentWriter {
       if (next) addTo(index, keyOf(valueAt(next, path)), id);
     }
   }
+}
 
-  private changesOf(collection: string): Map<string, object | null> {
-    let changes = this.overlay.get(collection);
-    if (!changes) {
-      changes = new Map();
-      this.overlay.set(collection, changes);
-    }
-    return changes;
+/** A batch's changes: collection -> id -> the document as of the batch, or null for a delete. */
+export type Changes = Map<string, Map<string, object | null>>;
+
+/** The changes of one collection, created when first needed. */
+export function changesOf(all: Changes, collection: string): Map<string, object | null> {
+  let docs = all.get(collection);
+  if (!docs) {
+    docs = new Map();
+    all.set(collection, docs);
+  }
+  return docs;
+}
+
+/** A put's document: a non-empty id and a JSON object (checked when put, so a bad one fails its own event). */
+export function assertDocument(collection: string, id: string, doc: object): void {
+  if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`Document ${collection}/${id} is not a JSON object`);
+}
+
+/**
+ * Hands changes kept by a projection's batch to a store's writer, once per document. With `whole`, the SQLite
+ * store's batch buffer takes each collection's map as it is (nothing changes it any more).
+ */
+export async function handOverChanges(
+  writer: DocumentWriter,
+  changes: Changes,
+  whole: boolean,
+): Promise<void> {
+  for (const [collection, docs] of changes) {
+    if (whole && writer instanceof BufferedWriter && writer.adopt(collection, docs)) continue;
+    for (const [id, doc] of docs)
+      if (doc === null) await writer.delete(collection, id);
+      else await writer.put(collection, id, doc);
   }
 }
 

@@ -697,13 +697,17 @@ describe('ProjectionEngine', () => {
       return out;
     };
     const FOLD = { rebuildPageSize: 4, foldCommitDocs: 3 };
+    /** An engine that built the projection live over `rounds` of interleaved events, and what it built. */
+    const liveBuild = async (rounds: number, p: Projection = new PerStreamProjection()) => {
+      const engine = newEngine([p], FOLD);
+      await interleave(rounds);
+      await engine.catchUp();
+      return { engine, before: await snapshot(engine) };
+    };
 
     it('folds each stream in one go into the new generation: the same documents as the feed gave', async () => {
       const live = new PerStreamProjection();
-      const engine = newEngine([live], FOLD);
-      await interleave(9);
-      await engine.catchUp();
-      const before = await snapshot(engine);
+      const { engine, before } = await liveBuild(9, live);
       const head = await events.headPosition();
       const byStream = jest.spyOn(events, 'readAllByStream');
       const feed = jest.spyOn(events, 'readAll');
@@ -768,10 +772,7 @@ describe('ProjectionEngine', () => {
 
     it("a projection that queries while folding is rebuilt in the feed's order", async () => {
       const p = new PerStreamProjection();
-      const engine = newEngine([p], FOLD);
-      await interleave(4);
-      await engine.catchUp();
-      const before = await snapshot(engine);
+      const { engine, before } = await liveBuild(4, p);
       p.query = true;
       const byStream = jest.spyOn(events, 'readAllByStream');
       const feed = jest.spyOn(events, 'readAll');
@@ -782,10 +783,7 @@ describe('ProjectionEngine', () => {
     });
 
     it("an event store that does not read by stream: the feed's order, the same documents", async () => {
-      const engine = newEngine([new PerStreamProjection()], FOLD);
-      await interleave(4);
-      await engine.catchUp();
-      const before = await snapshot(engine);
+      const { engine, before } = await liveBuild(4);
       Object.defineProperty(events, 'readAllByStream', { value: undefined });
       await engine.rebuild(['per-stream']);
       expect(await snapshot(engine)).toEqual(before);
@@ -820,10 +818,7 @@ describe('ProjectionEngine', () => {
     });
 
     it("a share that fails elsewhere: the projection is rebuilt here, in the feed's order", async () => {
-      const engine = newEngine([new PerStreamProjection()], FOLD);
-      await interleave(5);
-      await engine.catchUp();
-      const before = await snapshot(engine);
+      const { engine, before } = await liveBuild(5);
       let asked = false;
       await engine.rebuild(['per-stream'], {
         shareStreams: {

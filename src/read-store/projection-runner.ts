@@ -3,7 +3,7 @@
 // and the checkpoint guard in commitBatch turns a batch raced by another worker into a no-op.
 import { Logger } from '@nestjs/common';
 import { comparePositions, type StoredEvent } from '../event-store/event-store.port';
-import { BufferedWriter } from './buffered-writer';
+import { assertDocument, type Changes, changesOf, handOverChanges } from './buffered-writer';
 import { StreamFold } from './stream-fold';
 import { checkpointKeyOf, CollectionMap, physicalName } from './generations';
 import {
@@ -214,22 +214,11 @@ export class KeyFilter {
   }
 }
 
-type Changes = Map<string, Map<string, object | null>>;
-
 /** The events past `position` (positions ascend: when the first one is past it, all are, the usual case). */
 function eventsAfter(events: readonly StoredEvent[], position: string | null): readonly StoredEvent[] {
   return events.length > 0 && comparePositions(events[0].position, position) > 0
     ? events
     : events.filter((e) => comparePositions(e.position, position) > 0);
-}
-
-function changesOf(all: Changes, collection: string): Map<string, object | null> {
-  let docs = all.get(collection);
-  if (!docs) {
-    docs = new Map();
-    all.set(collection, docs);
-  }
-  return docs;
 }
 
 /** Changes of a batch handed to the store and not yet committed: the next batch reads through them. */
@@ -301,9 +290,7 @@ class BatchWriter implements DocumentWriter {
   }
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
     // Checked now, not at the hand-over: a bad document is the failing event's, to retry and park.
-    if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-      throw new Error(`Document ${collection}/${id} is not a JSON object`);
+    assertDocument(collection, id, doc);
     changesOf(this.touched, this.map(collection)).set(id, doc);
   }
   async delete(collection: string, id: string): Promise<void> {
@@ -326,13 +313,8 @@ class BatchWriter implements DocumentWriter {
       throw new StreamingUnsupportedError();
     }
     this.handedOver = true;
-    for (const [collection, docs] of this.touched) {
-      // At the end, the store's own batch buffer takes the whole Map (nothing changes it any more).
-      if (final && target instanceof BufferedWriter && target.adopt(collection, docs)) continue;
-      for (const [id, doc] of docs)
-        if (doc === null) await target.delete(collection, id);
-        else await target.put(collection, id, doc);
-    }
+    // At the end, the store's own batch buffer takes the whole maps (nothing changes them any more).
+    await handOverChanges(target, this.touched, final);
     return target;
   }
 }

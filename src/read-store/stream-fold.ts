@@ -5,7 +5,7 @@
 // nothing lives long enough on the heap to be promoted (the feed's order keeps a batch's documents alive across
 // tens of thousands of events of other orders).
 import type { StoredEvent } from '../event-store/event-store.port';
-import { BufferedWriter } from './buffered-writer';
+import { assertDocument, type Changes, changesOf, handOverChanges } from './buffered-writer';
 import type { CollectionMap } from './generations';
 import type { DocumentWriter, Filter, Projection, ReadStore } from './read-store.port';
 
@@ -15,17 +15,6 @@ export class StreamFoldUnsupportedError extends Error {
     super(`${what} while folding stream by stream`);
     this.name = 'StreamFoldUnsupportedError';
   }
-}
-
-type Docs = Map<string, Map<string, object | null>>;
-
-function docsOf(all: Docs, collection: string): Map<string, object | null> {
-  let docs = all.get(collection);
-  if (!docs) {
-    docs = new Map();
-    all.set(collection, docs);
-  }
-  return docs;
 }
 
 export interface StreamFoldTarget {
@@ -40,9 +29,9 @@ export interface StreamFoldTarget {
 
 export class StreamFold implements DocumentWriter {
   /** The open stream's documents (null: deleted). */
-  private stream: Docs = new Map();
+  private stream: Changes = new Map();
   /** The documents of finished streams, for the next commit. */
-  private batch: Docs = new Map();
+  private batch: Changes = new Map();
   private batchSize = 0;
   /** The previous commit, still running on the store's side while the next streams are folded. */
   private inflight: Promise<void> | null = null;
@@ -67,7 +56,7 @@ export class StreamFold implements DocumentWriter {
       for (const [id, doc] of docs) {
         // Deleted before it was ever written (a deadline met within the stream): nothing to write.
         if (doc === null) continue;
-        into ??= docsOf(this.batch, collection);
+        into ??= changesOf(this.batch, collection);
         into.set(id, doc);
         this.batchSize++;
       }
@@ -87,8 +76,8 @@ export class StreamFold implements DocumentWriter {
     const { store, checkpointKey } = this.target;
     await this.target.retry(`${checkpointKey}: commit`, () =>
       through === null
-        ? store.write((w) => handOver(w, docs))
-        : store.commitBatch(checkpointKey, null, through, (w) => handOver(w, docs)),
+        ? store.write((w) => handOverChanges(w, docs, true))
+        : store.commitBatch(checkpointKey, null, through, (w) => handOverChanges(w, docs, true)),
     );
   }
 
@@ -116,14 +105,12 @@ export class StreamFold implements DocumentWriter {
   }
 
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
-    if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-      throw new Error(`Document ${collection}/${id} is not a JSON object`);
-    docsOf(this.stream, this.target.map(collection)).set(id, doc);
+    assertDocument(collection, id, doc);
+    changesOf(this.stream, this.target.map(collection)).set(id, doc);
   }
 
   async delete(collection: string, id: string): Promise<void> {
-    docsOf(this.stream, this.target.map(collection)).set(id, null);
+    changesOf(this.stream, this.target.map(collection)).set(id, null);
   }
 
   /** Hands the batch to the store; the next streams are folded meanwhile (one commit in flight at a time). */
@@ -131,24 +118,16 @@ export class StreamFold implements DocumentWriter {
     await this.settle();
     const docs = this.take();
     this.inflight = this.target.retry(`${this.target.checkpointKey}: commit`, () =>
-      this.target.store.write((w) => handOver(w, docs)),
+      this.target.store.write((w) => handOverChanges(w, docs, true)),
     );
     // Seen at the next settle(); not an unhandled rejection meanwhile.
     this.inflight.catch(() => undefined);
   }
 
-  private take(): Docs {
+  private take(): Changes {
     const docs = this.batch;
     this.batch = new Map();
     this.batchSize = 0;
     return docs;
-  }
-}
-
-async function handOver(writer: DocumentWriter, docs: Docs): Promise<void> {
-  for (const [collection, changes] of docs) {
-    // The SQLite store's batch takes the whole map at once.
-    if (writer instanceof BufferedWriter && writer.adopt(collection, changes)) continue;
-    for (const [id, doc] of changes) await writer.put(collection, id, doc!);
   }
 }
