@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createEventStore } from '../src/event-store/event-store.module';
-import type { EventStore } from '../src/event-store/event-store.port';
+import { createEventStore } from '../src/platform/event-store/event-store.module';
+import type { EventStore } from '../src/platform/event-store/event-store.port';
 import { ORDER_EVENT_SCHEMA_VERSION } from '../src/orders/domain/order.events';
 import { DAY_MS, streamNameOf, SYSTEM_ACTOR } from '../src/orders/domain/order.types';
 

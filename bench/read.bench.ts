@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store';
-import { DEFAULT_ENGINE_OPTIONS } from '../src/read-store/projection-engine';
-import { REBUILD_NODE_FLAGS } from '../src/read-store/projections.cli';
+import { SqliteEventStore } from '../src/platform/event-store/sqlite/sqlite-event-store';
+import { DEFAULT_ENGINE_OPTIONS } from '../src/platform/projections/projection-engine';
+import { REBUILD_NODE_FLAGS } from '../src/cli/projections.cli';
 import { simulateOrders } from '../src/orders/projections/testing/order-simulation';
 import {
   BENCH_SECRET,
@@ -109,7 +109,7 @@ export function rebuildWithCli(
     const started = performance.now();
     const child = spawn(
       process.execPath,
-      [...REBUILD_NODE_FLAGS, join(ROOT, 'dist/read-store/projections.cli.js'), 'rebuild', 'all'],
+      [...REBUILD_NODE_FLAGS, join(ROOT, 'dist/cli/projections.cli.js'), 'rebuild', 'all'],
       { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: BENCH_SECRET, NODE_ENV: 'bench' } },
     );
     let out = '';

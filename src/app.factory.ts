@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
-import { AppConfig, LogLevel, loadConfig } from './config/config';
+import { AppConfig, LogLevel, loadConfig } from './platform/config/config';
 
 /** Bodies are small JSON documents: the largest text field is 10,000 characters. */
 export const BODY_LIMIT_BYTES = 64 * 1024;

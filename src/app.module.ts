@@ -1,11 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
-import { ClockModule, createClock } from './clock/clock.module';
-import type { AppConfig } from './config/config';
-import { ClusterModule } from './cluster/cluster.module';
-import { ConfigModule } from './config/config.module';
-import { EventStoreModule } from './event-store/event-store.module';
+import { ClockModule, createClock } from './platform/clock/clock.module';
+import type { AppConfig } from './platform/config/config';
+import { ClusterModule } from './platform/cluster/cluster.module';
+import { ConfigModule } from './platform/config/config.module';
+import { EventStoreModule } from './platform/event-store/event-store.module';
 import { HttpModule } from './http/http.module';
 import { MetricsModule } from './observability/metrics.module';
 import { OrderWriteModule } from './orders/commands/order-write.module';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/config';
+import { ConfigError, loadConfig } from './platform/config/config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { createSecretKey, KeyObject } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { JWT_KEY, TOKEN_VERIFIER } from './auth.constants';
 import { TokenVerifier } from './jwt';
 import { AuthGuard } from './auth.guard';

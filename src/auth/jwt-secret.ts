@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppConfig } from '../config/config';
+import type { AppConfig } from '../platform/config/config';
 
 export const JWT_SECRET_FILE = 'jwt-secret';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signJwt, signToken, TokenVerifier, verifyToken } from '../../src/auth/jwt';
 import { resolveJwtSecret } from '../../src/auth/jwt-secret';
-import { parseTokenArgs } from '../../src/auth/token.cli';
+import { parseTokenArgs } from '../../src/cli/token.cli';
 import { createSecretKey } from 'node:crypto';
 import { expectProblem, inProgressOrder, orderBody, parties, post } from '../support/orders';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from '../support/test-app';
@@ -184,7 +184,7 @@ describe('npm run token', () => {
         process.execPath,
         [
           join(root, 'scripts/run-ts.cjs'),
-          'src/auth/token.cli.ts',
+          'src/cli/token.cli.ts',
           'carol',
           '--role',
           'auditor',

@@ -1,8 +1,8 @@
 // Idempotency-Key: retries get the recorded answer and apply nothing twice; a reused key is refused; a crash
 // between append and recording is recovered by the stale-reservation takeover.
 import { randomUUID } from 'node:crypto';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../src/http/idempotency/idempotency-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
+import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
 import { requestFingerprint } from '../../src/http/idempotency/idempotency.service';
 import {
   OrderCommandService,

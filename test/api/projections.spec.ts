@@ -3,9 +3,9 @@
 // while the service keeps answering; an API-only process reads what the worker wrote, read-your-writes included.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { StoredEvent } from '../../src/event-store/event-store.port';
-import { ProjectionEngine } from '../../src/read-store/projection-engine';
-import type { DocumentWriter } from '../../src/read-store/read-store.port';
+import type { StoredEvent } from '../../src/platform/event-store/event-store.port';
+import { ProjectionEngine } from '../../src/platform/projections/projection-engine';
+import type { DocumentWriter } from '../../src/platform/read-store/read-store.port';
 import { newUser } from '../support/orders';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app';
 import { Api } from './queries.support';
@@ -20,7 +20,7 @@ function runCli(
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'scripts/run-ts.cjs'), 'src/read-store/projections.cli.ts', ...args],
+      [join(ROOT, 'scripts/run-ts.cjs'), 'src/cli/projections.cli.ts', ...args],
       {
         cwd: ROOT,
         env: {

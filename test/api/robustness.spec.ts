@@ -3,7 +3,7 @@
 // Also: health, and the OpenAPI document covering every route and error.
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { HealthRegistry } from '../../src/http/health/health.registry';
+import { HealthRegistry } from '../../src/platform/health/health.registry';
 import {
   expectProblem,
   history,

@@ -1,7 +1,7 @@
 // Many deadlines falling due at once are all handled, each once (bench/deadlines.bench.ts runs 10,000 of them
 // against a child process; this is the same scenario, smaller, in-process).
 import { countPerStream, seedOrders } from '../../bench/deadlines.bench';
-import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, type EventStore } from '../../src/platform/event-store/event-store.port';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 jest.setTimeout(120_000);

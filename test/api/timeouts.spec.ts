@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port';
-import { manualClockFile, writeManualClockFile } from '../../src/clock/persistent-manual-clock';
+import { EVENT_STORE, type EventStore } from '../../src/platform/event-store/event-store.port';
+import { manualClockFile, writeManualClockFile } from '../../src/platform/clock/persistent-manual-clock';
 import { DeadlinePoller } from '../../src/orders/timeouts/deadline-poller';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { DAY, Driver, HOUR, MIN } from './timeouts.support';

@@ -1,8 +1,8 @@
 // The event-store contract (the same suite as SQLite and in-memory) against a real EventStoreDB, plus what only a
 // real server can show: resubscription after the server restarts, and the fail-fast start-up.
 import { randomUUID } from 'node:crypto';
-import { EventStoreDbEventStore } from '../../src/event-store/eventstoredb/eventstoredb-event-store';
-import type { StoredEvent } from '../../src/event-store/event-store.port';
+import { EventStoreDbEventStore } from '../../src/platform/event-store/eventstoredb/eventstoredb-event-store';
+import type { StoredEvent } from '../../src/platform/event-store/event-store.port';
 import { Delivered, describeEventStoreContract, testEvent } from '../contract/event-store.contract';
 import { CONTAINER_START_TIMEOUT_MS, describeWithContainers } from './runtime';
 import { startEventStoreDb, StartedEventStoreDb, waitUntilWritable } from './servers';

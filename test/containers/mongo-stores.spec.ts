@@ -1,12 +1,12 @@
 // The MongoDB adapters against a real MongoDB (single-node replica set): the read-store, idempotency and lease
 // contracts (the same suites as the embedded adapters), and the start-up refusals only a real server shows.
 import { GenericContainer, Wait } from 'testcontainers';
-import { MongoLeaseStore } from '../../src/cluster/mongo-lease-store';
+import { MongoLeaseStore } from '../../src/platform/cluster/mongo-lease-store';
 import { describeLeaseStoreContract } from '../contract/lease-store.contract';
-import { StoreUnavailableError } from '../../src/cluster/store-availability';
-import { MongoIdempotencyStore } from '../../src/http/idempotency/mongo-idempotency-store';
-import { acquireMongo } from '../../src/read-store/mongo/mongo-connection';
-import { MongoReadStore } from '../../src/read-store/mongo/mongo-read-store';
+import { StoreUnavailableError } from '../../src/platform/cluster/store-availability';
+import { MongoIdempotencyStore } from '../../src/platform/idempotency/mongo-idempotency-store';
+import { acquireMongo } from '../../src/platform/read-store/mongo/mongo-connection';
+import { MongoReadStore } from '../../src/platform/read-store/mongo/mongo-read-store';
 import { describeIdempotencyStoreContract } from '../contract/idempotency-store.contract';
 import { describeReadStoreContract } from '../contract/read-store.contract';
 import { CONTAINER_START_TIMEOUT_MS, describeWithContainers } from './runtime';

@@ -14,9 +14,9 @@ import {
   SubscribeOptions,
   UnreadMetadata,
   WrongExpectedRevisionError,
-} from '../../src/event-store/event-store.port';
-import { DuplicateEventIdError } from '../../src/event-store/store-support';
-import { UpcasterRegistry } from '../../src/event-store/upcasting';
+} from '../../src/platform/event-store/event-store.port';
+import { DuplicateEventIdError } from '../../src/platform/event-store/store-support';
+import { UpcasterRegistry } from '../../src/platform/event-store/upcasting';
 
 export interface EventStoreUnderTest {
   store: EventStore;

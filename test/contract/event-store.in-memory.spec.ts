@@ -1,4 +1,4 @@
-import { InMemoryEventStore } from '../../src/event-store/in-memory/in-memory-event-store';
+import { InMemoryEventStore } from '../../src/platform/event-store/in-memory/in-memory-event-store';
 import { describeEmbeddedEventStoreBehaviour, describeEventStoreContract } from './event-store.contract';
 
 describeEventStoreContract(

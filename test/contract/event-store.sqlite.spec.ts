@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { EventStore, WrongExpectedRevisionError } from '../../src/event-store/event-store.port';
-import { DuplicateEventIdError } from '../../src/event-store/store-support';
+import { EventStore, WrongExpectedRevisionError } from '../../src/platform/event-store/event-store.port';
+import { DuplicateEventIdError } from '../../src/platform/event-store/store-support';
 import {
   CHECKPOINTER_START_AFTER,
   EVENTS_DB_FILE,
   SqliteEventStore,
   SqliteEventStoreOptions,
-} from '../../src/event-store/sqlite/sqlite-event-store';
+} from '../../src/platform/event-store/sqlite/sqlite-event-store';
 import {
   Delivered,
   describeEmbeddedEventStoreBehaviour,
@@ -292,7 +292,7 @@ require.extensions['.ts'] = function (module, filename) {
   });
   module._compile(code, filename);
 };
-const { SqliteEventStore } = require('./src/event-store/sqlite/sqlite-event-store.ts');
+const { SqliteEventStore } = require('./src/platform/event-store/sqlite/sqlite-event-store.ts');
 (async () => {
   const store = new SqliteEventStore({ dataDir: process.env.DATA_DIR });
   const streams = Number(process.env.STREAMS);

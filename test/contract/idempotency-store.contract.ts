@@ -2,7 +2,7 @@
 // (test/containers/mongo-stores.spec.ts) run this one suite. `other` is a second connection to the same data:
 // another API replica, in production.
 import { randomUUID } from 'node:crypto';
-import type { IdempotencyStore } from '../../src/http/idempotency/idempotency-store.port';
+import type { IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
 
 export interface IdempotencyStoreUnderTest {
   store: IdempotencyStore;

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryIdempotencyStore } from '../../src/http/idempotency/in-memory-idempotency-store';
-import { SqliteIdempotencyStore } from '../../src/http/idempotency/sqlite-idempotency-store';
+import { InMemoryIdempotencyStore } from '../../src/platform/idempotency/in-memory-idempotency-store';
+import { SqliteIdempotencyStore } from '../../src/platform/idempotency/sqlite-idempotency-store';
 import { describeIdempotencyStoreContract } from './idempotency-store.contract';
 
 describeIdempotencyStoreContract('SQLite (two connections to one file)', async () => {

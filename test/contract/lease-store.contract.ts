@@ -1,6 +1,6 @@
 // The behaviour every LeaseStore adapter shares: run by src/cluster/lease-stores.spec.ts (SQLite, in-memory) and
 // test/containers/mongo-stores.spec.ts (MongoDB).
-import type { LeaseStore } from '../../src/cluster/lease-store.port';
+import type { LeaseStore } from '../../src/platform/cluster/lease-store.port';
 
 export interface LeaseStoreFixture {
   store: LeaseStore;

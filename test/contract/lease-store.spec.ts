@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryLeaseStore } from '../../src/cluster/in-memory-lease-store';
+import { InMemoryLeaseStore } from '../../src/platform/cluster/in-memory-lease-store';
 import { describeLeaseStoreContract } from './lease-store.contract';
-import { SqliteLeaseStore } from '../../src/cluster/sqlite-lease-store';
+import { SqliteLeaseStore } from '../../src/platform/cluster/sqlite-lease-store';
 
 describeLeaseStoreContract('SQLite (two connections to one cluster.db)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-leases-'));

@@ -1,12 +1,12 @@
 // The read-store contract: every adapter (sqlite, in-memory, MongoDB) runs this one suite. Nothing here knows an
 // adapter's internals; each test gets a fresh, empty store from the factory.
-import type { StoredEvent } from '../../src/event-store/event-store.port';
+import type { StoredEvent } from '../../src/platform/event-store/event-store.port';
 import {
   CheckpointConflictError,
   DeadLetter,
   DocumentWriter,
   ReadStore,
-} from '../../src/read-store/read-store.port';
+} from '../../src/platform/read-store/read-store.port';
 
 export interface ReadStoreUnderTest {
   store: ReadStore;

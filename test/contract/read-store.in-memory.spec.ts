@@ -1,4 +1,4 @@
-import { InMemoryReadStore } from '../../src/read-store/in-memory/in-memory-read-store';
+import { InMemoryReadStore } from '../../src/platform/read-store/in-memory/in-memory-read-store';
 import { describeReadStoreContract } from './read-store.contract';
 
 describeReadStoreContract('in-memory', async () => {

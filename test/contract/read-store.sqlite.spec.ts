@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadStore } from '../../src/read-store/read-store.port';
-import { SqliteReadStore } from '../../src/read-store/sqlite/sqlite-read-store';
+import { ReadStore } from '../../src/platform/read-store/read-store.port';
+import { SqliteReadStore } from '../../src/platform/read-store/sqlite/sqlite-read-store';
 import { describeReadStoreContract } from './read-store.contract';
 
 // Inline commits (the service) and commits on a writer thread (the rebuild CLI) must behave the same.

@@ -1,5 +1,5 @@
 // The IdempotencyStore contract, run against every adapter (SQLite, in-memory; MongoDB reuses it).
-import type { IdempotencyStore } from '../../src/http/idempotency/idempotency-store.port';
+import type { IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
 
 export function describeIdempotencyStoreContract(
   name: string,

@@ -8,8 +8,8 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { signToken } from '../../src/auth/jwt';
 import { resolveJwtSecret } from '../../src/auth/jwt-secret';
-import { CLOCK, ManualClock } from '../../src/clock/clock.port';
-import { APP_CONFIG, AppConfig } from '../../src/config/config';
+import { CLOCK, ManualClock } from '../../src/platform/clock/clock.port';
+import { APP_CONFIG, AppConfig } from '../../src/platform/config/config';
 import type { StaffRole } from '../../src/orders/domain/order.types';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';

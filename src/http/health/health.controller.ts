@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../auth/public.decorator';
-import { HealthRegistry, HealthReport } from './health.registry';
+import { HealthRegistry, HealthReport } from '../../platform/health/health.registry';
 
 class HealthReportDto {
   @ApiProperty({ enum: ['ok', 'degraded', 'down'] })

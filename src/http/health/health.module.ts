@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnModuleInit } from '@nestjs/common';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { HealthController } from './health.controller';
-import { HealthRegistry } from './health.registry';
+import { HealthRegistry } from '../../platform/health/health.registry';
 
 /** GET /health and the HealthRegistry every module registers its checks with. */
 @Global()

@@ -1,2 +1,2 @@
-export * from './health.registry';
+export * from '../../platform/health/health.registry';
 export { HealthModule } from './health.module';

@@ -7,12 +7,12 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { join } from 'node:path';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { HealthRegistry } from '../health/health.registry';
-import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency-store.port';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { HealthRegistry } from '../../platform/health/health.registry';
+import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../platform/idempotency/idempotency-store.port';
 import { IdempotencyService } from './idempotency.service';
-import { InMemoryIdempotencyStore } from './in-memory-idempotency-store';
-import { SqliteIdempotencyStore } from './sqlite-idempotency-store';
+import { InMemoryIdempotencyStore } from '../../platform/idempotency/in-memory-idempotency-store';
+import { SqliteIdempotencyStore } from '../../platform/idempotency/sqlite-idempotency-store';
 
 /** Recorded responses are kept this long: retries come within minutes, a day is generous. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -23,7 +23,7 @@ export function createIdempotencyStore(config: AppConfig): IdempotencyStore {
     // Lazy: mongoose is only loaded by deployments that use MongoDB. Shared by every API replica.
     const { MongoIdempotencyStore } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('./mongo-idempotency-store') as typeof import('./mongo-idempotency-store');
+      require('../../platform/idempotency/mongo-idempotency-store') as typeof import('../../platform/idempotency/mongo-idempotency-store');
     return new MongoIdempotencyStore(config.mongodbUri ?? '');
   }
   if (config.readStore === 'memory') return new InMemoryIdempotencyStore();

@@ -9,7 +9,7 @@ import {
   validationFailed,
 } from '../problem';
 import type { IdempotencyContext, IdempotencyRequest } from './idempotency.context';
-import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency-store.port';
+import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../platform/idempotency/idempotency-store.port';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** A reservation older than this belongs to a request whose process most likely died: it may be taken over. */

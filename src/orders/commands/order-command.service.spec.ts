@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../../clock/clock.port';
-import { EventStore, WrongExpectedRevisionError } from '../../event-store/event-store.port';
-import { InMemoryEventStore } from '../../event-store/in-memory/in-memory-event-store';
+import { ManualClock } from '../../platform/clock/clock.port';
+import { EventStore, WrongExpectedRevisionError } from '../../platform/event-store/event-store.port';
+import { InMemoryEventStore } from '../../platform/event-store/in-memory/in-memory-event-store';
 import { ProblemException } from '../../http/problem';
 import { DomainError } from '../domain/errors';
 import { streamNameOf, SYSTEM_ACTOR, type Caller } from '../domain/order.types';

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { CLOCK, Clock } from '../../clock/clock.port';
+import { CLOCK, Clock } from '../../platform/clock/clock.port';
 import {
   EVENT_STORE,
   EventStore,
   EventToAppend,
   StoredEvent,
   WrongExpectedRevisionError,
-} from '../../event-store/event-store.port';
+} from '../../platform/event-store/event-store.port';
 import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
 import { ProblemException } from '../../http/problem';
 import { DomainError } from '../domain/errors';

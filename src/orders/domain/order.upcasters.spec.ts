@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../../event-store/event-store.port';
-import { InMemoryEventStore } from '../../event-store/in-memory/in-memory-event-store';
-import { UpcasterRegistry } from '../../event-store/upcasting';
+import type { StoredEvent } from '../../platform/event-store/event-store.port';
+import { InMemoryEventStore } from '../../platform/event-store/in-memory/in-memory-event-store';
+import { UpcasterRegistry } from '../../platform/event-store/upcasting';
 import { ORDER_EVENT_SCHEMA_VERSION, OrderPlaced } from './order.events';
 import { registerOrderUpcasters } from './order.upcasters';
 

@@ -6,8 +6,8 @@
 //   1. change the type in order.events.ts and bump ORDER_EVENT_SCHEMA_VERSION (new events carry it);
 //   2. add { type, fromVersion: <old>, upcast } here, filling what the old shape lacked with what it meant then;
 //   3. never edit stored events, never remove an upcaster while events of that version may exist.
-import type { UpcasterDefinition } from '../../event-store/upcasting';
-import { registerUpcaster } from '../../event-store/upcasting';
+import type { UpcasterDefinition } from '../../platform/event-store/upcasting';
+import { registerUpcaster } from '../../platform/event-store/upcasting';
 
 /**
  * Example (hypothetical v0): OrderPlaced before `requirementsNeeded` existed. Every order then asked the buyer

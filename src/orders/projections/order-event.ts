@@ -1,5 +1,5 @@
 // What every read-side projection does first: recognise an order event and find its order.
-import type { StoredEvent } from '../../event-store/event-store.port';
+import type { StoredEvent } from '../../platform/event-store/event-store.port';
 import { ORDER_EVENT_TYPES, type OrderEvent } from '../domain/order.events';
 import { ORDER_STREAM_PREFIX } from '../domain/order.types';
 

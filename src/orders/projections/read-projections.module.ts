@@ -1,5 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { ProjectionEngine } from '../../read-store/projection-engine';
+import { ProjectionEngine } from '../../platform/projections/projection-engine';
 import { createReadSideProjections } from './read-side.projections';
 
 /** Registers the read side's projections on the engine (before it starts). */

@@ -10,13 +10,13 @@ import type {
   ReadAllOptions,
   StoredEvent,
   SubscribeOptions,
-} from '../../event-store/event-store.port';
-import { InMemoryEventStore } from '../../event-store/in-memory/in-memory-event-store';
-import { InMemoryReadStore } from '../../read-store/in-memory/in-memory-read-store';
-import { ProjectionEngine } from '../../read-store/projection-engine';
-import type { DocumentWriter, Projection, ReadStore } from '../../read-store/read-store.port';
-import { RoutedReadStore } from '../../read-store/routed-read-store';
-import { SqliteReadStore } from '../../read-store/sqlite/sqlite-read-store';
+} from '../../platform/event-store/event-store.port';
+import { InMemoryEventStore } from '../../platform/event-store/in-memory/in-memory-event-store';
+import { InMemoryReadStore } from '../../platform/read-store/in-memory/in-memory-read-store';
+import { ProjectionEngine } from '../../platform/projections/projection-engine';
+import type { DocumentWriter, Projection, ReadStore } from '../../platform/read-store/read-store.port';
+import { RoutedReadStore } from '../../platform/read-store/routed-read-store';
+import { SqliteReadStore } from '../../platform/read-store/sqlite/sqlite-read-store';
 import { DeadlinesProjection } from './deadlines/deadlines.projection';
 import { createReadSideProjections } from './read-side.projections';
 import { simulateOrders, type SimulatedEvent } from './testing/order-simulation';

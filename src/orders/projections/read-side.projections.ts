@@ -1,5 +1,5 @@
 // The read side's projections (the deadlines projection is registered by the timeouts module).
-import type { Projection } from '../../read-store/read-store.port';
+import type { Projection } from '../../platform/read-store/read-store.port';
 import { CancellationAnalyticsProjection } from './cancellation-analytics/cancellation-analytics.projection';
 import { NotificationsProjection } from './notifications/notifications.projection';
 import { OrdersProjection } from './orders/orders.projection';

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { callerOf, CurrentCaller, type RequestWithCaller } from '../../auth/current-caller.decorator';
 import { ApiProblems, COMMON_PROBLEMS } from '../../http/openapi';
 import { UuidPipe } from '../../http/validation';
-import { ProjectionEngine } from '../../read-store/projection-engine';
+import { ProjectionEngine } from '../../platform/projections/projection-engine';
 import {
   ApiMinPositionQuery,
   awaitReadModel,
@@ -13,7 +13,7 @@ import {
   READ_MODEL_POSITION_HEADER,
   READ_MODEL_POSITION_HEADER_DOC,
   ReadYourWrites,
-} from '../../read-store/read-your-writes';
+} from '../../http/read-your-writes';
 import type { Caller } from '../domain/order.types';
 import { ORDERS_PROJECTION } from '../projections/orders/orders.projection';
 import { ListOrdersQueryDto, OrderListDto } from './my-orders/my-orders.dto';

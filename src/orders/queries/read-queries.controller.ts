@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@
 import { CurrentCaller } from '../../auth/current-caller.decorator';
 import { ApiProblems, COMMON_PROBLEMS } from '../../http/openapi';
 import { validationFailed } from '../../http/problem';
-import { READ_MODEL_POSITION_HEADER_DOC, ReadYourWrites } from '../../read-store/read-your-writes';
+import { READ_MODEL_POSITION_HEADER_DOC, ReadYourWrites } from '../../http/read-your-writes';
 import type { Caller } from '../domain/order.types';
 import { CANCELLATION_ANALYTICS_PROJECTION } from '../projections/cancellation-analytics/cancellation-analytics.projection';
 import { NOTIFICATIONS_PROJECTION } from '../projections/notifications/notifications.projection';

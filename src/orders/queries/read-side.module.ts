@@ -1,8 +1,8 @@
 // The read side in one import: the read store and projection engine (every role), the read models' projections,
 // and, where the process serves HTTP, the query routes.
 import { DynamicModule, Module } from '@nestjs/common';
-import type { AppConfig } from '../../config/config';
-import { ReadStoreModule } from '../../read-store/read-store.module';
+import type { AppConfig } from '../../platform/config/config';
+import { ReadStoreModule } from '../../platform/read-store/read-store.module';
 import { ReadProjectionsModule } from '../projections/read-projections.module';
 import { GetCancellationAnalyticsHandler } from './cancellation-analytics/cancellation-analytics.query';
 import { GetCompletionRateHandler } from './completion-rate/completion-rate.query';

@@ -1,7 +1,7 @@
 // POST /testing/clock's promise: after the clock moved, nothing due is left pending and the read models show it.
 // Handling a deadline can schedule another one that is already due (an auto-accepted extension moves dueAt into
 // the past; a request closing lets an auto-completion fall due), so it loops until a round handles nothing.
-import type { ClockSettler } from '../../clock/clock-settler';
+import type { ClockSettler } from '../../platform/clock/clock-settler';
 import { DeadlinePoller } from './deadline-poller';
 
 /** What the settler needs of the projection engine. */

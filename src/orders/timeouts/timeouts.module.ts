@@ -9,13 +9,13 @@ import {
   Optional,
 } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { CLOCK_SETTLER } from '../../clock/clock-settler';
-import { CLOCK, type Clock } from '../../clock/clock.port';
-import { WorkerSupervisor } from '../../cluster/worker-supervisor';
-import { APP_CONFIG, type AppConfig } from '../../config/config';
-import { HealthRegistry } from '../../http/health/health.registry';
-import { ProjectionEngine } from '../../read-store/projection-engine';
-import { READ_STORE, type ReadStore } from '../../read-store/read-store.port';
+import { CLOCK_SETTLER } from '../../platform/clock/clock-settler';
+import { CLOCK, type Clock } from '../../platform/clock/clock.port';
+import { WorkerSupervisor } from '../../platform/cluster/worker-supervisor';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
+import { HealthRegistry } from '../../platform/health/health.registry';
+import { ProjectionEngine } from '../../platform/projections/projection-engine';
+import { READ_STORE, type ReadStore } from '../../platform/read-store/read-store.port';
 import {
   DEADLINES_PROJECTION_NAME,
   DeadlinesProjection,

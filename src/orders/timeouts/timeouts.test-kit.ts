@@ -2,8 +2,8 @@
 // scriptable executor in place of the command path.
 import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { ManualClock } from '../../clock/clock.port';
-import { InMemoryReadStore } from '../../read-store/in-memory/in-memory-read-store';
+import { ManualClock } from '../../platform/clock/clock.port';
+import { InMemoryReadStore } from '../../platform/read-store/in-memory/in-memory-read-store';
 import { deadlineId, type Deadline, type DeadlineKind } from '../projections/deadlines/deadline.types';
 import { DeadlineCompletions } from './deadline-completions';
 import { DeadlinePoller, type DeadlinePollerOptions } from './deadline-poller';

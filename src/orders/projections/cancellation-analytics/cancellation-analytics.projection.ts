@@ -1,7 +1,7 @@
 // The `cancellation-analytics` read model: cancellation counts per UTC day, mode, initiator and reason. A query
 // over a date range sums at most (days x combinations) small documents, whatever the number of orders.
-import type { StoredEvent } from '../../../event-store/event-store.port';
-import type { DocumentWriter, Projection } from '../../../read-store/read-store.port';
+import type { StoredEvent } from '../../../platform/event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import { orderEventOf, orderIdOfStream } from '../order-event';
 
 export const CANCELLATION_ANALYTICS_PROJECTION = 'cancellation-analytics';

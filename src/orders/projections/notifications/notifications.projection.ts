@@ -1,8 +1,8 @@
 // The `notifications` read model: what the other party (or the system, or support) did to a user's orders, one
 // document per event and recipient. Never the recipient's own actions: recipients are the parties other than
 // the actor.
-import type { StoredEvent } from '../../../event-store/event-store.port';
-import type { DocumentWriter, Projection } from '../../../read-store/read-store.port';
+import type { StoredEvent } from '../../../platform/event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import type { OrderEventType } from '../../domain/order.events';
 import type { ActorRole, Party } from '../../domain/order.types';
 import { orderEventOf, orderIdOfStream, sortablePosition } from '../order-event';

@@ -2,8 +2,8 @@
 // lateness, allowed actions and what is still pending from it at read time (with the same rule code as the
 // decider); "my orders" lists the same documents through indexes on each party and the placement order, so an
 // event costs one document write.
-import type { StoredEvent } from '../../../event-store/event-store.port';
-import type { DocumentWriter, Projection } from '../../../read-store/read-store.port';
+import type { StoredEvent } from '../../../platform/event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import { evolve, initialOrderState, type OrderState, type PlacedOrderState } from '../../domain/order.state';
 import type { OrderStatus } from '../../domain/order.types';
 import { orderEventOf, orderIdOfStream } from '../order-event';

@@ -2,8 +2,8 @@
 // how). The rate itself is computed at read time over the rolling window (completion-rate.ts): the window moves
 // with the clock, which a projection must not read. The 14-day reorder exclusion is recorded here, on the
 // cancelled order, when the buyer's next order with the same seller is placed.
-import type { StoredEvent } from '../../../event-store/event-store.port';
-import type { DocumentWriter, Projection } from '../../../read-store/read-store.port';
+import type { StoredEvent } from '../../../platform/event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import type { OrderCancelled } from '../../domain/order.events';
 import { orderEventOf, orderIdOfStream } from '../order-event';
 import { isReorderExcludable, withinReorderWindow, type EndedOrder } from './completion-rate';

@@ -3,7 +3,7 @@
 // requests of every type answered, declined, withdrawn or left to expire; extras accepted, declined, lapsed;
 // cancellations of every mode; buyers reordering from a seller after a mutual cancellation. Used by the
 // projection tests (replays, rebuilds) and the read bench (a million events straight into an event store).
-import type { EventToAppend } from '../../../event-store/event-store.port';
+import type { EventToAppend } from '../../../platform/event-store/event-store.port';
 import type { OrderCommand } from '../../domain/order.commands';
 import { decide } from '../../domain/order.decider';
 import { evolve, initialOrderState, type OrderState } from '../../domain/order.state';

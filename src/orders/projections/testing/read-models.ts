@@ -1,6 +1,6 @@
 // Test and bench helpers: load simulated lifecycles into an event store, and dump read models for comparison.
-import type { EventStore } from '../../../event-store/event-store.port';
-import type { Projection, ReadStore } from '../../../read-store/read-store.port';
+import type { EventStore } from '../../../platform/event-store/event-store.port';
+import type { Projection, ReadStore } from '../../../platform/read-store/read-store.port';
 import type { SimulatedEvent } from './order-simulation';
 
 /**

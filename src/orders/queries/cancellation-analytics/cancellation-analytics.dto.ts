@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import { ReadQueryDto } from '../../../read-store/read-your-writes';
+import { ReadQueryDto } from '../../../http/read-your-writes';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { validationFailed } from '../../../http/problem';
-import { READ_STORE, type ReadStore } from '../../../read-store/read-store.port';
+import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
 import { parseIsoInstant } from '../../domain/order.rules';
 import { ALL_CANCELLATION_REASONS, DAY_MS, type Caller } from '../../domain/order.types';
 import {

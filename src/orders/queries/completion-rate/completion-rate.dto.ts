@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ReadQueryDto } from '../../../read-store/read-your-writes';
+import { ReadQueryDto } from '../../../http/read-your-writes';
 
 export class CompletionRateQueryDto extends ReadQueryDto {}
 

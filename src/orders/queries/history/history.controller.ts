@@ -1,14 +1,10 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller } from '../../../auth/current-caller.decorator';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../../platform/event-store/event-store.port';
 import { ApiProblems, COMMON_PROBLEMS } from '../../../http/openapi';
 import { UuidParam } from '../../../http/validation';
-import {
-  READ_MODEL_POSITION_HEADER_DOC,
-  ReadQueryDto,
-  ReadYourWrites,
-} from '../../../read-store/read-your-writes';
+import { READ_MODEL_POSITION_HEADER_DOC, ReadQueryDto, ReadYourWrites } from '../../../http/read-your-writes';
 import { DomainError } from '../../domain/errors';
 import type { OrderPlaced } from '../../domain/order.events';
 import { streamNameOf, type Caller } from '../../domain/order.types';

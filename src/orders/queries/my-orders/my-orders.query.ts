@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { CLOCK, type Clock } from '../../../clock/clock.port';
-import { READ_STORE, type Filter, type ReadStore } from '../../../read-store/read-store.port';
+import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
+import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
 import type { PlacedOrderState } from '../../domain/order.state';
 import type { Caller, OrderStatus, Party, RequestType } from '../../domain/order.types';
 import { ORDER_PAGES, type OrderPageDoc } from '../../projections/orders/orders.projection';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ReadQueryDto } from '../../../read-store/read-your-writes';
+import { ReadQueryDto } from '../../../http/read-your-writes';
 import { NOTIFYING_EVENT_TYPES } from '../../projections/notifications/notifications.projection';
 
 export class NotificationsQueryDto extends ReadQueryDto {

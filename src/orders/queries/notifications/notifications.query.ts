@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_STORE, type Filter, type ReadStore } from '../../../read-store/read-store.port';
+import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
 import type { Caller } from '../../domain/order.types';
 import {
   NOTIFICATIONS,

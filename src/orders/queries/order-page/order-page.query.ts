@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { CLOCK, type Clock } from '../../../clock/clock.port';
-import { ProjectionEngine } from '../../../read-store/projection-engine';
-import { READ_STORE, type ReadStore } from '../../../read-store/read-store.port';
+import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
+import { ProjectionEngine } from '../../../platform/projections/projection-engine';
+import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
 import { DomainError } from '../../domain/errors';
 import type { Caller } from '../../domain/order.types';
 import {

@@ -1,0 +1,74 @@
+// Provides EVENT_STORE (global, so every feature module can inject it) and closes it on shutdown.
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { registerOrderUpcasters } from '../../orders/domain/order.upcasters';
+import { EVENT_STORE, EventStore } from './event-store.port';
+import { InMemoryEventStore } from './in-memory/in-memory-event-store';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+
+export interface EventStoreModuleOptions {
+  kind: 'sqlite' | 'memory' | 'esdb';
+  /** SQLite: directory of events.db. Ignored by the other kinds. */
+  dataDir: string;
+  /** Required for 'esdb', e.g. esdb://localhost:2113?tls=false */
+  esdbConnectionString?: string;
+  /** recordedAt source (unset: wall-clock time; EventStoreDB: its own `created` time). */
+  now?: () => Date;
+  /** SQLite: how often caught-up subscriptions look for other processes' appends. Default 50 ms. */
+  pollIntervalMs?: number;
+  /** SQLite: read through a memory map of this size (the rebuild CLI). */
+  mmapBytes?: number;
+}
+
+/** Builds the configured store outside Nest too (bench, scripts); registers the order upcasters first. */
+export function createEventStore(options: EventStoreModuleOptions): EventStore {
+  registerOrderUpcasters();
+  switch (options.kind) {
+    case 'sqlite':
+      return new SqliteEventStore({
+        dataDir: options.dataDir,
+        now: options.now,
+        pollIntervalMs: options.pollIntervalMs,
+        mmapBytes: options.mmapBytes,
+      });
+    case 'memory':
+      return new InMemoryEventStore({ now: options.now });
+    case 'esdb': {
+      if (!options.esdbConnectionString) {
+        throw new Error("Event store kind 'esdb' needs esdbConnectionString");
+      }
+      // Lazy: the EventStoreDB client is only loaded by deployments that use it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { EventStoreDbEventStore } = require('./eventstoredb/eventstoredb-event-store') as {
+        EventStoreDbEventStore: new (connectionString: string, options?: { now?: () => Date }) => EventStore;
+      };
+      return new EventStoreDbEventStore(options.esdbConnectionString, { now: options.now });
+    }
+    default: {
+      const kind: never = options.kind;
+      throw new Error(`Unknown event store kind: ${String(kind)}`);
+    }
+  }
+}
+
+@Injectable()
+export class EventStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  // The last shutdown phase: projection runners and pollers stop their subscriptions before (onModuleDestroy,
+  // beforeApplicationShutdown); close() still stops any left over.
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Module({})
+export class EventStoreModule {
+  static forRoot(options: EventStoreModuleOptions): DynamicModule {
+    return {
+      module: EventStoreModule,
+      global: true,
+      providers: [{ provide: EVENT_STORE, useFactory: () => createEventStore(options) }, EventStoreCloser],
+      exports: [EVENT_STORE],
+    };
+  }
+}

@@ -1,0 +1,187 @@
+// The event store port. Shaped after EventStoreDB (@eventstore/db-client) so that adapter maps 1:1:
+// per-stream revisions (0-based), expected revision no_stream | any | exact, one global ordered feed ($all)
+// read and subscribed from an exclusive position. Adapters: sqlite/ (embedded default), in-memory/, eventstoredb/.
+import type { Actor } from '../../orders/domain/order.types';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export interface EventMetadata {
+  actor: Actor;
+  /** The business flow this event belongs to (one HTTP command, one timeout). */
+  correlationId: string;
+  /** What directly caused it: the command id, or the event that triggered a timeout. */
+  causationId: string | null;
+  schemaVersion: number;
+  /** Set when the command came with an Idempotency-Key header. */
+  idempotencyKey?: string;
+}
+
+export interface EventToAppend {
+  /** uuid, unique per event (EventStoreDB's event id). */
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface StoredEvent {
+  id: string;
+  streamName: string;
+  /** 0-based position of the event within its stream. */
+  revision: number;
+  /**
+   * Global position in the store's ordered feed: an opaque decimal string, ordered as integers
+   * (compare with comparePositions, never as strings).
+   */
+  position: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  /** ISO-8601 UTC, when the store recorded it. */
+  recordedAt: string;
+}
+
+/** `no_stream`: the stream must not exist; `any`: no check; number: the stream's current last revision. */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export interface AppendResult {
+  /** Revision of the last event written. */
+  nextRevision: number;
+  /** Global position of the last event written. */
+  position: string;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, or 'no_stream'. */
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`Stream ${streamName}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export interface ReadAllOptions {
+  /** Exclusive start; null = from the beginning. */
+  after: string | null;
+  maxCount: number;
+  /** Only streams whose name starts with this prefix (e.g. `order-`). */
+  streamPrefix?: string;
+  /** Only events of these types; maxCount counts matching events only. Default: every type. */
+  eventTypes?: readonly string[];
+  /**
+   * false: the reader needs no metadata but its schemaVersion (a rebuild of projections that never look at it).
+   * An adapter may then skip parsing it: the events carry an UnreadMetadata instead. Default true.
+   */
+  metadata?: boolean;
+}
+
+/**
+ * A page of the events up to `through`, grouped by stream (see EventStore.readAllByStream). The cursor is the last
+ * event read: its stream and revision.
+ */
+export interface ReadByStreamOptions {
+  /** Inclusive upper bound: events appended later are left out (a position the store reported). */
+  through: string;
+  /** Exclusive start: the last event of the previous page; null = from the beginning. */
+  after: { streamName: string; revision: number } | null;
+  /** Only streams whose name sorts at or after this one, and before `untilStream`: a share of the streams. */
+  fromStream?: string;
+  untilStream?: string;
+  maxCount: number;
+  streamPrefix?: string;
+  /** Only events of these types; maxCount counts matching events only. */
+  eventTypes?: readonly string[];
+  /** As in ReadAllOptions. */
+  metadata?: boolean;
+}
+
+/** Metadata a reader is not supposed to touch (ReadAllOptions.metadata false) was touched: a wrong declaration. */
+export class MetadataNotReadError extends Error {
+  constructor(field: string) {
+    super(`event metadata.${field} was not read: this reader declared it needs no metadata`);
+    this.name = 'MetadataNotReadError';
+  }
+}
+
+/**
+ * The metadata of an event read without it: only schemaVersion (upcasting needs it) is there; every other field
+ * throws, so a reader that declared it needs no metadata and reads it anyway fails loudly instead of seeing
+ * nothing. Serialized (dead letters) as `{ schemaVersion }`.
+ */
+export class UnreadMetadata implements EventMetadata {
+  /** undefined for events written before versioning (upcasting counts them as version 0). */
+  readonly schemaVersion: number;
+  constructor(schemaVersion: number | undefined) {
+    this.schemaVersion = schemaVersion as number;
+  }
+  get actor(): Actor {
+    throw new MetadataNotReadError('actor');
+  }
+  get correlationId(): string {
+    throw new MetadataNotReadError('correlationId');
+  }
+  get causationId(): string | null {
+    throw new MetadataNotReadError('causationId');
+  }
+  get idempotencyKey(): string | undefined {
+    throw new MetadataNotReadError('idempotencyKey');
+  }
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start; null = from the beginning. Catch-up first, then live. */
+  after: string | null;
+  streamPrefix?: string;
+}
+
+export interface EventSubscription {
+  /** Stops delivery; resolves once no handler call is in flight. */
+  stop(): Promise<void>;
+}
+
+export interface EventStore {
+  append(streamName: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The whole stream in revision order, upcast; [] when the stream does not exist. */
+  readStream(streamName: string): Promise<StoredEvent[]>;
+  /** A page of the global feed in position order, upcast. */
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Catch-up then live delivery of the global feed, in order, one event at a time: the next event is delivered
+   * only after the handler's promise settles. If the handler rejects, delivery stops and onError is called.
+   * Delivery is at-least-once from `after`: consumers guard by position.
+   */
+  subscribeToAll(
+    options: SubscribeOptions,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError?: (error: unknown) => void,
+  ): EventSubscription;
+  /**
+   * Optional (a rebuild uses it when there, else reads the feed): the events at or before `through`, grouped by
+   * stream. Each stream's events come together, in revision order; streams in name order (JavaScript's string order,
+   * which the adapters' binary collation matches for ASCII names). Upcast, filtered as readAll. For projections whose documents each depend on one
+   * stream only: they can then fold a stream in one go instead of interleaved with all the others.
+   */
+  readAllByStream?(options: ReadByStreamOptions): Promise<StoredEvent[]>;
+  /** Position of the newest event in the feed, or null when the store is empty. */
+  headPosition(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+/** Orders two opaque positions (null = before everything). */
+export function comparePositions(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  // Canonical decimals (no leading zero) compare by length, then digit by digit: no BigInt per call (a rebuild
+  // compares every event's position with each projection's checkpoint).
+  if (a.length > 0 && b.length > 0 && a.charCodeAt(0) !== 48 && b.charCodeAt(0) !== 48) {
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    return a < b ? -1 : 1;
+  }
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,277 @@
+// A batch's writes, held in memory until the batch commits: reads inside the batch see them (merged over the
+// committed documents), readers outside see nothing until the adapter applies `changes()` in one transaction.
+// Buffering also makes a projection's repeated get/put of the same document within a batch cost a Map lookup
+// (no JSON round trip: a document is serialized once, at the commit), and lets the SQLite adapter commit
+// synchronously (no other work can slip into its transaction).
+//
+// Inside a batch documents are shared, not copied: `put` takes ownership of the object it is given, and what
+// `get`/`find` return must be treated as read-only (build a new object and put it to change a document).
+import { assertLimit, compareEntries, matches, parseFilter, parseSort, valueAt } from '../read-store/filter';
+import {
+  assertCollectionName,
+  DocumentWriter,
+  Entry,
+  Filter,
+  FindOptions,
+  Scalar,
+} from '../read-store/read-store.port';
+
+/** What the batch reads through to: the committed state. */
+export interface BaseReader {
+  get<T extends object>(collection: string, id: string): Promise<T | null>;
+  findEntries<T extends object>(
+    collection: string,
+    filter: Filter,
+    options?: FindOptions,
+  ): Promise<Entry<T>[]>;
+  count(collection: string, filter: Filter): Promise<number>;
+}
+
+/** A collection's changes, serialized: ids and, at the same index, the JSON document or null for a delete. */
+export interface CollectionChanges {
+  collection: string;
+  ids: string[];
+  docs: (string | null)[];
+}
+
+/**
+ * A batch's changes as UTF-8 JSON back to back in one buffer (transferable to a thread without a copy): doc i of
+ * a collection spans bytes [i ? ends[i - 1] : start, ends[i]); an empty span is a delete (a JSON object never is).
+ */
+export interface EncodedChanges {
+  bytes: Uint8Array;
+  collections: { collection: string; ids: string[]; start: number; ends: Uint32Array }[];
+}
+
+export class BufferedWriter implements DocumentWriter {
+  /** id -> the document as of this batch, or null for a delete. */
+  private readonly overlay = new Map<string, Map<string, object | null>>();
+  /**
+   * collection -> field -> value -> ids, built on the first find with an equality on that field: a find in a
+   * big batch looks at the batch documents that can match, not at all of them.
+   */
+  private readonly eqIndexes = new Map<string, Map<string, Map<string, Set<string>>>>();
+
+  constructor(private readonly base: BaseReader) {}
+
+  /**
+   * What the adapter stores, per collection. Each document is serialized here, once, whatever the number of
+   * puts the batch made to it; call it once per commit.
+   */
+  changes(): CollectionChanges[] {
+    const out: CollectionChanges[] = [];
+    for (const [collection, changes] of this.overlay) {
+      const ids: string[] = [];
+      const docs: (string | null)[] = [];
+      for (const [id, doc] of changes) {
+        ids.push(id);
+        docs.push(doc === null ? null : serializeDocument(collection, id, doc));
+      }
+      out.push({ collection, ids, docs });
+    }
+    return out;
+  }
+
+  /**
+   * changes(), encoded into one buffer instead of a string per document: the strings die young (a big batch's
+   * strings would otherwise be copied by the garbage collector until the commit) and the buffer can be moved
+   * to another thread. Call it once per commit. `scratch` is written over (and replaced if too small).
+   */
+  encodedChanges(scratch?: Buffer): EncodedChanges {
+    let size = 0;
+    for (const c of this.overlay.values()) size += c.size;
+    // A buffer handed back by an earlier commit is preferred: a fresh one costs a page fault per 4 KB on first
+    // touch, which measured more than the encoding itself.
+    let buf = scratch ?? Buffer.allocUnsafeSlow(Math.max(64 * 1024, size * 512));
+    let length = 0;
+    const collections: EncodedChanges['collections'] = [];
+    for (const [collection, changes] of this.overlay) {
+      const ids = new Array<string>(changes.size);
+      const ends = new Uint32Array(changes.size);
+      const start = length;
+      let i = 0;
+      for (const [id, doc] of changes) {
+        ids[i] = id;
+        if (doc !== null) {
+          const json = serializeDocument(collection, id, doc);
+          // UTF-8 takes at most 3 bytes per UTF-16 unit.
+          if (buf.length - length < json.length * 3) {
+            const bigger = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, length + json.length * 3));
+            buf.copy(bigger, 0, 0, length);
+            buf = bigger;
+          }
+          length += buf.write(json, length);
+        }
+        ends[i++] = length;
+      }
+      collections.push({ collection, ids, start, ends });
+    }
+    return { bytes: buf.subarray(0, length), collections };
+  }
+
+  /**
+   * Takes a whole collection's changes at once (id -> document, or null for a delete), ownership included: a
+   * projection runner that kept its batch's changes itself hands them over without a put per document.
+   * Returns false (taking nothing) when this batch already has changes or indexes for the collection; the
+   * caller then puts them one by one. Ids and documents must already be valid (put's checks).
+   */
+  adopt(collection: string, changes: Map<string, object | null>): boolean {
+    assertValidName(collection);
+    if (this.overlay.has(collection) || this.eqIndexes.has(collection)) return false;
+    this.overlay.set(collection, changes);
+    return true;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const c of this.overlay.values()) n += c.size;
+    return n;
+  }
+
+  async get<T extends object>(collection: string, id: string): Promise<T | null> {
+    const changes = this.overlay.get(collection);
+    if (changes?.has(id)) return (changes.get(id) ?? null) as T | null;
+    return this.base.get<T>(collection, id);
+  }
+
+  async find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
+    return (await this.findEntries<T>(collection, filter, options)).map((e) => e.doc);
+  }
+
+  async findEntries<T extends object>(
+    collection: string,
+    filter: Filter,
+    options?: FindOptions,
+  ): Promise<Entry<T>[]> {
+    const changes = this.overlay.get(collection);
+    if (!changes || changes.size === 0) return this.base.findEntries<T>(collection, filter, options);
+    const clauses = parseFilter(filter);
+    const sort = parseSort(options);
+    assertLimit(options?.limit);
+    // Committed matches the batch changed may drop out: ask for enough to still fill the limit.
+    const limit = options?.limit === undefined ? undefined : options.limit + changes.size;
+    const committed = await this.base.findEntries<T>(collection, filter, { sort: options?.sort, limit });
+    const merged: Entry<T>[] = committed.filter((e) => !changes.has(e.id));
+    const eq = clauses.find((c) => c.op === '$eq' && c.value !== null);
+    const candidates = eq
+      ? (this.eqIndex(collection, eq.path).get(keyOf(eq.value as Scalar)) ?? [])
+      : changes.keys();
+    for (const id of candidates) {
+      const doc = changes.get(id);
+      if (doc && matches(doc, clauses)) merged.push({ id, doc: doc as T });
+    }
+    merged.sort(compareEntries(sort));
+    return options?.limit === undefined ? merged : merged.slice(0, options.limit);
+  }
+
+  async count(collection: string, filter: Filter): Promise<number> {
+    const changes = this.overlay.get(collection);
+    if (!changes || changes.size === 0) return this.base.count(collection, filter);
+    return (await this.findEntries(collection, filter)).length;
+  }
+
+  async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
+    assertValidName(collection);
+    assertDocument(collection, id, doc);
+    this.reindex(collection, id, doc);
+    changesOf(this.overlay, collection).set(id, doc);
+  }
+
+  async delete(collection: string, id: string): Promise<void> {
+    assertValidName(collection);
+    this.reindex(collection, id, null);
+    changesOf(this.overlay, collection).set(id, null);
+  }
+
+  private eqIndex(collection: string, path: string): Map<string, Set<string>> {
+    let byPath = this.eqIndexes.get(collection);
+    if (!byPath) {
+      byPath = new Map();
+      this.eqIndexes.set(collection, byPath);
+    }
+    let index = byPath.get(path);
+    if (!index) {
+      index = new Map();
+      for (const [id, doc] of this.overlay.get(collection) ?? [])
+        if (doc) addTo(index, keyOf(valueAt(doc, path)), id);
+      byPath.set(path, index);
+    }
+    return index;
+  }
+
+  /** Keeps the equality indexes of a collection in step with a put or delete. */
+  private reindex(collection: string, id: string, next: object | null): void {
+    const byPath = this.eqIndexes.get(collection);
+    if (!byPath) return;
+    const previous = this.overlay.get(collection)?.get(id) ?? null;
+    for (const [path, index] of byPath) {
+      if (previous) index.get(keyOf(valueAt(previous, path)))?.delete(id);
+      if (next) addTo(index, keyOf(valueAt(next, path)), id);
+    }
+  }
+}
+
+/** A batch's changes: collection -> id -> the document as of the batch, or null for a delete. */
+export type Changes = Map<string, Map<string, object | null>>;
+
+/** The changes of one collection, created when first needed. */
+export function changesOf(all: Changes, collection: string): Map<string, object | null> {
+  let docs = all.get(collection);
+  if (!docs) {
+    docs = new Map();
+    all.set(collection, docs);
+  }
+  return docs;
+}
+
+/** A put's document: a non-empty id and a JSON object (checked when put, so a bad one fails its own event). */
+export function assertDocument(collection: string, id: string, doc: object): void {
+  if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`Document ${collection}/${id} is not a JSON object`);
+}
+
+/**
+ * Hands changes kept by a projection's batch to a store's writer, once per document. With `whole`, the SQLite
+ * store's batch buffer takes each collection's map as it is (nothing changes it any more).
+ */
+export async function handOverChanges(
+  writer: DocumentWriter,
+  changes: Changes,
+  whole: boolean,
+): Promise<void> {
+  for (const [collection, docs] of changes) {
+    if (whole && writer instanceof BufferedWriter && writer.adopt(collection, docs)) continue;
+    for (const [id, doc] of docs)
+      if (doc === null) await writer.delete(collection, id);
+      else await writer.put(collection, id, doc);
+  }
+}
+
+/** Collection names already checked: a batch writes a handful of collections, thousands of times each. */
+const validNames = new Set<string>();
+function assertValidName(collection: string): void {
+  if (validNames.has(collection)) return;
+  assertCollectionName(collection);
+  if (validNames.size < 10_000) validNames.add(collection);
+}
+
+const keyOf = (value: Scalar | undefined): string =>
+  value === undefined || value === null ? 'null' : `${typeof value}:${value}`;
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = index.get(key);
+  if (!ids) {
+    ids = new Set();
+    index.set(key, ids);
+  }
+  ids.add(id);
+}
+
+/** Serializes a batch document for storage; refuses what JSON cannot keep as an object. */
+export function serializeDocument(collection: string, id: string, doc: object): string {
+  const json = JSON.stringify(doc);
+  if (json === undefined || json[0] !== '{')
+    throw new Error(`Document ${collection}/${id} is not a JSON object`);
+  return json;
+}

@@ -1,0 +1,133 @@
+// Provides READ_STORE (the read store seen through the active generations), the ProjectionEngine and the
+// read-your-writes interceptor, globally. The engine runs in the process holding the worker lease (the cluster's
+// WorkerSupervisor starts and stops it), or, without a supervisor, from bootstrap unless APP_ROLE=api.
+import {
+  BeforeApplicationShutdown,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { CLOCK, type Clock } from '../clock/clock.port';
+import { WorkerSupervisor } from '../cluster/worker-supervisor';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
+import { HealthRegistry } from '../health/health.registry';
+import { InMemoryReadStore } from './in-memory/in-memory-read-store';
+import {
+  PROJECTION_ENGINE_OPTIONS,
+  ProjectionEngine,
+  type ProjectionEngineOptions,
+} from '../projections/projection-engine';
+import { READ_STORE, type ReadStore } from './read-store.port';
+import { ReadModelPositionInterceptor } from '../../http/read-your-writes';
+import { RoutedReadStore } from './routed-read-store';
+import { SqliteReadStore } from './sqlite/sqlite-read-store';
+
+/** The adapter itself, without generation routing: the engine, the CLI and the bench use it. */
+export const RAW_READ_STORE = Symbol('RAW_READ_STORE');
+
+/** Builds the configured read store outside Nest too (CLI, bench). */
+export async function createReadStore(
+  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri' | 'sqliteWriterThread' | 'sqliteMmapBytes'>,
+): Promise<ReadStore> {
+  switch (config.readStore) {
+    case 'sqlite':
+      return new SqliteReadStore({
+        dataDir: config.dataDir,
+        writerThread: config.sqliteWriterThread,
+        mmapBytes: config.sqliteMmapBytes,
+      });
+    case 'memory':
+      return new InMemoryReadStore();
+    case 'mongo': {
+      // Lazy: mongoose is only loaded by deployments that use MongoDB.
+      type MongoModule = typeof import('./mongo/mongo-read-store');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { MongoReadStore } = require('./mongo/mongo-read-store') as MongoModule;
+      // Connects (and fails fast) in its own onModuleInit, so an unreachable server is reported once.
+      return new MongoReadStore(config.mongodbUri ?? '');
+    }
+    default: {
+      const kind: never = config.readStore;
+      throw new Error(`Unknown read store kind: ${String(kind)}`);
+    }
+  }
+}
+
+@Injectable()
+export class ReadStoreLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  private readonly logger = new Logger('ReadStore');
+
+  constructor(
+    private readonly engine: ProjectionEngine,
+    @Inject(RAW_READ_STORE) private readonly store: ReadStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly health?: HealthRegistry,
+    @Optional() private readonly supervisor?: WorkerSupervisor,
+  ) {}
+
+  onModuleInit(): void {
+    this.health?.register('readStore', async () => {
+      await this.store.getCheckpoint('__health__');
+      return { status: 'ok', details: { kind: this.config.readStore } };
+    });
+    // Non-critical: a lagging or degraded read side still serves (and the write side is unaffected).
+    this.health?.register('projections', () => this.engine.health(), { critical: false });
+    this.supervisor?.register('projections', this.engine);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Every role reads: route readers to the active generations now.
+    await this.engine.initialize();
+    if (!this.supervisor && this.config.role !== 'api') {
+      this.logger.log('no worker supervisor: starting the projections here');
+      await this.engine.start();
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.engine.dispose();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.engine.dispose();
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: RAW_READ_STORE, inject: [APP_CONFIG], useFactory: createReadStore },
+    {
+      provide: ProjectionEngine,
+      inject: [EVENT_STORE, RAW_READ_STORE, CLOCK, { token: PROJECTION_ENGINE_OPTIONS, optional: true }],
+      useFactory: (
+        events: EventStore,
+        store: ReadStore,
+        clock: Clock,
+        options?: Partial<ProjectionEngineOptions>,
+      ) => new ProjectionEngine(events, store, options ?? {}, () => clock.now()),
+    },
+    {
+      provide: READ_STORE,
+      inject: [RAW_READ_STORE, ProjectionEngine],
+      useFactory: (store: ReadStore, engine: ProjectionEngine) =>
+        new RoutedReadStore(store, engine.router, (collection, id) =>
+          engine.invalidateDocument(collection, id),
+        ),
+    },
+    ReadStoreLifecycle,
+    ReadModelPositionInterceptor,
+  ],
+  exports: [READ_STORE, RAW_READ_STORE, ProjectionEngine, ReadModelPositionInterceptor],
+})
+export class ReadStoreModule {}
