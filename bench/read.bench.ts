@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { SqliteEventStore } from '../src/platform/event-store/sqlite/sqlite-event-store';
 import { DEFAULT_ENGINE_OPTIONS } from '../src/platform/projections/projection-engine';
 import { REBUILD_NODE_FLAGS } from '../src/cli/projections.cli';
-import { simulateOrders } from '../src/orders/projections/testing/order-simulation';
+import { simulateOrders } from '../src/orders/read-models/testing/order-simulation';
 import {
   BENCH_SECRET,
   buildOnce,

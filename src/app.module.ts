@@ -8,10 +8,9 @@ import { ConfigModule } from './platform/config/config.module';
 import { EventStoreModule } from './platform/event-store/event-store.module';
 import { HttpModule } from './http/http.module';
 import { MetricsModule } from './observability/metrics.module';
-import { OrderWriteModule } from './orders/commands/order-write.module';
-import { OrdersCommandsModule } from './orders/commands/orders-commands.module';
-import { HistoryModule } from './orders/queries/history/history.module';
-import { ReadSideModule } from './orders/queries/read-side.module';
+import { OrderWriteModule } from './orders/write/order-write.module';
+import { OrdersCommandsModule } from './orders/write/orders-commands.module';
+import { ReadSideModule } from './orders/read-models/read-side.module';
 import { TimeoutsModule } from './orders/timeouts/timeouts.module';
 
 @Module({})
@@ -45,7 +44,7 @@ export class AppModule {
         ReadSideModule.forRoot(config),
         TimeoutsModule,
         MetricsModule,
-        ...(servesApi ? [OrdersCommandsModule, HistoryModule] : []),
+        ...(servesApi ? [OrdersCommandsModule] : []),
       ],
     };
   }

@@ -4,10 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
 import { requestFingerprint } from '../../src/http/idempotency/idempotency.service';
-import {
-  OrderCommandService,
-  orderIdForIdempotencyKey,
-} from '../../src/orders/commands/order-command.service';
+import { OrderCommandService, orderIdForIdempotencyKey } from '../../src/orders/write/order-command.service';
 import { streamNameOf } from '../../src/orders/domain/order.types';
 import {
   expectContiguous,

@@ -1,19 +1,30 @@
 // The read side in one import: the read store and projection engine (every role), the read models' projections,
-// and, where the process serves HTTP, the query routes.
+// and, where the process serves HTTP, each slice's query handler and route.
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../../platform/config/config';
 import { ReadStoreModule } from '../../platform/read-store/read-store.module';
-import { ReadProjectionsModule } from '../projections/read-projections.module';
+import { CancellationAnalyticsController } from './cancellation-analytics/cancellation-analytics.controller';
 import { GetCancellationAnalyticsHandler } from './cancellation-analytics/cancellation-analytics.query';
+import { CompletionRateController } from './completion-rate/completion-rate.controller';
 import { GetCompletionRateHandler } from './completion-rate/completion-rate.query';
+import { HistoryController } from './history/history.controller';
+import { MyOrdersController } from './my-orders/my-orders.controller';
 import { ListMyOrdersHandler } from './my-orders/my-orders.query';
+import { NotificationsController } from './notifications/notifications.controller';
 import { ListNotificationsHandler } from './notifications/notifications.query';
+import { OrderPageController } from './order-page/order-page.controller';
 import { GetOrderPageHandler } from './order-page/order-page.query';
-import { OrdersQueriesController } from './orders-queries.controller';
-import { ReadQueriesController } from './read-queries.controller';
+import { ReadProjectionsModule } from './read-projections.module';
 
 @Module({
-  controllers: [OrdersQueriesController, ReadQueriesController],
+  controllers: [
+    MyOrdersController,
+    HistoryController,
+    OrderPageController,
+    NotificationsController,
+    CompletionRateController,
+    CancellationAnalyticsController,
+  ],
   providers: [
     GetOrderPageHandler,
     ListMyOrdersHandler,

@@ -2,8 +2,8 @@
 import type { Projection } from '../../platform/read-store/read-store.port';
 import { CancellationAnalyticsProjection } from './cancellation-analytics/cancellation-analytics.projection';
 import { NotificationsProjection } from './notifications/notifications.projection';
-import { OrdersProjection } from './orders/orders.projection';
-import { SellerStatsProjection } from './seller-stats/seller-stats.projection';
+import { OrdersProjection } from './order-page/order-page.projection';
+import { SellerStatsProjection } from './completion-rate/seller-stats.projection';
 
 export function createReadSideProjections(): Projection[] {
   return [

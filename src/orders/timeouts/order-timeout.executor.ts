@@ -2,7 +2,7 @@
 // append at the revision read, retry on conflict), with the scheduler as actor.
 import { Injectable } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '../domain/order.types';
-import { OrderCommandService, type OrderCommandInput } from '../commands/order-command.service';
+import { OrderCommandService, type OrderCommandInput } from '../write/order-command.service';
 import type { TimeoutContext, TimeoutExecutor } from './timeout-executor';
 import type { TimeoutCommand, TimeoutResult } from './timeout.messages';
 

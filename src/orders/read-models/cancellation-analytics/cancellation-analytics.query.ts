@@ -4,10 +4,7 @@ import { validationFailed } from '../../../http/problem';
 import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
 import { parseIsoInstant } from '../../domain/order.rules';
 import { ALL_CANCELLATION_REASONS, DAY_MS, type Caller } from '../../domain/order.types';
-import {
-  CANCELLATION_DAILY,
-  type CancellationDailyDoc,
-} from '../../projections/cancellation-analytics/cancellation-analytics.projection';
+import { CANCELLATION_DAILY, type CancellationDailyDoc } from './cancellation-analytics.projection';
 import { assertHasRole } from '../access';
 
 export const MAX_ANALYTICS_DAYS = 366;

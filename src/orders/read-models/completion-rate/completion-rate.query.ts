@@ -3,8 +3,8 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
 import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
 import type { Caller } from '../../domain/order.types';
-import { completionRate, windowStart, type EndedOrder } from '../../projections/seller-stats/completion-rate';
-import { SELLER_ORDERS, type SellerOrderDoc } from '../../projections/seller-stats/seller-stats.projection';
+import { completionRate, windowStart, type EndedOrder } from './completion-rate';
+import { SELLER_ORDERS, type SellerOrderDoc } from './seller-stats.projection';
 import { DomainError } from '../../domain/errors';
 
 export interface CompletionRateView {

@@ -4,7 +4,7 @@ import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
 import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
 import type { PlacedOrderState } from '../../domain/order.state';
 import type { Caller, OrderStatus, Party, RequestType } from '../../domain/order.types';
-import { ORDER_PAGES, type OrderPageDoc } from '../../projections/orders/orders.projection';
+import { ORDER_PAGES, type OrderPageDoc } from '../order-page/order-page.projection';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { headlineOf, liveOpenRequest, type OrderHeadline } from '../order-page/order-page.view';
 

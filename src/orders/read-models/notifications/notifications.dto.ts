@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ReadQueryDto } from '../../../http/read-your-writes';
-import { NOTIFYING_EVENT_TYPES } from '../../projections/notifications/notifications.projection';
+import { NOTIFYING_EVENT_TYPES } from './notifications.projection';
 
 export class NotificationsQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

@@ -2,10 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
 import type { Caller } from '../../domain/order.types';
-import {
-  NOTIFICATIONS,
-  type NotificationDoc,
-} from '../../projections/notifications/notifications.projection';
+import { NOTIFICATIONS, type NotificationDoc } from './notifications.projection';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { DEFAULT_PAGE_SIZE } from '../my-orders/my-orders.query';
 

@@ -1,4 +1,4 @@
-import type { OrderPageDoc } from '../../projections/orders/orders.projection';
+import type { OrderPageDoc } from '../order-page/order-page.projection';
 import { OrderPageDocCache } from './order-page.cache';
 
 const doc = (orderId: string, revision = 1): OrderPageDoc => ({ orderId, revision }) as OrderPageDoc;

@@ -1,4 +1,4 @@
-import type { OrderPageDoc } from '../../projections/orders/orders.projection';
+import type { OrderPageDoc } from '../order-page/order-page.projection';
 
 /**
  * Parsed order-page documents shared by the requests served at one read-model state: the orders projection

@@ -1,26 +1,22 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { callerOf, CurrentCaller, type RequestWithCaller } from '../../auth/current-caller.decorator';
-import { ApiProblems, COMMON_PROBLEMS } from '../../http/openapi';
-import { UuidPipe } from '../../http/validation';
-import { ProjectionEngine } from '../../platform/projections/projection-engine';
+import { callerOf, type RequestWithCaller } from '../../../auth/current-caller.decorator';
+import { ApiProblems, COMMON_PROBLEMS } from '../../../http/openapi';
+import { UuidPipe } from '../../../http/validation';
+import { ProjectionEngine } from '../../../platform/projections/projection-engine';
 import {
   ApiMinPositionQuery,
   awaitReadModel,
   MinPositionOnlyQueryPipe,
   READ_MODEL_POSITION_HEADER,
   READ_MODEL_POSITION_HEADER_DOC,
-  ReadYourWrites,
-} from '../../http/read-your-writes';
-import type { Caller } from '../domain/order.types';
-import { ORDERS_PROJECTION } from '../projections/orders/orders.projection';
-import { ListOrdersQueryDto, OrderListDto } from './my-orders/my-orders.dto';
-import { ListMyOrdersQuery, type OrderList } from './my-orders/my-orders.query';
-import { OrderPageDto } from './order-page/order-page.dto';
-import { GetOrderPageQuery } from './order-page/order-page.query';
-import type { OrderPageView } from './order-page/order-page.view';
+} from '../../../http/read-your-writes';
+import { OrderPageDto } from './order-page.dto';
+import { ORDERS_PROJECTION } from './order-page.projection';
+import { GetOrderPageQuery } from './order-page.query';
+import type { OrderPageView } from './order-page.view';
 
 const PROJECTIONS = [ORDERS_PROJECTION];
 const ORDER_ID = new UuidPipe('orderId');
@@ -29,27 +25,11 @@ const PAGE_QUERY = new MinPositionOnlyQueryPipe();
 @ApiTags('queries')
 @ApiBearerAuth()
 @Controller('orders')
-export class OrdersQueriesController {
+export class OrderPageController {
   constructor(
     private readonly queryBus: QueryBus,
     private readonly engine: ProjectionEngine,
   ) {}
-
-  @Get()
-  @ReadYourWrites(ORDERS_PROJECTION)
-  @ApiOperation({ summary: "The caller's orders (as buyer, seller or both), newest first" })
-  @ApiOkResponse({ type: OrderListDto, headers: READ_MODEL_POSITION_HEADER_DOC })
-  @ApiProblems(...COMMON_PROBLEMS)
-  list(@Query() query: ListOrdersQueryDto, @CurrentCaller() caller: Caller): Promise<OrderList> {
-    return this.queryBus.execute(
-      new ListMyOrdersQuery(caller, {
-        as: query.as,
-        status: query.status,
-        limit: query.limit,
-        cursor: query.cursor,
-      }),
-    );
-  }
 
   /**
    * The hottest read, so without Nest's per-request interceptor and pipe machinery: it does what
@@ -58,6 +38,8 @@ export class OrdersQueriesController {
    */
   @Get(':orderId')
   @ApiOperation({
+    // The operation ids from before the read models were split into slices: generated clients are named after them.
+    operationId: 'OrdersQueriesController_page',
     summary:
       'The order page (parties, support, auditor): status, lateness, open request, extras, allowed actions',
   })

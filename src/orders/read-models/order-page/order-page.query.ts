@@ -5,11 +5,7 @@ import { ProjectionEngine } from '../../../platform/projections/projection-engin
 import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
 import { DomainError } from '../../domain/errors';
 import type { Caller } from '../../domain/order.types';
-import {
-  ORDER_PAGES,
-  ORDERS_PROJECTION,
-  type OrderPageDoc,
-} from '../../projections/orders/orders.projection';
+import { ORDER_PAGES, ORDERS_PROJECTION, type OrderPageDoc } from '../order-page/order-page.projection';
 import { assertMayReadOrder } from '../access';
 import { OrderPageDocCache } from './order-page.cache';
 import { orderPageView, type OrderPageView } from './order-page.view';

@@ -9,7 +9,7 @@ import {
 } from '../../domain/order.rules';
 import type { PlacedOrderState } from '../../domain/order.state';
 import type { Caller, Lateness, Money, OrderStatus } from '../../domain/order.types';
-import type { OrderPageDoc } from '../../projections/orders/orders.projection';
+import type { OrderPageDoc } from '../order-page/order-page.projection';
 
 export interface OrderPageView {
   orderId: string;
