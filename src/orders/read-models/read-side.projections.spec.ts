@@ -52,6 +52,9 @@ function duplicating(inner: EventStore): EventStore {
   };
 }
 
+// Each test folds 400 simulated orders several times: ~5 s alone, more on a busy machine (jest's default is 5 s).
+jest.setTimeout(60_000);
+
 describe('read-side projections over simulated lifecycles', () => {
   let simulated: SimulatedEvent[];
   let events: InMemoryEventStore;
