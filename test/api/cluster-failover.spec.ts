@@ -7,27 +7,21 @@
 // - the cancellation analytics (a read model that COUNTS events) equal what was written: a projection event
 //   applied twice, by A and again by B after the handover, would inflate them;
 // - the API process never ran the workers.
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { signToken } from '../../src/auth/jwt';
 import type { StaffRole } from '../../src/orders/domain/order.types';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
 jest.setTimeout(240_000);
 
-const ROOT = resolve(__dirname, '..', '..');
 const SECRET = 'failover-secret-' + 'x'.repeat(32);
 const LEASE_TTL_MS = 1500;
 const HOUR = 60 * 60 * 1000;
 
-interface Service {
-  name: string;
-  url: string;
-  child: ChildProcess;
-  output: string[];
-}
+type Service = ServiceProcess;
 
 interface WorkersStatus {
   role: string;
@@ -38,13 +32,11 @@ interface WorkersStatus {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function start(name: string, dataDir: string, port: number, role: 'all' | 'api'): Promise<Service> {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'run-ts.cjs'), join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
+function start(name: string, dataDir: string, role: 'all' | 'api'): Promise<Service> {
+  return startServiceProcess({
+    name,
     env: {
-      ...process.env,
       NODE_ENV: 'test',
-      PORT: String(port),
       DATA_DIR: dataDir,
       APP_ROLE: role,
       CLOCK: 'manual',
@@ -52,32 +44,10 @@ async function start(name: string, dataDir: string, port: number, role: 'all' | 
       LEASE_TTL_MS: String(LEASE_TTL_MS),
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
-  child.stdout?.on('data', (b: Buffer) => output.push(`[${name}] ${b.toString()}`));
-  child.stderr?.on('data', (b: Buffer) => output.push(`[${name}] ${b.toString()}`));
-  const service = { name, url: `http://127.0.0.1:${port}`, child, output };
-  const giveUp = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with ${child.exitCode}:\n${output.join('')}`);
-    try {
-      await fetch(`${service.url}/health`);
-      return service;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > giveUp) throw new Error(`${name} did not start in 90 s:\n${output.join('')}`);
-    await sleep(100);
-  }
 }
 
-async function stop(service: Service | undefined): Promise<void> {
-  if (!service || service.child.exitCode !== null || service.child.signalCode !== null) return;
-  service.child.kill('SIGTERM');
-  await new Promise((r) => service.child.once('exit', r));
-}
+const stop = (service: Service | undefined) => service?.stop();
 
 async function call<T = Record<string, unknown>>(
   service: Service,
@@ -135,7 +105,6 @@ async function waitForLeader(service: Service, timeoutMs: number): Promise<numbe
 
 describe('worker failover between two processes on the embedded stores', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-failover-'));
-  const port = 5800 + Math.floor(Math.random() * 400);
   let a: Service | undefined;
   let b: Service | undefined;
   let c: Service | undefined;
@@ -147,9 +116,9 @@ describe('worker failover between two processes on the embedded stores', () => {
 
   it('one leads; after kill -9 the other takes over within the lease time; nothing is applied twice', async () => {
     // A first (it creates the stores' files), then B and the API-only C.
-    a = await start('A', dataDir, port, 'all');
+    a = await start('A', dataDir, 'all');
     await waitForLeader(a, 30_000);
-    [b, c] = await Promise.all([start('B', dataDir, port + 1, 'all'), start('C', dataDir, port + 2, 'api')]);
+    [b, c] = await Promise.all([start('B', dataDir, 'all'), start('C', dataDir, 'api')]);
     await sleep(LEASE_TTL_MS); // B has tried (and failed) to take the lease a few times
     expect(await workers(b)).toMatchObject({ role: 'all', leader: false });
     expect(await workers(c)).toMatchObject({ role: 'api', leader: false });

@@ -4,23 +4,16 @@
 // first), so this runs without any database.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../support/ports';
 
 jest.setTimeout(90_000);
 
 const ROOT = resolve(__dirname, '..', '..');
 
-function closedPort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
+/** Where nothing listens: a port the kernel just reported free on the loopback. */
+const closedPort = () => freePort('127.0.0.1');
 
 async function startService(
   env: Record<string, string>,

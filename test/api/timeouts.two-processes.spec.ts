@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startManualClockService } from '../../bench/deadlines.bench';
 import { signToken } from '../../src/auth/jwt';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
 jest.setTimeout(180_000);
 
@@ -15,7 +15,14 @@ const SECRET = 'bench-secret-' + 'x'.repeat(32);
 const DAY = 24 * 60 * 60 * 1000;
 const ORDERS_PER_KIND = 6;
 
-type Service = Awaited<ReturnType<typeof startManualClockService>>;
+type Service = ServiceProcess;
+
+const startManualClockService = (name: string, dataDir: string) =>
+  startServiceProcess({
+    name,
+    env: { NODE_ENV: 'test', DATA_DIR: dataDir, CLOCK: 'manual', AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
+    readyPath: '/testing/clock',
+  });
 
 async function call<T = Record<string, unknown>>(
   url: string,
@@ -44,14 +51,13 @@ async function ok<T = Record<string, unknown>>(...args: Parameters<typeof call>)
 
 describe('two service processes on the same data', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-two-processes-'));
-  const port = 5200 + Math.floor(Math.random() * 500);
   let a: Service;
   let b: Service;
 
   beforeAll(async () => {
     // One after the other: the first creates the stores' schema.
-    a = await startManualClockService(dataDir, port);
-    b = await startManualClockService(dataDir, port + 1);
+    a = await startManualClockService('A', dataDir);
+    b = await startManualClockService('B', dataDir);
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -1,8 +1,8 @@
 // Real servers for the container suites: EventStoreDB/KurrentDB (single node, insecure, in memory) and MongoDB
 // (a single-node replica set, so transactions work). Images can be pinned from the environment.
 import { randomUUID } from 'node:crypto';
-import { AddressInfo, createServer } from 'node:net';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
+import { freePort } from '../support/ports';
 
 export const ESDB_IMAGE = process.env.ESDB_IMAGE ?? 'eventstore/eventstore:24.10';
 export const MONGO_IMAGE = process.env.MONGO_IMAGE ?? 'mongo:7.0';
@@ -21,18 +21,6 @@ export interface StartedMongo {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A port free on this host now (for servers that must keep their address across a restart). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * `durable`: data on the container's disk (not in memory) and a fixed host port, so `container.restart()` keeps
