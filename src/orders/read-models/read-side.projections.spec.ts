@@ -17,7 +17,7 @@ import { ProjectionEngine } from '../../platform/projections/projection-engine';
 import type { DocumentWriter, Projection, ReadStore } from '../../platform/read-store/read-store.port';
 import { RoutedReadStore } from '../../platform/read-store/routed-read-store';
 import { SqliteReadStore } from '../../platform/read-store/sqlite/sqlite-read-store';
-import { DeadlinesProjection } from '../projections/deadlines/deadlines.projection';
+import { DeadlinesProjection } from '../timeouts/deadlines.projection';
 import { createReadSideProjections } from './read-side.projections';
 import { simulateOrders, type SimulatedEvent } from './testing/order-simulation';
 import { appendSimulated, dumpReadModels } from './testing/read-models';

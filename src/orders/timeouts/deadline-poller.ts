@@ -8,7 +8,7 @@ import type { EventBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../platform/clock/clock.port';
 import type { DocumentWriter, ReadStore } from '../../platform/read-store/read-store.port';
-import { DEADLINES_COLLECTION, type Deadline } from '../projections/deadlines/deadline.types';
+import { DEADLINES_COLLECTION, type Deadline } from './deadline.types';
 import type { DeadlineCompletions } from './deadline-completions';
 import { DeadlineReached, type TimeoutResult } from './timeout.messages';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import type { StoredEvent } from '../../../platform/event-store/event-store.port';
-import type { DocumentWriter, Filter } from '../../../platform/read-store/read-store.port';
-import type { OrderEvent } from '../../domain/order.events';
-import { DAY_MS, HOUR_MS } from '../../domain/order.types';
+import type { StoredEvent } from '../../platform/event-store/event-store.port';
+import type { DocumentWriter, Filter } from '../../platform/read-store/read-store.port';
+import type { OrderEvent } from '../domain/order.events';
+import { DAY_MS, HOUR_MS } from '../domain/order.types';
 import { deadlinesOf, isoOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
 import type { Deadline, DeadlineSpec } from './deadline.types';
 import { DeadlinesProjection } from './deadlines.projection';

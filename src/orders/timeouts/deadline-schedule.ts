@@ -1,8 +1,8 @@
 // The pure derivation of deadlines: a small per-order fold (only what timing needs) and a function from that
 // fold to the set of deadlines that are pending now. No clock, no I/O: the projection stores the fold and
 // diffs the deadline sets before and after each event.
-import type { OrderEvent } from '../../domain/order.events';
-import { AUTO_COMPLETE_AFTER_MS, type OrderStatus, VERY_LATE_AFTER_MS } from '../../domain/order.types';
+import type { OrderEvent } from '../domain/order.events';
+import { AUTO_COMPLETE_AFTER_MS, type OrderStatus, VERY_LATE_AFTER_MS } from '../domain/order.types';
 import { deadlineId, type DeadlineKind, type DeadlineSpec } from './deadline.types';
 
 export interface DeadlineTrack {

@@ -1,10 +1,10 @@
 // The `deadlines` read model: one document per pending deadline, maintained from the order events by the pure
 // derivation in deadline-schedule.ts. The per-order fold it needs lives in `deadline_tracks` (same projection,
 // same batch), so apply stays deterministic: it reads only documents written by earlier events.
-import type { StoredEvent } from '../../../platform/event-store/event-store.port';
-import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
-import { ORDER_EVENT_TYPES, type OrderEvent } from '../../domain/order.events';
-import { ORDER_STREAM_PREFIX } from '../../domain/order.types';
+import type { StoredEvent } from '../../platform/event-store/event-store.port';
+import type { DocumentWriter, Projection } from '../../platform/read-store/read-store.port';
+import { ORDER_EVENT_TYPES, type OrderEvent } from '../domain/order.events';
+import { ORDER_STREAM_PREFIX } from '../domain/order.types';
 import { deadlinesOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
 import { DEADLINES_COLLECTION, type Deadline, type DeadlineSpec } from './deadline.types';
 

@@ -1,6 +1,6 @@
 // Deadline kind -> domain timeout command. Pure; throws on a deadline it cannot map (the saga isolates that).
 import { SYSTEM_ACTOR } from '../domain/order.types';
-import type { Deadline } from '../projections/deadlines/deadline.types';
+import type { Deadline } from './deadline.types';
 import type { TimeoutCommand } from './timeout.messages';
 
 export function timeoutCommandOf(deadline: Deadline, now: Date): TimeoutCommand {

@@ -1,7 +1,7 @@
 // The messages of the timeout flow. Classes, not plain objects: @nestjs/cqrs routes events by `instanceof`
 // (ofType) and commands by their constructor's metadata.
 import { Command, type IEvent } from '@nestjs/cqrs';
-import type { Deadline } from '../projections/deadlines/deadline.types';
+import type { Deadline } from './deadline.types';
 import type {
   CompleteAutomatically,
   ExpireRequest,

@@ -1,6 +1,6 @@
 import { EventBus, type ICommand, type IEvent } from '@nestjs/cqrs';
 import { Subject } from 'rxjs';
-import type { Deadline } from '../projections/deadlines/deadline.types';
+import type { Deadline } from './deadline.types';
 import { DeadlineCompletions } from './deadline-completions';
 import { DeadlineReached, RunTimeoutCommand } from './timeout.messages';
 import { TimeoutSaga } from './timeout.saga';

@@ -19,7 +19,7 @@ import { READ_STORE, type ReadStore } from '../../platform/read-store/read-store
 import {
   DEADLINES_PROJECTION_NAME,
   DeadlinesProjection,
-} from '../projections/deadlines/deadlines.projection';
+} from './deadlines.projection';
 import { DeadlineCompletions } from './deadline-completions';
 import { DeadlinePoller } from './deadline-poller';
 import { DeadlineSettler } from './deadline-settler';

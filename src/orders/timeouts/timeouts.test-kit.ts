@@ -4,7 +4,7 @@ import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ManualClock } from '../../platform/clock/clock.port';
 import { InMemoryReadStore } from '../../platform/read-store/in-memory/in-memory-read-store';
-import { deadlineId, type Deadline, type DeadlineKind } from '../projections/deadlines/deadline.types';
+import { deadlineId, type Deadline, type DeadlineKind } from './deadline.types';
 import { DeadlineCompletions } from './deadline-completions';
 import { DeadlinePoller, type DeadlinePollerOptions } from './deadline-poller';
 import { RunTimeoutHandler } from './run-timeout.handler';
