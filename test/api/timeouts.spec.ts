@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_STORE, type EventStore } from '../../src/platform/event-store/event-store.port';
 import { manualClockFile, writeManualClockFile } from '../../src/platform/clock/persistent-manual-clock';
-import { DeadlinePoller } from '../../src/orders/timeouts/deadline-poller';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { DAY, Driver, HOUR, MIN } from './timeouts.support';
+import { DAY, Driver, eventually, HOUR, MIN } from './timeouts.support';
 
 const SYSTEM = { id: 'system', role: 'system' };
 
@@ -286,12 +285,10 @@ describe('a deadline that fell due while the service was stopped', () => {
       const second = await startTestApp({ clock: 'manual', dataDir });
       try {
         expect(second.clock!.now().toISOString()).toBe(new Date(respondBy + HOUR).toISOString());
-        // No clock route involved: the poller's start-up run handles it on its own (whenever the worker lease
-        // or the bootstrap starts it).
-        const poller = second.app.get(DeadlinePoller);
-        await poller.whenStarted();
-        await poller.whenIdle();
+        // No clock route involved: the poller's start-up run fires it on its own (whenever the worker lease or
+        // the bootstrap starts it); nothing answers back, so the test watches the stream.
         const d2 = Object.assign(new Driver(second), { buyer: d1.buyer, seller: d1.seller });
+        await eventually(async () => (await d2.types(orderId)).includes('OrderCancelled'));
         const history = await d2.history(orderId);
         expect(history.map((e) => e.type)).toEqual([
           'OrderPlaced',

@@ -83,3 +83,12 @@ export class Driver {
     return (await this.history(orderId)).filter((e) => e.type === type).at(-1);
   }
 }
+
+/** Waits for a condition another part of the service brings about (a bounded wait, not a sleep through time). */
+export async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > giveUpAt) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

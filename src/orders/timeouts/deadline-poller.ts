@@ -1,87 +1,63 @@
-// Finds due deadlines and gets each handled exactly once in effect. Firing goes through the EventBus
-// (DeadlineReached -> TimeoutSaga -> RunTimeoutCommand) and the result comes back through DeadlineCompletions.
-// Safety with several pollers on the same data (two processes, a lease hand-over) does not rest on this class:
-// the timeout commands are idempotent and the append checks the stream's revision, so a deadline fired twice
-// has one effect. The outcome records only spare the work of firing it again.
+// Fires due deadlines: publishes DeadlineReached (the saga sends the order's timeout command) and moves on.
+// Nothing waits for an answer. A deadline leaves the `deadlines` store when the projection sees the event that
+// handled it; until then it is fired again after a bounded exponential backoff on the injected clock. Firing
+// twice is harmless (the timeout commands are idempotent, the append checks the revision), which is also what
+// makes several pollers on the same data safe.
 import { Logger } from '@nestjs/common';
 import type { EventBus } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../platform/clock/clock.port';
-import type { DocumentWriter, ReadStore } from '../../platform/read-store/read-store.port';
+import type { ReadStore } from '../../platform/read-store/read-store.port';
 import { DEADLINES_COLLECTION, type Deadline } from './deadline.types';
-import type { DeadlineCompletions } from './deadline-completions';
-import { DeadlineReached, type TimeoutResult } from './timeout.messages';
+import { DeadlineReached } from './timeout.saga';
 
-export const DEADLINE_OUTCOMES_COLLECTION = 'deadline_outcomes';
+export const DEADLINE_ATTEMPTS_COLLECTION = 'deadline_attempts';
 
-/** What happened to a deadline, keyed by the deadline's id (written outside projections). */
-export interface DeadlineOutcome {
+/** How often a deadline still in the store was fired (written by the poller, not by a projection). */
+export interface DeadlineAttempt {
   deadlineId: string;
   orderId: string;
   kind: Deadline['kind'];
-  dueAt: string;
-  /** done: the command succeeded (events recorded, or nothing left to do). retrying: it failed, see nextAttemptAt. */
-  status: 'done' | 'retrying';
   attempts: number;
-  /** done: events recorded by the command (0 when it decided nothing). */
-  events: number;
-  position: string | null;
-  lastError: string | null;
-  /** retrying: not fired again before this (ISO). */
-  nextAttemptAt: string | null;
-  /** ISO, clock time of the last attempt's end. */
-  updatedAt: string;
+  /** ISO, clock time: not fired again before this. */
+  nextAttemptAt: string;
 }
 
 export interface DeadlinePollerOptions {
-  /** Timer period. */
   intervalMs: number;
   /** Deadlines read per query. */
   batchSize: number;
-  /** Orders handled at the same time (one order's deadlines run one after the other). */
-  concurrency: number;
-  /** A command not reported back within this is a failed attempt. */
-  completionTimeoutMs: number;
+  /** The wait before the first retry: long enough for a command and the projection to normally be done. */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** After this many failed attempts a deadline shows as failing in /health. */
-  failingAfterAttempts: number;
+  /** From this attempt on a deadline is reported stuck (logged once, listed in /health); still retried. */
+  stuckAfterAttempts: number;
 }
 
 export const DEFAULT_POLLER_OPTIONS: DeadlinePollerOptions = {
   intervalMs: 1000,
   batchSize: 500,
-  concurrency: 32,
-  completionTimeoutMs: 30_000,
-  backoffBaseMs: 1000,
+  backoffBaseMs: 10_000,
   backoffMaxMs: 10 * 60_000,
-  failingAfterAttempts: 3,
+  stuckAfterAttempts: 8,
 };
 
-const RECENTLY_DONE_MAX = 100_000;
-const OUTCOME_PRUNE_EVERY_MS = 60 * 60_000;
-const OUTCOME_KEEP_MS = 24 * 60 * 60_000;
-
-/** The poller's view of the projection engine. */
-export interface DeadlinesProjectionSync {
-  /** Resolves once readers are routed to the deadlines read model (the engine is initialized). */
-  ready(): Promise<void>;
-  /** Resolves once the deadlines projection has seen `position` (or gave up waiting). */
-  waitForDeadlines(position: string): Promise<void>;
+export interface DuePass {
+  due: string[];
+  fired: string[];
 }
+
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 export interface DeadlinePollerDeps {
   store: ReadStore;
   eventBus: Pick<EventBus, 'publish'>;
-  completions: DeadlineCompletions;
   clock: Clock;
-  /** Resolves once the saga listens: DeadlineReached published earlier would be lost. */
-  sagaReady: Promise<void>;
-  projectionSync?: DeadlinesProjectionSync;
+  /** Resolves once the saga listens and the read store is routed (a deadline fired earlier would be lost). */
+  ready: () => Promise<void>;
   options?: Partial<DeadlinePollerOptions>;
 }
 
-/** Bounded exponential backoff: base, 2·base, 4·base … up to max. */
+/** Bounded exponential backoff after `attempts` firings: base, 2·base, 4·base … up to max. */
 export function backoffMs(
   attempts: number,
   options: Pick<DeadlinePollerOptions, 'backoffBaseMs' | 'backoffMaxMs'>,
@@ -90,41 +66,37 @@ export function backoffMs(
   return Math.min(options.backoffBaseMs * 2 ** exp, options.backoffMaxMs);
 }
 
-const messageOf = (e: unknown): string =>
-  (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 500);
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e)).slice(0, 500);
 
 export class DeadlinePoller {
   private readonly logger = new Logger('DeadlinePoller');
   readonly options: DeadlinePollerOptions;
   private running = false;
+  private disposed = false;
   private timer: NodeJS.Timeout | null = null;
   private tickInFlight: Promise<void> | null = null;
-  /** One attempt per deadline at a time in this process; a second caller awaits the first. */
-  private readonly inflight = new Map<string, Promise<void>>();
+  /** One pass at a time in a process (the timer's, the settler's): two would fire the same deadlines twice. */
+  private passes: Promise<unknown> = Promise.resolve();
   private lastRunAt: string | null = null;
   private lastError: string | null = null;
-  private handledTotal = 0;
+  private fired = 0;
+  private lastPruneAt = 0;
+  private markStarted!: () => void;
+  private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   constructor(private readonly deps: DeadlinePollerDeps) {
     this.options = { ...DEFAULT_POLLER_OPTIONS, ...deps.options };
   }
 
   async init(): Promise<void> {
-    await this.deps.store.ensureCollection(DEADLINE_OUTCOMES_COLLECTION, [
-      ['deadlineId'],
-      ['status', 'attempts'],
-      ['status', 'updatedAt'],
-    ]);
+    await this.deps.store.ensureCollection(DEADLINE_ATTEMPTS_COLLECTION, [['deadlineId'], ['attempts']]);
   }
 
   get isRunning(): boolean {
     return this.running;
   }
 
-  private markStarted!: () => void;
-  private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
-
-  /** Starts the timer, the first run at once. Idempotent: a lease may call it on every renewal. */
+  /** Starts the timer, the first run at once. Idempotent: the worker lease may call it on every renewal. */
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -132,12 +104,12 @@ export class DeadlinePoller {
     this.markStarted();
   }
 
-  /** Resolves once start() has been called (by bootstrap or by the worker lease), e.g. to await its first run. */
+  /** Resolves once start() has been called (by bootstrap or by the worker lease). */
   whenStarted(): Promise<void> {
     return this.started;
   }
 
-  /** Stops the timer and waits for the run in progress. Idempotent. */
+  /** Stops the timer and waits for the pass in progress. Idempotent. */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
@@ -145,47 +117,35 @@ export class DeadlinePoller {
     await this.whenIdle();
   }
 
-  /**
-   * Shutdown: stop() and fire nothing more, also on demand. Past this point the EventBus may already have let
-   * go of the saga, and a DeadlineReached published then would only wait out its completion timeout.
-   */
+  /** Shutdown: stop, and fire nothing more, also on demand (the EventBus may be letting go of the saga). */
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.stop();
   }
 
-  private disposed = false;
-
-  /** Resolves when no timer run and no attempt is in progress (tests, shutdown). */
+  /** Resolves when no timer pass is in progress (the commands it sent may still be running). */
   async whenIdle(): Promise<void> {
-    while (this.tickInFlight || this.inflight.size > 0) {
-      await this.tickInFlight;
-      await Promise.all([...this.inflight.values()]);
-    }
+    while (this.tickInFlight) await this.tickInFlight;
   }
 
   private runTick(): void {
     this.tickInFlight = this.tick().finally(() => {
       this.tickInFlight = null;
-      this.schedule();
+      if (!this.running) return;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.running) this.runTick();
+      }, this.options.intervalMs);
+      // The timer alone must not keep a process alive (tests, CLI); a server has its listener for that.
+      this.timer.unref();
     });
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.running) this.runTick();
-    }, this.options.intervalMs);
-    // The timer alone must not keep a process alive (tests, CLI); a server has its listener for that.
-    this.timer.unref();
   }
 
   private async tick(): Promise<void> {
     try {
       const now = this.deps.clock.now();
       await this.runDue(now);
-      await this.pruneOutcomes(now);
+      await this.pruneAttempts(now);
       this.lastError = null;
     } catch (error) {
       // The store may be briefly unavailable: report and try again on the next tick.
@@ -195,244 +155,145 @@ export class DeadlinePoller {
   }
 
   /**
-   * Handles every deadline due at `now` that is neither done nor backing off, and waits for them (also for
-   * attempts already in flight in this process). Returns how many deadlines it fired or waited for.
+   * Fires every deadline due at `now` that is not backing off (`retryNow`: backing off or not). Returns the ids
+   * of the deadlines it found due and of those it fired; does not wait for the commands.
    */
-  runDue(now: Date = this.deps.clock.now()): Promise<number> {
-    // One pass at a time in a process (the timer's, POST /testing/clock's): two passes over the same due
-    // deadlines would only share the work twice. A caller behind a pass runs its own afterwards.
-    const pass = this.passes.then(() => this.runDueNow(now));
+  runDue(now: Date = this.deps.clock.now(), { retryNow = false } = {}): Promise<DuePass> {
+    const pass = this.passes.then(() => this.fireDue(now, retryNow));
     this.passes = pass.catch(() => undefined);
     return pass;
   }
 
-  private passes: Promise<unknown> = Promise.resolve();
-
-  private async runDueNow(now: Date): Promise<number> {
-    await this.deps.sagaReady;
-    await this.deps.projectionSync?.ready();
+  private async fireDue(now: Date, retryNow: boolean): Promise<DuePass> {
+    await this.deps.ready();
     const nowIso = now.toISOString();
     this.lastRunAt = nowIso;
+    const fired: string[] = [];
     const seen = new Set<string>();
-    let handled = 0;
-    let limit = this.options.batchSize;
-    while (!this.disposed) {
-      const due = await this.deps.store.find<Deadline>(
-        DEADLINES_COLLECTION,
-        { dueAt: { $lte: nowIso } },
-        { sort: { dueAt: 1 }, limit },
-      );
+    // Fired deadlines stay listed until the projection removes them: each page reads past the ones before.
+    for (let limit = this.options.batchSize; !this.disposed; limit += this.options.batchSize) {
+      const due = await this.dueDeadlines(nowIso, limit);
       const fresh = due.filter((d) => !seen.has(d.id));
       for (const d of fresh) seen.add(d.id);
-      const outcomes = await this.outcomesOf(fresh.map((d) => d.id));
-      const runnable = fresh.filter((d) => {
-        if (this.recentlyDone.has(d.id)) return false;
-        const o = outcomes.get(d.id);
-        return !o || (o.status === 'retrying' && (o.nextAttemptAt ?? '') <= nowIso);
-      });
-      if (runnable.length > 0) {
-        handled += runnable.length;
-        const lastPosition = await this.runAll(runnable, outcomes, now);
-        // Let the projection drop what was just handled, so the next page is mostly new deadlines.
-        if (lastPosition !== null && this.deps.projectionSync) {
-          await this.deps.projectionSync.waitForDeadlines(lastPosition);
-        }
-      }
+      const attempts = await this.attemptsOf(fresh.map((d) => d.id));
+      const runnable = fresh.filter((d) => retryNow || (attempts.get(d.id)?.nextAttemptAt ?? '') <= nowIso);
+      for (const d of runnable) this.fire(d);
+      await this.record(runnable, attempts, now);
+      fired.push(...runnable.map((d) => d.id));
       if (due.length < limit) break;
-      // Documents still there were seen already (done, backing off, or not yet removed): read past them.
-      if (fresh.length < due.length || runnable.length === 0) limit += this.options.batchSize;
     }
-    this.handledTotal += handled;
-    return handled;
+    this.fired += fired.length;
+    return { due: [...seen], fired };
   }
 
-  /** Runs the deadlines, one order's after the other, `concurrency` orders at a time. */
-  private async runAll(
-    deadlines: Deadline[],
-    outcomes: Map<string, DeadlineOutcome>,
-    now: Date,
-  ): Promise<string | null> {
-    const byOrder = new Map<string, Deadline[]>();
-    for (const d of deadlines) {
-      const list = byOrder.get(d.orderId);
-      if (list) list.push(d);
-      else byOrder.set(d.orderId, [d]);
+  private fire(deadline: Deadline): void {
+    try {
+      this.deps.eventBus.publish(new DeadlineReached(deadline));
+    } catch (error) {
+      // The attempt is recorded all the same: the deadline is retried after its backoff.
+      this.logger.error(`deadline ${deadline.id} not published: ${messageOf(error)}`);
     }
-    const groups = [...byOrder.values()];
-    let next = 0;
-    let lastPosition: string | null = null;
-    const worker = async () => {
-      while (next < groups.length) {
-        for (const d of groups[next++]) {
-          const position = await this.runOne(d, outcomes.get(d.id) ?? null, now);
-          if (position !== null && (lastPosition === null || BigInt(position) > BigInt(lastPosition))) {
-            lastPosition = position;
-          }
+  }
+
+  private async record(fired: Deadline[], previous: Map<string, DeadlineAttempt>, now: Date): Promise<void> {
+    if (fired.length === 0) return;
+    await this.deps.store.write(async (w) => {
+      for (const d of fired) {
+        const attempts = (previous.get(d.id)?.attempts ?? 0) + 1;
+        const next = new Date(now.getTime() + backoffMs(attempts, this.options)).toISOString();
+        if (attempts === this.options.stuckAfterAttempts) {
+          // Decider and schedule disagree, or the order cannot be written: someone has to look.
+          this.logger.error(
+            `deadline ${d.id} is still pending after ${attempts} attempts; retried every ` +
+              `${this.options.backoffMaxMs} ms at most (see /health)`,
+          );
         }
+        const doc: DeadlineAttempt = {
+          deadlineId: d.id,
+          orderId: d.orderId,
+          kind: d.kind,
+          attempts,
+          nextAttemptAt: next,
+        };
+        await w.put(DEADLINE_ATTEMPTS_COLLECTION, d.id, doc);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, groups.length) }, worker));
-    return lastPosition;
+    });
   }
 
-  private runOne(deadline: Deadline, previous: DeadlineOutcome | null, now: Date): Promise<string | null> {
-    const existing = this.inflight.get(deadline.id);
-    if (existing) return existing.then(() => null);
-    // Finished by a concurrent run after this one read the outcomes: firing again would only be a no-op.
-    if (this.recentlyDone.has(deadline.id) || this.disposed) return Promise.resolve(null);
-    let position: string | null = null;
-    const attempt = this.attempt(deadline, previous, now)
-      .then((p) => {
-        position = p;
-      })
-      .finally(() => this.inflight.delete(deadline.id));
-    this.inflight.set(deadline.id, attempt);
-    return attempt.then(() => position);
+  private dueDeadlines(nowIso: string, limit: number): Promise<Deadline[]> {
+    return this.deps.store.find<Deadline>(
+      DEADLINES_COLLECTION,
+      { dueAt: { $lte: nowIso } },
+      { sort: { dueAt: 1 }, limit },
+    );
   }
 
-  /** One attempt: fire, await the command, record the outcome. Never throws for the command's failure. */
-  private async attempt(
-    deadline: Deadline,
-    previous: DeadlineOutcome | null,
-    now: Date,
-  ): Promise<string | null> {
-    const attemptId = randomUUID();
-    const completion = this.deps.completions.expect(attemptId, this.options.completionTimeoutMs);
-    let result: TimeoutResult | null = null;
-    let failure: unknown = null;
-    try {
-      this.deps.eventBus.publish(new DeadlineReached(deadline, now, attemptId));
-    } catch (error) {
-      this.deps.completions.fail(attemptId, error);
-    }
-    try {
-      result = await completion;
-    } catch (error) {
-      failure = error;
-    }
-    const attempts = (previous?.attempts ?? 0) + 1;
-    const at = this.deps.clock.now();
-    const outcome: DeadlineOutcome = {
-      deadlineId: deadline.id,
-      orderId: deadline.orderId,
-      kind: deadline.kind,
-      dueAt: deadline.dueAt,
-      status: result ? 'done' : 'retrying',
-      attempts,
-      events: result?.events ?? 0,
-      position: result?.position ?? null,
-      lastError: failure === null ? null : messageOf(failure),
-      nextAttemptAt: result ? null : new Date(at.getTime() + backoffMs(attempts, this.options)).toISOString(),
-      updatedAt: at.toISOString(),
-    };
-    if (!result) {
-      this.logger.warn(
-        `deadline ${deadline.id} failed (attempt ${attempts}), retry after ${outcome.nextAttemptAt}: ${outcome.lastError}`,
-      );
-    }
-    await this.recordOutcome(outcome);
-    if (result) this.markDone(deadline.id);
-    return result?.position ?? null;
-  }
-
-  /** Deadlines this process saw done lately: spares reading their outcome (and a duplicate firing). */
-  private readonly recentlyDone = new Set<string>();
-
-  private markDone(id: string): void {
-    if (this.recentlyDone.size >= RECENTLY_DONE_MAX) this.recentlyDone.clear();
-    this.recentlyDone.add(id);
-  }
-
-  // ---- outcome records: writes from concurrent attempts are coalesced into one transaction ----
-
-  private pendingWrites: DeadlineOutcome[] = [];
-  private flushScheduled: Promise<void> | null = null;
-
-  private recordOutcome(outcome: DeadlineOutcome): Promise<void> {
-    this.pendingWrites.push(outcome);
-    if (!this.flushScheduled) {
-      this.flushScheduled = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        const batch = this.pendingWrites;
-        this.pendingWrites = [];
-        this.flushScheduled = null;
-        return this.deps.store.write(async (w: DocumentWriter) => {
-          for (const o of batch) await w.put(DEADLINE_OUTCOMES_COLLECTION, o.deadlineId, o);
-        });
-      });
-    }
-    return this.flushScheduled;
-  }
-
-  private async outcomesOf(ids: string[]): Promise<Map<string, DeadlineOutcome>> {
-    const out = new Map<string, DeadlineOutcome>();
+  private async attemptsOf(ids: string[]): Promise<Map<string, DeadlineAttempt>> {
+    const out = new Map<string, DeadlineAttempt>();
     for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      if (chunk.length === 0) continue;
-      const found = await this.deps.store.find<DeadlineOutcome>(DEADLINE_OUTCOMES_COLLECTION, {
-        deadlineId: { $in: chunk },
+      const found = await this.deps.store.find<DeadlineAttempt>(DEADLINE_ATTEMPTS_COLLECTION, {
+        deadlineId: { $in: ids.slice(i, i + 500) },
       });
-      for (const o of found) out.set(o.deadlineId, o);
+      for (const a of found) out.set(a.deadlineId, a);
     }
     return out;
   }
 
-  private lastPruneAt = 0;
+  /** How many deadlines are due at `now` and still in the store (handled ones leave it). */
+  dueCount(now: Date): Promise<number> {
+    return this.deps.store.count(DEADLINES_COLLECTION, { dueAt: { $lte: now.toISOString() } });
+  }
 
-  /**
-   * Outcome records only matter while their deadline document exists (the projection removes it once the
-   * command's events are applied). Drops old `done` records whose deadline is gone, a page per hour.
-   */
-  async pruneOutcomes(now: Date, force = false): Promise<number> {
-    if (!force && now.getTime() - this.lastPruneAt < OUTCOME_PRUNE_EVERY_MS) return 0;
+  /** Attempt records whose deadline has left the store are of no use: dropped, a page per hour. */
+  async pruneAttempts(now: Date, force = false): Promise<number> {
+    if (!force && now.getTime() - this.lastPruneAt < PRUNE_EVERY_MS) return 0;
     this.lastPruneAt = now.getTime();
-    const before = new Date(now.getTime() - OUTCOME_KEEP_MS).toISOString();
-    const old = await this.deps.store.find<DeadlineOutcome>(
-      DEADLINE_OUTCOMES_COLLECTION,
-      { status: 'done', updatedAt: { $lt: before } },
-      { sort: { updatedAt: 1 }, limit: 1000 },
+    const records = await this.deps.store.find<DeadlineAttempt>(
+      DEADLINE_ATTEMPTS_COLLECTION,
+      {},
+      { limit: 1000 },
     );
     const gone: string[] = [];
-    for (const o of old) {
-      if ((await this.deps.store.get(DEADLINES_COLLECTION, o.deadlineId)) === null) gone.push(o.deadlineId);
+    for (const r of records) {
+      if ((await this.deps.store.get(DEADLINES_COLLECTION, r.deadlineId)) === null) gone.push(r.deadlineId);
     }
     if (gone.length > 0) {
       await this.deps.store.write(async (w) => {
-        for (const id of gone) await w.delete(DEADLINE_OUTCOMES_COLLECTION, id);
+        for (const id of gone) await w.delete(DEADLINE_ATTEMPTS_COLLECTION, id);
       });
     }
     return gone.length;
   }
 
-  // ---- visibility ----
+  /** Figures for metrics: deadlines due and still pending, and how many this process fired. */
+  async figures(now: Date = this.deps.clock.now()): Promise<{ due: number; fired: number }> {
+    return { due: await this.dueCount(now), fired: this.fired };
+  }
 
-  /** For /health: degraded while some deadline keeps failing. */
+  /** For /health: degraded while a deadline is stuck (fired `stuckAfterAttempts` times and still pending). */
   async health(): Promise<{ status: 'ok' | 'degraded'; details: Record<string, unknown> }> {
-    const failing = await this.deps.store.find<DeadlineOutcome>(
-      DEADLINE_OUTCOMES_COLLECTION,
-      { status: 'retrying', attempts: { $gte: this.options.failingAfterAttempts } },
-      { sort: { attempts: -1 }, limit: 10 },
-    );
-    const failingCount =
-      failing.length < 10
-        ? failing.length
-        : await this.deps.store.count(DEADLINE_OUTCOMES_COLLECTION, {
-            status: 'retrying',
-            attempts: { $gte: this.options.failingAfterAttempts },
-          });
+    const stuckFilter = { attempts: { $gte: this.options.stuckAfterAttempts } };
+    const stuck = await this.deps.store.find<DeadlineAttempt>(DEADLINE_ATTEMPTS_COLLECTION, stuckFilter, {
+      sort: { attempts: -1 },
+      limit: 10,
+    });
+    // A record outlives its deadline until pruned: only those still in the store count.
+    const pending: DeadlineAttempt[] = [];
+    for (const a of stuck) {
+      if ((await this.deps.store.get(DEADLINES_COLLECTION, a.deadlineId)) !== null) pending.push(a);
+    }
     return {
-      status: failingCount > 0 || this.lastError ? 'degraded' : 'ok',
+      status: pending.length > 0 || this.lastError ? 'degraded' : 'ok',
       details: {
         running: this.running,
         lastRunAt: this.lastRunAt,
-        handled: this.handledTotal,
-        inFlight: this.inflight.size,
+        fired: this.fired,
         lastError: this.lastError,
-        failing: failingCount,
-        failingDeadlines: failing.map((o) => ({
-          id: o.deadlineId,
-          attempts: o.attempts,
-          lastError: o.lastError,
-          nextAttemptAt: o.nextAttemptAt,
+        stuck: pending.length,
+        stuckDeadlines: pending.map((a) => ({
+          id: a.deadlineId,
+          attempts: a.attempts,
+          nextAttemptAt: a.nextAttemptAt,
         })),
       },
     };

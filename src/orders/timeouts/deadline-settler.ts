@@ -1,34 +1,66 @@
-// POST /testing/clock's promise: after the clock moved, nothing due is left pending and the read models show it.
-// Handling a deadline can schedule another one that is already due (an auto-accepted extension moves dueAt into
-// the past; a request closing lets an auto-completion fall due), so it loops until a round handles nothing.
+// POST /testing/clock's promise: after the clock moved, every deadline due by then has been handled and the read
+// models show it. Nothing answers back through the bus, so it watches the outcome instead: the projections
+// caught up and no due deadline left in the store. Handling one deadline can schedule another one already due
+// (an auto-accepted extension moves dueAt into the past), which the next round fires.
 import type { ClockSettler } from '../../platform/clock/clock-settler';
-import { DeadlinePoller } from './deadline-poller';
+import type { DeadlinePoller } from './deadline-poller';
 
 /** What the settler needs of the projection engine. */
 export interface ProjectionCatchUp {
   catchUp(): Promise<unknown>;
 }
 
-/** Far more rounds than any chain of deadlines needs; a bug must not hang the request forever. */
-const MAX_ROUNDS = 100;
+export interface SettleOptions {
+  /** Real time between two looks at the store while commands run. */
+  pollMs: number;
+  /** Without progress for this long, what is still due is fired again (a command may have failed). */
+  refireAfterMs: number;
+  /** Without progress for this long, settling fails, naming what is stuck, instead of hanging the request. */
+  giveUpAfterMs: number;
+}
+
+export const DEFAULT_SETTLE_OPTIONS: SettleOptions = {
+  pollMs: 5,
+  refireAfterMs: 1000,
+  giveUpAfterMs: 30_000,
+};
 
 export class DeadlineSettler implements ClockSettler {
-  constructor(
-    private readonly poller: DeadlinePoller,
-    private readonly projections: ProjectionCatchUp,
-  ) {}
+  private readonly options: SettleOptions;
 
+  constructor(
+    private readonly poller: Pick<DeadlinePoller, 'runDue' | 'dueCount'>,
+    private readonly projections: ProjectionCatchUp,
+    options: Partial<SettleOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_SETTLE_OPTIONS, ...options };
+  }
+
+  /** Returns how many due deadlines this call saw leave the store (the timer may have handled others). */
   async settle(now: Date): Promise<number> {
-    let total = 0;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    const seen = new Set<string>();
+    let lastDue = -1;
+    // Bounded in real time: the manual clock stands still while this runs.
+    let progressAt = performance.now();
+    let refiredAt = progressAt;
+    for (;;) {
       await this.projections.catchUp();
-      const handled = await this.poller.runDue(now);
-      if (handled === 0) {
-        await this.projections.catchUp();
-        return total;
+      const due = await this.poller.dueCount(now);
+      if (due === 0) return seen.size;
+      const t = performance.now();
+      const progressed = due !== lastDue;
+      if (progressed) progressAt = t;
+      lastDue = due;
+      if (t - progressAt > this.options.giveUpAfterMs) {
+        throw new Error(`${due} deadline(s) due at ${now.toISOString()} still pending (see /health)`);
       }
-      total += handled;
+      const retryNow = t - Math.max(progressAt, refiredAt) > this.options.refireAfterMs;
+      // A pass reads every due deadline: only worth it when the set changed (a new one may be due) or to retry.
+      if (progressed || retryNow) {
+        if (retryNow) refiredAt = t;
+        for (const id of (await this.poller.runDue(now, { retryNow })).due) seen.add(id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs));
     }
-    throw new Error(`deadlines still falling due after ${MAX_ROUNDS} rounds at ${now.toISOString()}`);
   }
 }

@@ -1,16 +1,12 @@
 // Deadlines as data: what the scheduler must do, when, for which order. Derived from the order's events only,
 // so they can be rebuilt at any time and every process sees the same set.
 
+import type { TimeoutKind } from './timeout.saga';
+
 export const DEADLINES_COLLECTION = 'deadlines';
 
-export type DeadlineKind = 'request_response' | 'extras_expiry' | 'late' | 'very_late' | 'auto_complete';
-export const DEADLINE_KINDS: readonly DeadlineKind[] = [
-  'request_response',
-  'extras_expiry',
-  'late',
-  'very_late',
-  'auto_complete',
-];
+/** The kinds are the timeout saga's mapping: a kind without a command cannot be scheduled. */
+export type DeadlineKind = TimeoutKind;
 
 /** A deadline as the pure derivation yields it (without where in the feed it was scheduled). */
 export interface DeadlineSpec {

@@ -1,5 +1,6 @@
-// Time: the `deadlines` projection, the poller that fires due deadlines through the EventBus, the saga that
-// turns them into timeout commands, and what POST /testing/clock waits for.
+// Time: the `deadlines` projection, the poller that fires due deadlines through the EventBus, the saga that turns
+// them into the order's system commands (decided by the one command handler), and what POST /testing/clock
+// waits for.
 import {
   Inject,
   Module,
@@ -16,35 +17,21 @@ import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { HealthRegistry } from '../../platform/health/health.registry';
 import { ProjectionEngine } from '../../platform/projections/projection-engine';
 import { READ_STORE, type ReadStore } from '../../platform/read-store/read-store.port';
-import {
-  DEADLINES_PROJECTION_NAME,
-  DeadlinesProjection,
-} from './deadlines.projection';
-import { DeadlineCompletions } from './deadline-completions';
 import { DeadlinePoller } from './deadline-poller';
 import { DeadlineSettler } from './deadline-settler';
-import { OrderTimeoutExecutor } from './order-timeout.executor';
-import { RunTimeoutHandler } from './run-timeout.handler';
-import { TIMEOUT_EXECUTOR } from './timeout-executor';
+import { DeadlinesProjection } from './deadlines.projection';
 import { TimeoutSaga } from './timeout.saga';
-
-/** How long the poller waits for the deadlines projection to show a page's effects before reading the next. */
-const PROJECTION_WAIT_MS = 5000;
 
 @Module({
   providers: [
     DeadlinesProjection,
-    DeadlineCompletions,
     TimeoutSaga,
-    RunTimeoutHandler,
-    { provide: TIMEOUT_EXECUTOR, useClass: OrderTimeoutExecutor },
     {
       provide: DeadlinePoller,
-      inject: [READ_STORE, EventBus, DeadlineCompletions, CLOCK, TimeoutSaga, ProjectionEngine],
+      inject: [READ_STORE, EventBus, CLOCK, TimeoutSaga, ProjectionEngine],
       useFactory: (
         store: ReadStore,
         eventBus: EventBus,
-        completions: DeadlineCompletions,
         clock: Clock,
         saga: TimeoutSaga,
         engine: ProjectionEngine,
@@ -52,14 +39,11 @@ const PROJECTION_WAIT_MS = 5000;
         new DeadlinePoller({
           store,
           eventBus,
-          completions,
           clock,
-          sagaReady: saga.ready,
-          projectionSync: {
-            ready: () => engine.initialize(),
-            waitForDeadlines: async (position) => {
-              await engine.waitForPosition(position, PROJECTION_WAIT_MS, [DEADLINES_PROJECTION_NAME]);
-            },
+          // The deadlines read model is routed once the engine is initialized.
+          ready: async () => {
+            await saga.ready;
+            await engine.initialize();
           },
         }),
     },
