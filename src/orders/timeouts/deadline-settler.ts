@@ -40,6 +40,7 @@ export class DeadlineSettler implements ClockSettler {
   async settle(now: Date): Promise<number> {
     const seen = new Set<string>();
     let lastDue = -1;
+    let passedAt = -1;
     // Bounded in real time: the manual clock stands still while this runs.
     let progressAt = performance.now();
     let refiredAt = progressAt;
@@ -48,16 +49,18 @@ export class DeadlineSettler implements ClockSettler {
       const due = await this.poller.dueCount(now);
       if (due === 0) return seen.size;
       const t = performance.now();
-      const progressed = due !== lastDue;
-      if (progressed) progressAt = t;
+      // A pass reads every due deadline: worth it when one may be new (the count did not fall), once per
+      // count, or to retry. A falling count is the commands' effects arriving.
+      const maybeNew = due >= lastDue && due !== passedAt;
+      if (due !== lastDue) progressAt = t;
       lastDue = due;
       if (t - progressAt > this.options.giveUpAfterMs) {
         throw new Error(`${due} deadline(s) due at ${now.toISOString()} still pending (see /health)`);
       }
       const retryNow = t - Math.max(progressAt, refiredAt) > this.options.refireAfterMs;
-      // A pass reads every due deadline: only worth it when the set changed (a new one may be due) or to retry.
-      if (progressed || retryNow) {
+      if (maybeNew || retryNow) {
         if (retryNow) refiredAt = t;
+        passedAt = due;
         for (const id of (await this.poller.runDue(now, { retryNow })).due) seen.add(id);
       }
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs));

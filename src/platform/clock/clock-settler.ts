@@ -4,6 +4,9 @@
 export const CLOCK_SETTLER = Symbol('CLOCK_SETTLER');
 
 export interface ClockSettler {
-  /** Resolves once nothing due at `now` is pending; returns how many deadlines were handled. */
+  /**
+   * Resolves once nothing due at `now` is pending and the read models show it; returns how many due deadlines
+   * it saw handled. Rejects, rather than hang, when something due stays pending.
+   */
   settle(now: Date): Promise<number>;
 }
