@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
 import { ClockModule, createClock } from './platform/clock/clock.module';
+import { ManualClock } from './platform/clock/clock.port';
+import { TestingClockModule } from './http/test-time.module';
 import type { AppConfig } from './platform/config/config';
 import { ClusterModule } from './platform/cluster/cluster.module';
 import { ConfigModule } from './platform/config/config.module';
@@ -12,6 +14,9 @@ import { OrderWriteModule } from './orders/write/order-write.module';
 import { OrdersCommandsModule } from './orders/write/orders-commands.module';
 import { ReadSideModule } from './orders/read-models/read-side.module';
 import { TimeoutsModule } from './orders/timeouts/timeouts.module';
+import { ORDER_UPCASTERS } from './orders/domain/order.upcasters';
+import { STAFF_ROLES } from './orders/domain/order.types';
+import { ORDER_PROBLEMS } from './orders/order-problems';
 
 @Module({})
 export class AppModule {
@@ -34,16 +39,18 @@ export class AppModule {
           esdbConnectionString: config.esdbConnectionString,
           now: () => clock.now(),
           mmapBytes: config.sqliteMmapBytes,
+          upcasters: ORDER_UPCASTERS,
         }),
         CqrsModule.forRoot(),
-        AuthModule,
-        HttpModule,
+        AuthModule.forRoot({ roles: STAFF_ROLES }),
+        HttpModule.forRoot(ORDER_PROBLEMS),
         // The worker lease: projections and deadlines run in one worker|all process at a time (never APP_ROLE=api).
         ClusterModule,
         OrderWriteModule,
         ReadSideModule.forRoot(config),
         TimeoutsModule,
         MetricsModule,
+        ...(clock instanceof ManualClock ? [TestingClockModule] : []),
         ...(servesApi ? [OrdersCommandsModule] : []),
       ],
     };

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Caller } from '../orders/domain/order.types';
+import type { Caller } from './caller';
 import { unauthenticated } from '../http/problem';
 
 /** Where the guard leaves the verified caller on the (fastify) request. */
@@ -7,11 +7,14 @@ export interface RequestWithCaller {
   caller?: Caller;
 }
 
-/** The caller the guard verified; 401 without one. For handlers that read the request themselves. */
-export function callerOf(request: RequestWithCaller): Caller {
+/**
+ * The caller the guard verified; 401 without one. For handlers that read the request themselves; `C` narrows the
+ * roles to the product's (the guard admitted only those).
+ */
+export function callerOf<C extends Caller = Caller>(request: RequestWithCaller): C {
   const caller = request.caller;
   if (!caller) throw unauthenticated('Authentication required.');
-  return caller;
+  return caller as C;
 }
 
 /** The authenticated caller `{ userId, roles }` (set by the AuthGuard). */

@@ -1,8 +1,8 @@
 // HS256 JWTs with node:crypto only: the format is small enough that a library would add more surface than it
 // saves. Verification is strict: alg must be HS256 (no `none`, no algorithm confusion), signature compared in
-// constant time, `exp` required and in the future, `sub` a non-empty string, `roles` a subset of the staff roles.
+// constant time, `exp` required and in the future, `sub` a non-empty string, `roles` a subset of the roles the product names.
 import { createHmac, KeyObject, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { STAFF_ROLES, StaffRole, Caller } from '../orders/domain/order.types';
+import type { Caller } from './caller';
 
 export class InvalidTokenError extends Error {
   constructor(message: string) {
@@ -13,7 +13,7 @@ export class InvalidTokenError extends Error {
 
 export interface TokenClaims {
   sub: string;
-  roles?: readonly StaffRole[];
+  roles?: readonly string[];
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -64,14 +64,23 @@ function parseJsonPart(part: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Verifies a compact JWS and returns the caller; throws InvalidTokenError with a reason otherwise. */
-export function verifyToken(token: string, secret: KeyObject, nowMs = Date.now()): Caller {
-  return verifyTokenWithExpiry(token, secret, nowMs).caller;
+/**
+ * Verifies a compact JWS and returns the caller; throws InvalidTokenError with a reason otherwise. `roles` are the
+ * roles a token may grant (any other is refused).
+ */
+export function verifyToken(
+  token: string,
+  secret: KeyObject,
+  roles: readonly string[],
+  nowMs = Date.now(),
+): Caller {
+  return verifyTokenWithExpiry(token, secret, roles, nowMs).caller;
 }
 
 function verifyTokenWithExpiry(
   token: string,
   secret: KeyObject,
+  knownRoles: readonly string[],
   nowMs: number,
 ): { caller: Caller; expMs: number } {
   if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('token too long');
@@ -100,17 +109,15 @@ function verifyTokenWithExpiry(
   if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH) {
     throw new InvalidTokenError('token sub must be a non-empty string');
   }
-  let roles: StaffRole[] = [];
+  let roles: string[] = [];
   if (payload.roles !== undefined) {
     if (!Array.isArray(payload.roles)) throw new InvalidTokenError('token roles must be an array');
     for (const r of payload.roles) {
-      if (!(STAFF_ROLES as readonly unknown[]).includes(r)) {
-        throw new InvalidTokenError(
-          `token role ${JSON.stringify(r)} is not one of ${STAFF_ROLES.join(', ')}`,
-        );
+      if (!(knownRoles as readonly unknown[]).includes(r)) {
+        throw new InvalidTokenError(`token role ${JSON.stringify(r)} is not one of ${knownRoles.join(', ')}`);
       }
     }
-    roles = [...new Set(payload.roles as StaffRole[])];
+    roles = [...new Set(payload.roles as string[])];
   }
   const caller: Caller = Object.freeze({ userId: sub, roles: Object.freeze(roles) });
   return { caller, expMs: payload.exp * 1000 };
@@ -125,6 +132,7 @@ export class TokenVerifier {
 
   constructor(
     private readonly secret: KeyObject,
+    private readonly roles: readonly string[],
     private readonly maxEntries = 10_000,
   ) {}
 
@@ -135,7 +143,7 @@ export class TokenVerifier {
       this.cache.delete(token);
       throw new InvalidTokenError('token has expired');
     }
-    const verified = verifyTokenWithExpiry(token, this.secret, nowMs);
+    const verified = verifyTokenWithExpiry(token, this.secret, this.roles, nowMs);
     if (this.cache.size >= this.maxEntries) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

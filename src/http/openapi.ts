@@ -6,7 +6,7 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { HTTP_STATUS_OF_CODE, PROBLEM_CONTENT_TYPE } from './problem';
+import { HTTP_PROBLEM_CODES, PROBLEM_CONTENT_TYPE, type ProblemCode } from './problem';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'price.amount' })
@@ -25,20 +25,33 @@ export class ProblemDto {
   status!: number;
   @ApiProperty({ example: 'a request is already open on this order' })
   detail!: string;
-  @ApiProperty({ enum: Object.keys(HTTP_STATUS_OF_CODE), example: 'REQUEST_ALREADY_OPEN' })
+  @ApiProperty({
+    description: 'Machine-readable code; each route lists its own',
+    example: 'REQUEST_ALREADY_OPEN',
+  })
   code!: string;
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Present on 400 VALIDATION_FAILED' })
   errors?: FieldErrorDto[];
 }
 
 /**
- * Documents problem+json responses by code: `@ApiProblems('VALIDATION_FAILED', 'FORBIDDEN', ...)`. Codes sharing a
- * status are listed together in that response's description.
+ * Documents problem+json responses by code: `@ApiProblems('VALIDATION_FAILED', 'FORBIDDEN', ...)`, for the codes of
+ * HTTP and of the given table (the product's). Codes sharing a status are listed together in that response.
  */
-export function ApiProblems(...codes: string[]): MethodDecorator & ClassDecorator {
+export function apiProblemsFor(
+  productCodes: Record<string, ProblemCode>,
+): (...codes: string[]) => MethodDecorator & ClassDecorator {
+  const known: Record<string, ProblemCode> = { ...HTTP_PROBLEM_CODES, ...productCodes };
+  return (...codes) => apiProblems(known, codes);
+}
+
+/** Documents problem+json responses of HTTP's own codes. */
+export const ApiProblems = apiProblemsFor({});
+
+function apiProblems(known: Record<string, ProblemCode>, codes: string[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
-    const status = HTTP_STATUS_OF_CODE[code];
+    const status = known[code]?.status;
     if (status === undefined) throw new Error(`ApiProblems: unknown code ${code}`);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

@@ -5,9 +5,17 @@ import {
   NotFoundException,
   PayloadTooLargeException,
 } from '@nestjs/common';
-import { DomainError } from '../orders/domain/errors';
+import { WrongExpectedRevisionError } from '../platform/event-store/event-store.port';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { ProblemException } from './problem';
+import { makeProblem, ProblemException, type ProductProblems } from './problem';
+
+/** A product with one error of its own, as the composition root hands one in. */
+class Refusal extends Error {}
+const product: ProductProblems = {
+  codes: { NOPE: { status: 409, title: 'Nope' } },
+  problemOf: (e) =>
+    e instanceof Refusal ? makeProblem(409, 'NOPE', e.message, undefined, 'Nope') : undefined,
+};
 
 function hostFor() {
   const sent: { status?: number; headers: Record<string, string>; body?: string } = { headers: {} };
@@ -34,25 +42,32 @@ function hostFor() {
 }
 
 describe('ProblemDetailsFilter', () => {
-  const filter = new ProblemDetailsFilter();
+  const filter = new ProblemDetailsFilter(product);
   const render = (error: unknown) => {
     const { host, sent } = hostFor();
     filter.catch(error, host);
     return { ...sent, problem: JSON.parse(sent.body ?? 'null') };
   };
 
-  it('maps domain errors through STATUS_OF_CODE, with the field on 400s', () => {
-    expect(render(new DomainError('REQUEST_ALREADY_OPEN', 'open')).problem).toEqual({
-      type: 'urn:resolution-center:problem:request-already-open',
-      title: 'A request is already open',
+  it("renders the product's own errors as the product maps them", () => {
+    const r = render(new Refusal('not now'));
+    expect(r.problem).toEqual({
+      type: 'urn:resolution-center:problem:nope',
+      title: 'Nope',
       status: 409,
-      detail: 'open',
-      code: 'REQUEST_ALREADY_OPEN',
+      detail: 'not now',
+      code: 'NOPE',
     });
-    const v = render(new DomainError('VALIDATION_FAILED', 'reason is required', 'reason'));
-    expect(v.status).toBe(400);
-    expect(v.problem.errors).toEqual([{ field: 'reason', message: 'reason is required' }]);
-    expect(v.headers['content-type']).toBe('application/problem+json');
+    expect(r.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('answers a concurrency conflict the command handler gave up on with 409 CONCURRENCY_CONFLICT', () => {
+    const r = render(new WrongExpectedRevisionError('order-1', 3, 5));
+    expect(r.problem).toMatchObject({
+      status: 409,
+      code: 'CONCURRENCY_CONFLICT',
+      title: 'Concurrency conflict',
+    });
   });
 
   it('renders ProblemExceptions as they are', () => {

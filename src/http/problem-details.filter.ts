@@ -1,12 +1,13 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../orders/domain/errors';
+import { WrongExpectedRevisionError } from '../platform/event-store/event-store.port';
 import {
   makeProblem,
   Problem,
   PROBLEM_CONTENT_TYPE,
   ProblemException,
-  problemOfDomainError,
+  PRODUCT_PROBLEMS,
+  type ProductProblems,
   RecordedProblemException,
 } from './problem';
 
@@ -26,6 +27,8 @@ interface FastifyLikeError {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(@Inject(PRODUCT_PROBLEMS) private readonly product: ProductProblems) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
@@ -44,7 +47,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   toProblem(error: unknown, request?: FastifyRequest): Problem {
     if (error instanceof ProblemException || error instanceof RecordedProblemException) return error.problem;
-    if (error instanceof DomainError) return problemOfDomainError(error);
+    const productProblem = this.product.problemOf(error);
+    if (productProblem) return productProblem;
+    // The command handler's optimistic retries ran out: the order kept changing under it.
+    if (error instanceof WrongExpectedRevisionError) {
+      return makeProblem(
+        409,
+        'CONCURRENCY_CONFLICT',
+        'The order kept changing while the command was applied; retry.',
+      );
+    }
     if (error instanceof HttpException) {
       return this.fromStatus(error.getStatus(), httpExceptionMessage(error), request);
     }

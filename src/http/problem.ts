@@ -1,7 +1,6 @@
 // RFC 9457 problem details: the one error shape of the API. Every error, whatever its origin (domain, validation,
 // auth, fastify's own body parsing, an unexpected bug), ends up as one of these.
 import { HttpException } from '@nestjs/common';
-import { DomainError, STATUS_OF_CODE } from '../orders/domain/errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -19,55 +18,49 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-/** Codes beyond the domain's: transport, auth, concurrency and idempotency. */
-export type HttpErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'NOT_FOUND'
-  | 'CONCURRENCY_CONFLICT'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'IDEMPOTENCY_KEY_IN_USE'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL';
+/** A code the API answers with: its status and the problem's title. */
+export interface ProblemCode {
+  status: number;
+  title: string;
+}
 
-const TITLES: Record<string, string> = {
-  VALIDATION_FAILED: 'Validation failed',
-  UNAUTHENTICATED: 'Unauthenticated',
-  FORBIDDEN: 'Forbidden',
-  NOT_FOUND: 'Not found',
-  ORDER_NOT_FOUND: 'Order not found',
-  REQUEST_NOT_FOUND: 'Request not found',
-  OFFER_NOT_FOUND: 'Extras offer not found',
-  ORDER_ALREADY_EXISTS: 'Order already exists',
-  RESOLUTION_CENTER_UNAVAILABLE: 'Resolution Center unavailable',
-  REQUEST_ALREADY_OPEN: 'A request is already open',
-  REQUEST_NOT_OPEN: 'Request not open',
-  CANCELLATION_NOT_ALLOWED: 'Cancellation not allowed',
-  INVALID_STATE: 'Invalid state',
-  CONCURRENCY_CONFLICT: 'Concurrency conflict',
-  IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused',
-  IDEMPOTENCY_KEY_IN_USE: 'Idempotency key in use',
-  SERVICE_UNAVAILABLE: 'Service unavailable',
-  INTERNAL: 'Internal server error',
+/** The codes of HTTP itself and of the platform: transport, auth, validation, concurrency, idempotency. */
+export const HTTP_PROBLEM_CODES: Record<string, ProblemCode> = {
+  VALIDATION_FAILED: { status: 400, title: 'Validation failed' },
+  UNAUTHENTICATED: { status: 401, title: 'Unauthenticated' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  CONCURRENCY_CONFLICT: { status: 409, title: 'Concurrency conflict' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'Idempotency key in use' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+  INTERNAL: { status: 500, title: 'Internal server error' },
 };
 
-/** Every code the API answers with, and its status: the OpenAPI document lists them. */
-export const HTTP_STATUS_OF_CODE: Record<string, number> = {
-  ...STATUS_OF_CODE,
-  UNAUTHENTICATED: 401,
-  NOT_FOUND: 404,
-  CONCURRENCY_CONFLICT: 409,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  IDEMPOTENCY_KEY_IN_USE: 409,
-  SERVICE_UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
+/**
+ * What the product hands the edge at the composition root: its own error codes and how its errors (the domain's
+ * refusals) become problems. HTTP knows no domain; it asks this.
+ */
+export interface ProductProblems {
+  codes: Record<string, ProblemCode>;
+  /** The problem for one of the product's own errors; undefined for anything else. */
+  problemOf(error: unknown): Problem | undefined;
+}
+
+export const PRODUCT_PROBLEMS = Symbol('PRODUCT_PROBLEMS');
 
 export function problemTypeOf(code: string): string {
   return `urn:resolution-center:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
-export function makeProblem(status: number, code: string, detail: string, errors?: FieldError[]): Problem {
-  const problem: Problem = { type: problemTypeOf(code), title: TITLES[code] ?? code, status, detail, code };
+export function makeProblem(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: FieldError[],
+  title = HTTP_PROBLEM_CODES[code]?.title ?? code,
+): Problem {
+  const problem: Problem = { type: problemTypeOf(code), title, status, detail, code };
   if (errors) problem.errors = errors;
   else if (status === 400) problem.errors = [];
   return problem;
@@ -76,12 +69,7 @@ export function makeProblem(status: number, code: string, detail: string, errors
 /** An HTTP error with a machine-readable code; the filter renders it as problem+json. */
 export class ProblemException extends HttpException {
   readonly problem: Problem;
-  constructor(
-    status: number,
-    code: HttpErrorCode | DomainError['code'],
-    detail: string,
-    errors?: FieldError[],
-  ) {
+  constructor(status: number, code: string, detail: string, errors?: FieldError[]) {
     const problem = makeProblem(status, code, detail, errors);
     super(problem, status);
     this.problem = problem;
@@ -101,10 +89,4 @@ export class RecordedProblemException extends HttpException {
   constructor(readonly problem: Problem) {
     super(problem, problem.status);
   }
-}
-
-export function problemOfDomainError(e: DomainError): Problem {
-  const status = STATUS_OF_CODE[e.code] ?? 409;
-  const errors = status === 400 ? [{ field: e.field ?? '', message: e.message }] : undefined;
-  return makeProblem(status, e.code, e.message, errors);
 }

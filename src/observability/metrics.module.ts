@@ -1,15 +1,23 @@
 // GET /metrics: Prometheus text for operators (open like /health; keep it on the admin network in production).
 // HTTP figures come from a fastify onResponse hook; store, projection and deadline figures are read when scraped.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Controller, Get, Header, Inject, Injectable, Module, OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Global,
+  Header,
+  Inject,
+  Injectable,
+  Module,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { EVENT_STORE, type EventStore } from '../platform/event-store/event-store.port';
 import { ProjectionEngine } from '../platform/projections/projection-engine';
-import { DeadlinePoller } from '../orders/timeouts/deadline-poller';
-import { TimeoutsModule } from '../orders/timeouts/timeouts.module';
 import { HttpMetrics, MetricsText } from './prometheus';
 
 @Injectable()
@@ -21,8 +29,14 @@ export class MetricsService implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Optional() private readonly engine?: ProjectionEngine,
-    @Optional() private readonly poller?: DeadlinePoller,
   ) {}
+
+  private readonly collectors: ((out: MetricsText) => Promise<void>)[] = [];
+
+  /** Figures of the product's own (deadlines, …): written at each scrape, after the platform's. */
+  addCollector(collect: (out: MetricsText) => Promise<void>): void {
+    this.collectors.push(collect);
+  }
 
   onModuleInit(): void {
     this.loopDelay.enable();
@@ -77,19 +91,7 @@ export class MetricsService implements OnModuleInit {
         out.sample('rc_projection_running', l, s.running ? 1 : 0);
       }
     }
-    if (this.poller) {
-      const h = await this.poller.health().catch(() => null);
-      const d = (h?.details ?? {}) as { handled?: number; inFlight?: number; running?: boolean };
-      out
-        .metric('rc_deadlines_handled_total', 'counter', 'Deadlines this process handled.')
-        .sample('rc_deadlines_handled_total', {}, d.handled ?? 0);
-      out
-        .metric('rc_deadlines_in_flight', 'gauge', 'Timeout commands under way.')
-        .sample('rc_deadlines_in_flight', {}, d.inFlight ?? 0);
-      out
-        .metric('rc_deadlines_degraded', 'gauge', '1 when deadlines keep failing.')
-        .sample('rc_deadlines_degraded', {}, h?.status === 'degraded' ? 1 : 0);
-    }
+    for (const collect of this.collectors) await collect(out).catch(() => {});
     return out.toString();
   }
 }
@@ -107,8 +109,8 @@ export class MetricsController {
   }
 }
 
+@Global()
 @Module({
-  imports: [TimeoutsModule],
   providers: [MetricsService],
   controllers: [MetricsController],
   exports: [MetricsService],

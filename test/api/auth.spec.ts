@@ -8,6 +8,7 @@ import { signJwt, signToken, TokenVerifier, verifyToken } from '../../src/auth/j
 import { resolveJwtSecret } from '../../src/auth/jwt-secret';
 import { parseTokenArgs } from '../../src/cli/token.cli';
 import { createSecretKey } from 'node:crypto';
+import { STAFF_ROLES } from '../../src/orders/domain/order.types';
 import { expectProblem, inProgressOrder, orderBody, parties, post } from '../support/orders';
 import { startTestApp, TEST_JWT_SECRET, TestApp } from '../support/test-app';
 
@@ -86,7 +87,7 @@ describe('authentication', () => {
   });
 
   it('a token expiring while cached is refused from then on', () => {
-    const verifier = new TokenVerifier(createSecretKey(Buffer.from(TEST_JWT_SECRET)));
+    const verifier = new TokenVerifier(createSecretKey(Buffer.from(TEST_JWT_SECRET)), STAFF_ROLES);
     const token = signToken({ sub: 'alice', roles: ['support'] }, TEST_JWT_SECRET, { ttlSeconds: 10 });
     expect(verifier.verify(token)).toEqual({ userId: 'alice', roles: ['support'] });
     expect(verifier.verify(token)).toEqual({ userId: 'alice', roles: ['support'] });
@@ -196,7 +197,7 @@ describe('npm run token', () => {
         .toString()
         .trim();
       const key = createSecretKey(Buffer.from(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()));
-      expect(verifyToken(out, key)).toEqual({ userId: 'carol', roles: ['auditor'] });
+      expect(verifyToken(out, key, STAFF_ROLES)).toEqual({ userId: 'carol', roles: ['auditor'] });
       const res = await t.http.post('/orders').set('authorization', `Bearer ${out}`).send(orderBody('s-3'));
       expect(res.status).toBe(201);
     } finally {

@@ -22,7 +22,7 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('rc_http_requests_total{method="POST",route="/orders",status="201"} 1');
     expect(res.text).toMatch(/rc_event_store_head_position \d+/);
     expect(res.text).toMatch(/rc_projection_position\{projection="orders"\} \d+/);
-    expect(res.text).toContain('rc_deadlines_in_flight');
+    expect(res.text).toContain('rc_deadlines_due');
     expect(res.text).toMatch(/process_resident_memory_bytes \d+/);
   });
 });

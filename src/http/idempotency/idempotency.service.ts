@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DomainError } from '../../orders/domain/errors';
 import {
   Problem,
   ProblemException,
-  problemOfDomainError,
+  PRODUCT_PROBLEMS,
+  type ProductProblems,
   RecordedProblemException,
   validationFailed,
 } from '../problem';
@@ -58,7 +58,10 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(@Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore) {}
+  constructor(
+    @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+    @Inject(PRODUCT_PROBLEMS) private readonly product: ProductProblems,
+  ) {}
 
   async execute<T>(
     scope: string,
@@ -112,8 +115,9 @@ export class IdempotencyService {
     try {
       // Events may be in the store: keep the reservation, the stale takeover will find them.
       if (idempotency.writeState !== 'pending') return;
-      if (error instanceof DomainError) {
-        const problem = problemOfDomainError(error);
+      // The product's refusals are answers: a retry gets the same one. Anything else may succeed when retried.
+      const problem = this.product.problemOf(error);
+      if (problem) {
         await this.store.complete(scope, key, token, { status: problem.status, body: problem }, Date.now());
       } else {
         await this.store.release(scope, key, token);

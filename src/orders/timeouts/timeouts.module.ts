@@ -17,6 +17,7 @@ import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { HealthRegistry } from '../../platform/health/health.registry';
 import { ProjectionEngine } from '../../platform/projections/projection-engine';
 import { READ_STORE, type ReadStore } from '../../platform/read-store/read-store.port';
+import { DeadlineMetrics } from './deadline-metrics';
 import { DeadlinePoller } from './deadline-poller';
 import { DeadlineSettler } from './deadline-settler';
 import { DeadlinesProjection } from './deadlines.projection';
@@ -25,6 +26,7 @@ import { TimeoutSaga } from './timeout.saga';
 @Module({
   providers: [
     DeadlinesProjection,
+    DeadlineMetrics,
     TimeoutSaga,
     {
       provide: DeadlinePoller,

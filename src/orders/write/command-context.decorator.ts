@@ -2,10 +2,9 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { RequestWithCaller } from '../../auth/current-caller.decorator';
+import { callerOf, type RequestWithCaller } from '../../auth/current-caller.decorator';
 import type { IdempotencyRequest } from '../../http/idempotency/idempotency.context';
 import { IDEMPOTENCY_HEADER, idempotencyRequestOf } from '../../http/idempotency/idempotency.service';
-import { unauthenticated } from '../../http/problem';
 import type { Caller } from '../domain/order.types';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -30,12 +29,12 @@ export const CommandContext = createParamDecorator(
     const http = ctx.switchToHttp();
     const req = http.getRequest<FastifyRequest & RequestWithCaller>();
     const reply = http.getResponse<FastifyReply>();
-    if (!req.caller) throw unauthenticated('Authentication required.');
+    const caller = callerOf<Caller>(req);
     const given = req.headers[CORRELATION_HEADER];
     const correlationId = typeof given === 'string' && CORRELATION_RE.test(given) ? given : randomUUID();
     reply.header(CORRELATION_HEADER, correlationId);
     return {
-      caller: req.caller,
+      caller,
       correlationId,
       successStatus: (Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) as number | undefined) ?? 200,
       idempotency: idempotencyRequestOf(req.headers[IDEMPOTENCY_HEADER], req.method, req.url, req.body),

@@ -9,7 +9,6 @@ import {
   WrongExpectedRevisionError,
 } from '../../platform/event-store/event-store.port';
 import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
-import { ProblemException } from '../../http/problem';
 import { DomainError } from '../domain/errors';
 import type { OrderCommand } from '../domain/order.commands';
 import { decide } from '../domain/order.decider';
@@ -177,13 +176,8 @@ export class OrderCommandService {
         this.cache.delete(orderId);
         if (!(e instanceof WrongExpectedRevisionError)) throw e;
         if (idempotency) idempotency.writeState = 'pending'; // refused as a whole: nothing was written
-        if (attempt >= MAX_APPEND_ATTEMPTS) {
-          throw new ProblemException(
-            409,
-            'CONCURRENCY_CONFLICT',
-            `The order kept changing while the command was applied (${attempt} attempts); retry.`,
-          );
-        }
+        // Out of attempts: the store's conflict goes to the edge, which answers 409 CONCURRENCY_CONFLICT.
+        if (attempt >= MAX_APPEND_ATTEMPTS) throw e;
         attempt++;
         snapshot = undefined;
         await this.pause(attempt);

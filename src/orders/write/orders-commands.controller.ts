@@ -12,7 +12,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
 import { IdempotencyService } from '../../http/idempotency/idempotency.service';
-import { ApiProblems, COMMON_PROBLEMS } from '../../http/openapi';
+import { COMMON_PROBLEMS } from '../../http/openapi';
+import { ApiProblems } from '../order-problems';
 import { EmptyBody, UuidParam } from '../../http/validation';
 import type { OrderEvent } from '../domain/order.events';
 import { CommandContext, type CommandRequestContext } from './command-context.decorator';

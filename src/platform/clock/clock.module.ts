@@ -2,7 +2,6 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { CLOCK, Clock, ManualClock, SystemClock } from './clock.port';
 import { manualClockFile, PersistentManualClock } from './persistent-manual-clock';
-import { TestingClockController } from '../../http/testing-clock.controller';
 
 /**
  * CLOCK=manual (tests, demos; refused in production) gives a clock that moves only when told. With a dataDir its
@@ -24,8 +23,6 @@ export class ClockModule {
     return {
       module: ClockModule,
       global: true,
-      // CLOCK=manual mounts GET/POST /testing/clock; otherwise the routes do not exist (404).
-      controllers: clock instanceof ManualClock ? [TestingClockController] : [],
       providers: [{ provide: CLOCK, useValue: clock }],
       exports: [CLOCK],
     };

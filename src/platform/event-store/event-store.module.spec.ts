@@ -52,9 +52,14 @@ describe('EventStoreModule', () => {
     await app.close();
   });
 
-  it('registers the order upcasters', async () => {
-    const store = createEventStore({ kind: 'memory', dataDir: dir });
-    expect(defaultUpcasters.has('OrderPlaced', 0)).toBe(true);
+  it('registers the upcasters it is given before the store reads anything', async () => {
+    const upcast = (data: Record<string, unknown>) => ({ ...data, upcasted: true });
+    const store = createEventStore({
+      kind: 'memory',
+      dataDir: dir,
+      upcasters: [{ type: 'Tested', fromVersion: 0, upcast }],
+    });
+    expect(defaultUpcasters.has('Tested', 0)).toBe(true);
     await store.close();
   });
 

@@ -1,9 +1,9 @@
 // Provides EVENT_STORE (global, so every feature module can inject it) and closes it on shutdown.
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { registerOrderUpcasters } from '../../orders/domain/order.upcasters';
 import { EVENT_STORE, EventStore } from './event-store.port';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { registerUpcaster, type UpcasterDefinition } from './upcasting';
 
 export interface EventStoreModuleOptions {
   kind: 'sqlite' | 'memory' | 'esdb';
@@ -17,11 +17,14 @@ export interface EventStoreModuleOptions {
   pollIntervalMs?: number;
   /** SQLite: read through a memory map of this size (the rebuild CLI). */
   mmapBytes?: number;
+  /** The product's upcasters, registered before the store reads anything. */
+  upcasters?: readonly UpcasterDefinition[];
 }
 
-/** Builds the configured store outside Nest too (bench, scripts); registers the order upcasters first. */
+/** Builds the configured store outside Nest too (bench, scripts); registers the given upcasters first. */
 export function createEventStore(options: EventStoreModuleOptions): EventStore {
-  registerOrderUpcasters();
+  for (const { type, fromVersion, upcast } of options.upcasters ?? [])
+    registerUpcaster(type, fromVersion, upcast);
   switch (options.kind) {
     case 'sqlite':
       return new SqliteEventStore({

@@ -1,12 +1,17 @@
 // The event store port. Shaped after EventStoreDB (@eventstore/db-client) so that adapter maps 1:1:
 // per-stream revisions (0-based), expected revision no_stream | any | exact, one global ordered feed ($all)
 // read and subscribed from an exclusive position. Adapters: sqlite/ (embedded default), in-memory/, eventstoredb/.
-import type { Actor } from '../../orders/domain/order.types';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
+/** Who caused an event: a user id and the role it acted in (the product names the roles). */
+export interface EventActor {
+  id: string;
+  role: string;
+}
+
 export interface EventMetadata {
-  actor: Actor;
+  actor: EventActor;
   /** The business flow this event belongs to (one HTTP command, one timeout). */
   correlationId: string;
   /** What directly caused it: the command id, or the event that triggered a timeout. */
@@ -117,7 +122,7 @@ export class UnreadMetadata implements EventMetadata {
   constructor(schemaVersion: number | undefined) {
     this.schemaVersion = schemaVersion as number;
   }
-  get actor(): Actor {
+  get actor(): EventActor {
     throw new MetadataNotReadError('actor');
   }
   get correlationId(): string {

@@ -99,7 +99,8 @@ export class NotificationsProjection implements Projection {
     if (!NOTIFYING.has(orderEvent.type)) return;
     const order = await writer.get<NotificationOrderDoc>(NOTIFICATION_ORDERS, orderId);
     if (!order) return;
-    const actor = event.metadata.actor;
+    // Order streams carry only the order's roles (the command handler writes them).
+    const actor = event.metadata.actor as { id: string; role: ActorRole };
     const parties: [Party, string][] = [
       ['buyer', order.buyerId],
       ['seller', order.sellerId],

@@ -3,7 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { callerOf, type RequestWithCaller } from '../../../auth/current-caller.decorator';
-import { ApiProblems, COMMON_PROBLEMS } from '../../../http/openapi';
+import { COMMON_PROBLEMS } from '../../../http/openapi';
+import { ApiProblems } from '../../order-problems';
 import { UuidPipe } from '../../../http/validation';
 import { ProjectionEngine } from '../../../platform/projections/projection-engine';
 import {
@@ -16,6 +17,7 @@ import {
 import { OrderPageDto } from './order-page.dto';
 import { ORDERS_PROJECTION } from './order-page.projection';
 import { GetOrderPageQuery } from './order-page.query';
+import type { Caller } from '../../domain/order.types';
 import type { OrderPageView } from './order-page.view';
 
 const PROJECTIONS = [ORDERS_PROJECTION];
@@ -56,6 +58,6 @@ export class OrderPageController {
     reply.header(READ_MODEL_POSITION_HEADER, position ?? '0');
     const orderId = ORDER_ID.transform((request.params as { orderId?: unknown }).orderId);
     PAGE_QUERY.transform(query);
-    return this.queryBus.execute(new GetOrderPageQuery(orderId, callerOf(request)));
+    return this.queryBus.execute(new GetOrderPageQuery(orderId, callerOf<Caller>(request)));
   }
 }

@@ -1,0 +1,40 @@
+// How the order domain's refusals meet HTTP: the codes' titles and statuses, handed to the edge at the composition
+// root (HttpModule.forRoot) and to the OpenAPI decorators of the order routes.
+import { apiProblemsFor } from '../http/openapi';
+import { makeProblem, type Problem, type ProblemCode, type ProductProblems } from '../http/problem';
+import { DomainError, STATUS_OF_CODE, type DomainErrorCode } from './domain/errors';
+
+const TITLES: Record<DomainErrorCode, string> = {
+  VALIDATION_FAILED: 'Validation failed',
+  FORBIDDEN: 'Forbidden',
+  ORDER_NOT_FOUND: 'Order not found',
+  REQUEST_NOT_FOUND: 'Request not found',
+  OFFER_NOT_FOUND: 'Extras offer not found',
+  ORDER_ALREADY_EXISTS: 'Order already exists',
+  RESOLUTION_CENTER_UNAVAILABLE: 'Resolution Center unavailable',
+  REQUEST_ALREADY_OPEN: 'A request is already open',
+  REQUEST_NOT_OPEN: 'Request not open',
+  CANCELLATION_NOT_ALLOWED: 'Cancellation not allowed',
+  INVALID_STATE: 'Invalid state',
+};
+
+export const ORDER_PROBLEM_CODES: Record<string, ProblemCode> = Object.fromEntries(
+  (Object.keys(TITLES) as DomainErrorCode[]).map((code) => [
+    code,
+    { status: STATUS_OF_CODE[code], title: TITLES[code] },
+  ]),
+);
+
+export function problemOfDomainError(e: DomainError): Problem {
+  const status = STATUS_OF_CODE[e.code] ?? 409;
+  const errors = status === 400 ? [{ field: e.field ?? '', message: e.message }] : undefined;
+  return makeProblem(status, e.code, e.message, errors, TITLES[e.code]);
+}
+
+export const ORDER_PROBLEMS: ProductProblems = {
+  codes: ORDER_PROBLEM_CODES,
+  problemOf: (error) => (error instanceof DomainError ? problemOfDomainError(error) : undefined),
+};
+
+/** `@ApiProblems(...)` for the order routes: HTTP's codes and the domain's. */
+export const ApiProblems = apiProblemsFor(ORDER_PROBLEM_CODES);
