@@ -9,7 +9,15 @@ import { startEventStoreDb, StartedEventStoreDb, waitUntilWritable } from './ser
 
 jest.setTimeout(30_000);
 
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+/**
+ * Not quiet: a subscription's warnings and errors go to the test output, so a failure shows its cause instead
+ * of only "timed out waiting for N events".
+ */
+const logger = {
+  log: () => undefined,
+  warn: (message: string) => process.stderr.write(`[esdb warn] ${message}\n`),
+  error: (message: string) => process.stderr.write(`[esdb error] ${message}\n`),
+};
 
 describeWithContainers('EventStoreDB event-store contract', () => {
   let server: StartedEventStoreDb;
@@ -23,13 +31,13 @@ describeWithContainers('EventStoreDB event-store contract', () => {
   describeEventStoreContract(
     'EventStoreDB',
     async () => {
-      let store = new EventStoreDbEventStore(server.connectionString, { logger: quiet });
+      let store = new EventStoreDbEventStore(server.connectionString, { logger });
       await store.connect();
       return {
         store,
         restart: async () => {
           await store.close();
-          store = new EventStoreDbEventStore(server.connectionString, { logger: quiet });
+          store = new EventStoreDbEventStore(server.connectionString, { logger });
           await store.connect();
           return store;
         },
@@ -53,7 +61,7 @@ describeWithContainers('EventStoreDB subscription across a server restart', () =
     'resubscribes from the last delivered position: every event once, in order',
     async () => {
       const store = new EventStoreDbEventStore(server.connectionString, {
-        logger: quiet,
+        logger,
         resubscribeMinDelayMs: 200,
         resubscribeMaxDelayMs: 1000,
       });
@@ -63,6 +71,7 @@ describeWithContainers('EventStoreDB subscription across a server restart', () =
       const subscription = store.subscribeToAll(
         { after: await store.headPosition(), streamPrefix: prefix },
         delivered.handler,
+        delivered.onError,
       );
       try {
         const before = [testEvent('A'), testEvent('B'), testEvent('C')];
@@ -94,4 +103,46 @@ describeWithContainers('EventStoreDB subscription across a server restart', () =
     },
     CONTAINER_START_TIMEOUT_MS,
   );
+});
+
+describeWithContainers('EventStoreDB reads left early (one client, hundreds of calls)', () => {
+  let server: StartedEventStoreDb;
+  beforeAll(async () => {
+    server = await startEventStoreDb();
+  }, CONTAINER_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('hundreds of headPosition and readAll({ maxCount: 1 }) calls leave no server stream open: appends still go through', async () => {
+    const store = new EventStoreDbEventStore(server.connectionString, { logger });
+    await store.connect();
+    try {
+      const prefix = `leak${randomUUID().slice(0, 8)}-`;
+      // More events than a page, so every read below is left before its page's end.
+      for (let i = 0; i < 6; i++) {
+        await store.append(
+          `${prefix}${i}`,
+          Array.from({ length: 200 }, () => testEvent('Filler')),
+          'no_stream',
+        );
+      }
+      for (let i = 0; i < 300; i++) {
+        await store.headPosition();
+        await store.readAll({ after: null, maxCount: 1 });
+      }
+      // Before the fix, ~100 abandoned reads exhausted the connection's HTTP/2 streams: this hung.
+      const appended = await Promise.race([
+        store.append(`${prefix}after`, [testEvent('After')], 'no_stream'),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('append hung after the reads')), 10_000),
+        ),
+      ]);
+      expect(await store.headPosition()).toBe(appended.position);
+      const [read] = await store.readAll({ after: null, maxCount: 1, streamPrefix: `${prefix}after` });
+      expect(read.type).toBe('After');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });

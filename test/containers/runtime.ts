@@ -18,22 +18,8 @@ const PROBE_TIMEOUT_MS = Number(process.env.CONTAINERS_PROBE_TIMEOUT_MS ?? 15_00
 /** Answers older than this are asked again (a later run on the same machine may have Docker). */
 const CACHE_TTL_MS = 2 * 60_000;
 
-// Runs in a child `node`: resolve testcontainers from the project, print one JSON line.
-const PROBE = `
-const { getContainerRuntimeClient } = require('testcontainers');
-getContainerRuntimeClient().then(
-  (client) => {
-    const i = client.info;
-    const what = [i.containerRuntime && i.containerRuntime.host, i.engine && i.engine.serverVersion]
-      .filter(Boolean).join(', server ');
-    console.log(JSON.stringify({ available: true, info: what || 'container runtime' }));
-    process.exit(0);
-  },
-  (error) => {
-    console.log(JSON.stringify({ available: false, reason: String((error && error.message) || error) }));
-    process.exit(0);
-  },
-);`;
+/** Prints one JSON line (the same probe .ci/run uses to require the container suites). */
+const PROBE = join(ROOT, 'scripts', 'container-runtime.cjs');
 
 let memo: RuntimeAnswer | undefined;
 
@@ -44,7 +30,7 @@ function cacheFile(): string {
 }
 
 function probe(): RuntimeAnswer {
-  const result = spawnSync(process.execPath, ['-e', PROBE], {
+  const result = spawnSync(process.execPath, [PROBE], {
     cwd: ROOT,
     timeout: PROBE_TIMEOUT_MS,
     encoding: 'utf8',

@@ -58,10 +58,15 @@ export function testEvent(
   };
 }
 
-/** Collects what a subscription delivers; waits are event-driven with a timeout. */
+/**
+ * Collects what a subscription delivers; waits are event-driven with a timeout. Pass `onError` to the
+ * subscription too: a subscription that stopped with an error then fails the wait with that error (instead of
+ * "timed out waiting for N events", which hid the cause).
+ */
 export class Delivered {
   readonly events: StoredEvent[] = [];
-  private waiters: { count: number; resolve: () => void }[] = [];
+  private waiters: { count: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private failure: { error: unknown } | null = null;
 
   constructor(private readonly timeoutMs = 5000) {}
 
@@ -74,12 +79,19 @@ export class Delivered {
     });
   };
 
+  readonly onError = (error: unknown): void => {
+    this.failure = { error };
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  };
+
   ids(): string[] {
     return this.events.map((event) => event.id);
   }
 
   waitFor(count: number): Promise<void> {
     if (this.events.length >= count) return Promise.resolve();
+    if (this.failure)
+      return Promise.reject(subscriptionFailed(this.failure.error, count, this.events.length));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`Timed out waiting for ${count} events; ${this.events.length} delivered`));
@@ -90,9 +102,20 @@ export class Delivered {
           clearTimeout(timer);
           resolve();
         },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(subscriptionFailed(error, count, this.events.length));
+        },
       });
     });
   }
+}
+
+function subscriptionFailed(error: unknown, count: number, delivered: number): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`The subscription failed after ${delivered} of ${count} events: ${message}`, {
+    cause: error,
+  });
 }
 
 /** A promise with its resolve exposed. */
@@ -150,7 +173,7 @@ export function describeEventStoreContract(
       const subscription = store.subscribeToAll(
         { after: start, streamPrefix: prefix, ...subscribeOptions },
         handler,
-        onError,
+        onError ?? (delivered instanceof Delivered ? delivered.onError : undefined),
       );
       subscriptions.push(subscription);
       return subscription;

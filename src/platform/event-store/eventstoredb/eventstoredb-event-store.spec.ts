@@ -5,11 +5,17 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { AccessDeniedError, UnavailableError } from '@eventstore/db-client';
-import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
+import type {
+  AllStreamResolvedEvent,
+  AllStreamSubscription,
+  EventStoreDBClient,
+  ResolvedEvent,
+  StreamingRead,
+} from '@eventstore/db-client';
 import { StoreUnavailableError } from '../../cluster/store-availability';
 import type { StoredEvent } from '../event-store.port';
 import { decodeEsdbPosition, encodeEsdbPosition } from './esdb-position';
-import { EsdbAllSubscription, EventStoreDbEventStore } from './eventstoredb-event-store';
+import { cancelIfAbandoned, EsdbAllSubscription, EventStoreDbEventStore } from './eventstoredb-event-store';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -288,5 +294,129 @@ describe('EventStoreDbEventStore start-up', () => {
     expect(() => new EventStoreDbEventStore('not-a-connection-string', { logger: quiet })).toThrow(
       /ESDB_CONNECTION_STRING/,
     );
+  });
+});
+
+describe('EventStoreDbEventStore reads (the client read streams it opens)', () => {
+  /** $all of this fake server: `n` events of order streams, positions 100, 200, … (commit = prepare). */
+  function fakeClient(n: number) {
+    const all = Array.from({ length: n }, (_, i) => {
+      const position = { commit: BigInt((i + 1) * 100), prepare: BigInt((i + 1) * 100) };
+      return {
+        event: {
+          streamId: `order-${i % 3}`,
+          id: `id-${i}`,
+          isJson: true,
+          revision: BigInt(Math.floor(i / 3)),
+          type: `E${i}`,
+          created: new Date(0),
+          data: { i },
+          metadata: {},
+          position,
+        },
+      };
+    });
+    const reads: { maxCount: number; cancelled: boolean; ended: boolean }[] = [];
+    function stream(items: unknown[], maxCount: number) {
+      const read = { maxCount, cancelled: false, ended: false };
+      reads.push(read);
+      const generate = async function* () {
+        for (const item of items.slice(0, maxCount)) yield item;
+        read.ended = true;
+      };
+      const readable = Readable.from(generate(), { objectMode: true, highWaterMark: 1 });
+      return Object.assign(readable, {
+        cancel: async () => {
+          read.cancelled = true;
+        },
+      });
+    }
+    const client = {
+      connectionName: 'fake',
+      readAll(options: {
+        fromPosition: 'start' | 'end' | { commit: bigint };
+        maxCount: number;
+        direction: 'forwards' | 'backwards';
+      }) {
+        const from = options.fromPosition;
+        let items: typeof all;
+        if (options.direction === 'backwards') {
+          items = [...all].reverse();
+          if (typeof from === 'object') items = items.filter((e) => e.event.position.commit <= from.commit);
+        } else {
+          items =
+            from === 'start'
+              ? all
+              : all.filter((e) => e.event.position.commit >= (from as { commit: bigint }).commit);
+        }
+        return stream(items, options.maxCount);
+      },
+      readStream(name: string, options: { fromRevision?: bigint | 'start'; maxCount?: number }) {
+        const from = typeof options.fromRevision === 'bigint' ? options.fromRevision : 0n;
+        const items = all.filter((e) => e.event.streamId === name && e.event.revision >= from);
+        return stream(items, options.maxCount ?? Number.MAX_SAFE_INTEGER);
+      },
+    };
+    const store = new EventStoreDbEventStore(client as unknown as EventStoreDBClient, { logger: quiet });
+    const open = () => reads.filter((r) => !r.ended && !r.cancelled);
+    return { store, reads, open };
+  }
+
+  it('cancels the read when headPosition returns before the end of a page, and asks for a small page', async () => {
+    const { store, reads, open } = fakeClient(600);
+    expect(await store.headPosition()).toBe(encodeEsdbPosition({ commit: 60_000n, prepare: 60_000n }));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].maxCount).toBeLessThanOrEqual(8);
+    expect(reads[0].cancelled).toBe(true);
+    expect(open()).toEqual([]);
+  });
+
+  it('cancels the read when readAll returns at maxCount mid-page, and asks for no more than it needs', async () => {
+    const { store, reads, open } = fakeClient(600);
+    const first = await store.readAll({ after: null, maxCount: 1 });
+    expect(first.map((e) => e.type)).toEqual(['E0']);
+    const next = await store.readAll({ after: first[0].position, maxCount: 1 });
+    expect(next.map((e) => e.type)).toEqual(['E1']);
+    expect(reads.map((r) => r.maxCount)).toEqual([1, 2]);
+    expect(open()).toEqual([]);
+    const filtered = await store.readAll({ after: null, maxCount: 5, streamPrefix: 'order-2' });
+    expect(filtered.map((e) => e.type)).toEqual(['E2', 'E5', 'E8', 'E11', 'E14']);
+    expect(open()).toEqual([]);
+  });
+
+  it('leaves no read open after hundreds of calls (the /health and /metrics probes)', async () => {
+    const { store, reads, open } = fakeClient(600);
+    for (let i = 0; i < 300; i++) {
+      await store.headPosition();
+      await store.readAll({ after: null, maxCount: 1 });
+    }
+    expect(reads.length).toBeGreaterThanOrEqual(600);
+    expect(open()).toEqual([]);
+  });
+
+  it('reads to the end without cancelling when the page is drained', async () => {
+    const { store, reads } = fakeClient(10);
+    expect(await store.readAll({ after: null, maxCount: 100 })).toHaveLength(10);
+    expect(await store.readStream('order-1')).toHaveLength(3);
+    expect(reads.every((r) => r.ended && !r.cancelled)).toBe(true);
+  });
+
+  it('cancels the read when the consumer throws mid-page', async () => {
+    const { reads } = fakeClient(0);
+    const items = Array.from({ length: 50 }, (_, i) => ({ event: { i } }));
+    let cancelled = false;
+    const read = Object.assign(Readable.from(items, { objectMode: true, highWaterMark: 1 }), {
+      cancel: async () => void (cancelled = true),
+    });
+    await expect(
+      (async () => {
+        for await (const _ of cancelIfAbandoned(read as unknown as StreamingRead<ResolvedEvent>)) {
+          throw new Error('consumer failed');
+        }
+      })(),
+    ).rejects.toThrow('consumer failed');
+    expect(cancelled).toBe(true);
+    expect(read.destroyed).toBe(true);
+    expect(reads).toEqual([]);
   });
 });

@@ -30,6 +30,8 @@ import type {
   Position,
   ReadPosition,
   RecordedEvent,
+  ResolvedEvent,
+  StreamingRead,
 } from '@eventstore/db-client';
 import {
   AppendResult,
@@ -203,10 +205,8 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     this.assertOpen();
     const events: StoredEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamName, {
-        fromRevision: START,
-        direction: FORWARDS,
-      })) {
+      const read = this.client.readStream(streamName, { fromRevision: START, direction: FORWARDS });
+      for await (const resolved of cancelIfAbandoned(read)) {
         if (resolved.event) events.push(this.toStoredEvent(resolved.event, resolved.event.position));
       }
     } catch (error) {
@@ -218,7 +218,9 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
 
   /**
    * Client 6 reads $all unfiltered (server-side filters are for subscriptions only), so the prefix and the
-   * system events are filtered here, page by page, until maxCount events matched or the feed ended.
+   * system events are filtered here, page by page, until maxCount events matched or the feed ended. The first
+   * page asks for what is needed (maxCount, plus the start event the server hands out again), later ones for
+   * twice as many up to the page size; a page left before its end is cancelled (see cancelIfAbandoned).
    */
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
@@ -226,12 +228,13 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     const out: StoredEvent[] = [];
     let cursor = options.after;
     let from: ReadPosition = cursor === null ? START : decodeEsdbPosition(cursor);
-    const pageSize = Math.max(this.pageSize, Math.min(options.maxCount + 1, 4096));
+    const largest = Math.max(this.pageSize, Math.min(options.maxCount + 1, 4096));
+    let pageSize = Math.min(largest, options.maxCount + (cursor === null ? 0 : 1));
     const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
     for (;;) {
       let seen = 0;
       const page = this.client.readAll({ fromPosition: from, maxCount: pageSize, direction: FORWARDS });
-      for await (const resolved of page as AsyncIterable<AllStreamResolvedEvent>) {
+      for await (const resolved of cancelIfAbandoned(page)) {
         seen++;
         const event = resolved.event;
         if (!event) continue;
@@ -247,6 +250,7 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
         if (out.length === options.maxCount) return out;
       }
       if (seen < pageSize) return out;
+      pageSize = Math.min(largest, pageSize * 2);
     }
   }
 
@@ -286,22 +290,40 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     };
   }
 
-  /** The newest non-system event's position: scans $all backwards past system events (few, in practice). */
+  /**
+   * The newest non-system event's position: scans $all backwards past system events (few, in practice). Small
+   * pages first (the newest event is usually the answer), each cancelled when left early: /health and /metrics
+   * call this on every probe, so a leaked server stream per call would exhaust the connection.
+   */
   async headPosition(): Promise<string | null> {
+    return (await this.headEvent())?.position ?? null;
+  }
+
+  /** The newest non-system event: its position and when it was recorded (lag in time for metrics). */
+  async headEvent(): Promise<{ position: string; recordedAt: string } | null> {
     this.assertOpen();
     let from: ReadPosition = END;
+    let pageSize = Math.min(this.pageSize, 8);
     for (;;) {
       let seen = 0;
-      const page = this.client.readAll({ fromPosition: from, maxCount: this.pageSize, direction: BACKWARDS });
-      for await (const resolved of page as AsyncIterable<AllStreamResolvedEvent>) {
+      const page = this.client.readAll({ fromPosition: from, maxCount: pageSize, direction: BACKWARDS });
+      for await (const resolved of cancelIfAbandoned(page)) {
         seen++;
         const event = resolved.event;
         if (!event) continue;
-        if (!isSystem(event)) return encodeEsdbPosition(event.position);
+        if (!isSystem(event)) {
+          return { position: encodeEsdbPosition(event.position), recordedAt: this.recordedAtOf(event) };
+        }
         from = event.position;
       }
-      if (seen < this.pageSize) return null;
+      if (seen < pageSize) return null;
+      pageSize = Math.min(this.pageSize, pageSize * 4);
     }
+  }
+
+  /** What metrics show for a position: the commit part (a log offset in bytes), not commit * 2^64 + prepare. */
+  positionForMetrics(position: string): number {
+    return Number(decodeEsdbPosition(position).commit);
   }
 
   async close(): Promise<void> {
@@ -342,10 +364,8 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     fallback: Position | undefined,
   ): Promise<string> {
     try {
-      for await (const resolved of this.client.readStream(streamName, {
-        fromRevision: revision,
-        maxCount: 1,
-      })) {
+      const read = this.client.readStream(streamName, { fromRevision: revision, maxCount: 1 });
+      for await (const resolved of cancelIfAbandoned(read)) {
         const event = resolved.event;
         if (event && event.revision === revision && isKnownEsdbPosition(event.position)) {
           return encodeEsdbPosition(event.position);
@@ -387,8 +407,37 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     });
   }
 
+  /** recordedAt as toStoredEvent reads it (the application clock's, when the store was given one). */
+  private recordedAtOf(event: RecordedEvent): string {
+    const raw = event.metadata as Record<string, unknown> | undefined;
+    const stored =
+      raw && typeof raw === 'object' && !(raw instanceof Uint8Array) ? raw[RECORDED_AT_KEY] : undefined;
+    return typeof stored === 'string' ? stored : event.created.toISOString();
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error('The event store is closed');
+  }
+}
+
+/**
+ * Iterates a read of the client to its end. Leaving early (return, break, throw) cancels the gRPC call: the
+ * client's reads have no deadline, and destroying the stream (what for-await does) leaves the call open, an
+ * HTTP/2 stream held on the connection until the server finished sending, which a paused reader never lets
+ * it do. About a hundred of them and the connection's appends time out and its reads hang.
+ */
+export async function* cancelIfAbandoned<E extends ResolvedEvent>(
+  read: StreamingRead<E>,
+): AsyncGenerator<E, void, undefined> {
+  let ended = false;
+  try {
+    for await (const item of read as AsyncIterable<E>) yield item;
+    ended = true;
+  } finally {
+    if (!ended) {
+      await read.cancel().catch(() => undefined);
+      read.destroy();
+    }
   }
 }
 
