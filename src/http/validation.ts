@@ -7,6 +7,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { malformedTextPath } from '../platform/read-store/read-store.port';
 import { FieldError, validationFailed } from './problem';
 
 /** Any RFC 9562 uuid (versions 1-8, nil, max): ids are generated as v4, derived ones as v8. */
@@ -75,6 +76,16 @@ export class StrictValidationPipe extends ValidationPipe implements PipeTransfor
       depthExceeds(value, MAX_DEPTH)
     ) {
       throw validationFailed([{ field: 'body', message: `body is nested deeper than ${MAX_DEPTH} levels` }]);
+    }
+    // A lone UTF-16 surrogate ("\ud800" in the JSON) is not text: MongoDB would store U+FFFD in its place, so
+    // no store could keep it as sent. Refused here, once, for every route.
+    if (metadata.type === 'body' && value !== null && typeof value === 'object') {
+      const field = malformedTextPath(value);
+      if (field !== null) {
+        throw validationFailed([
+          { field, message: `${field} must be well-formed Unicode text (it holds a lone surrogate)` },
+        ]);
+      }
     }
     return super.transform(value, metadata);
   }

@@ -171,6 +171,32 @@ describe('malformed input', () => {
     expectProblem(keyed, 400, 'VALIDATION_FAILED');
   });
 
+  it('refuses text that is not well-formed Unicode (a lone surrogate) with 400, naming the field', async () => {
+    const lone = await raw(
+      `/orders/${orderId}/deliveries`,
+      '{"message":"half a pair: \\ud83d, then more"}',
+      'application/json',
+      p.seller,
+    );
+    expectProblem(lone, 400, 'VALIDATION_FAILED');
+    expect(lone.body.errors[0].field).toBe('message');
+    const nested = await raw(
+      '/orders',
+      JSON.stringify({ ...orderBody(p.seller), title: 'ok' }).replace('"title":"ok"', '"title":"\\udc00"'),
+    );
+    expectProblem(nested, 400, 'VALIDATION_FAILED');
+    expect(nested.body.errors[0].field).toBe('title');
+    const key = await raw(`/orders/${orderId}/deliveries`, '{"\\ud800":"x"}', 'application/json', p.seller);
+    expectProblem(key, 400, 'VALIDATION_FAILED');
+    const keyed = await t.http
+      .post(`/orders/${orderId}/deliveries`)
+      .set(bearer(t.token(p.seller)))
+      .set('idempotency-key', 'lone-surrogate')
+      .set('content-type', 'application/json')
+      .send('{"message":"\\ud800"}');
+    expectProblem(keyed, 400, 'VALIDATION_FAILED');
+  });
+
   it('refuses malformed ids in the path with the parameter named', async () => {
     const cases = [
       `/orders/not-a-uuid/start`,

@@ -5,6 +5,7 @@ import {
   CheckpointConflictError,
   DeadLetter,
   DocumentWriter,
+  NotWellFormedTextError,
   ReadStore,
 } from '../../src/platform/read-store/read-store.port';
 
@@ -289,7 +290,8 @@ export function describeReadStoreContract(name: string, factory: ReadStoreFactor
       });
 
       it('commits a big batch over several collections, puts and deletes mixed, text of every kind intact', async () => {
-        const text = (i: number) => `${i} ünï ✓ 😀 "q" \\ \u2028 \ud800 ${'x'.repeat(i % 300)}`;
+        // Well-formed text of every kind (a lone surrogate is refused: see the test below).
+        const text = (i: number) => `${i} ünï ✓ 😀 "q" \\ \u2028 \t ${'x'.repeat(i % 300)}`;
         await store.commitBatch('p@g1', null, '1', async (w) => {
           for (let i = 0; i < 600; i++) await w.put(i % 2 ? 'odd' : C, `k${i}`, { name: text(i), n: i });
         });
@@ -309,6 +311,35 @@ export function describeReadStoreContract(name: string, factory: ReadStoreFactor
         expect(await store.find('third', { 'nested.level': 777 })).toEqual([
           { name: text(777), nested: { level: 777 } },
         ]);
+      });
+
+      it('refuses text that is not well-formed Unicode (a lone surrogate), writing nothing', async () => {
+        const bad: [string, object][] = [
+          ['a value', { name: 'half \ud800 a pair' }],
+          ['a trailing high surrogate', { name: 'end \ud83d' }],
+          ['a low surrogate alone', { name: '\udc00' }],
+          ['a nested value', { name: 'ok', nested: { tag: 'x\udfff' } }],
+          ['an array element', { name: 'ok', list: ['fine', '\ud800'] }],
+          ['a field name', { name: 'ok', ['k\ud800']: 1 }],
+        ];
+        for (const [what, doc] of bad) {
+          const error = await store
+            .commitBatch('p@g1', null, '1', (w) => w.put(C, 'x', doc))
+            .then(
+              () => new Error(`${what}: accepted`),
+              (e: unknown) => e,
+            );
+          expect(error).toBeInstanceOf(NotWellFormedTextError);
+          await expect(store.write((w) => w.put(C, 'x', doc))).rejects.toBeInstanceOf(NotWellFormedTextError);
+        }
+        await expect(store.write((w) => w.put(C, 'id\ud800', { name: 'ok' }))).rejects.toBeInstanceOf(
+          NotWellFormedTextError,
+        );
+        expect(await store.getCheckpoint('p@g1')).toBeNull();
+        expect(await store.count(C, {})).toBe(0);
+        // Surrogate pairs (astral characters) are well-formed and kept exactly.
+        await store.write((w) => w.put(C, 'ok', { name: '😀 \ud83d\ude00 𝄞' }));
+        expect(await store.get(C, 'ok')).toEqual({ name: '😀 😀 𝄞' });
       });
 
       it('a throwing batch writes nothing and leaves the checkpoint where it was', async () => {

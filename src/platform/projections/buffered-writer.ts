@@ -13,6 +13,9 @@ import {
   Entry,
   Filter,
   FindOptions,
+  isWellFormedText,
+  malformedTextPath,
+  NotWellFormedTextError,
   Scalar,
 } from '../read-store/read-store.port';
 
@@ -229,6 +232,10 @@ export function assertDocument(collection: string, id: string, doc: object): voi
   if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new Error(`Document ${collection}/${id} is not a JSON object`);
+  const malformed = malformedTextPath(doc);
+  if (malformed !== null)
+    throw new NotWellFormedTextError(`Document ${collection}/${id}, field ${malformed},`);
+  if (!isWellFormedText(id)) throw new NotWellFormedTextError(`Document id in ${collection}`);
 }
 
 /**

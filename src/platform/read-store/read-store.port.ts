@@ -11,6 +11,10 @@
 // - Sort: null/missing first when ascending, then numbers, then strings; ties are broken by id ascending, so a
 //   sort plus a limit is deterministic.
 // - Field names (filter and sort) are dotted paths of [A-Za-z0-9_] segments.
+// - Text is well-formed Unicode: a put of a document holding a lone surrogate (in a value or a field name) is
+//   refused with NotWellFormedTextError, nothing written. MongoDB stores UTF-8 (BSON) and would silently turn it
+//   into U+FFFD where SQLite keeps it: refusing it is the one behaviour every adapter can keep. The HTTP edge
+//   refuses such bodies (400), so events, and the documents built from them, never hold one.
 import type { StoredEvent } from '../event-store/event-store.port';
 
 export const READ_STORE = Symbol('READ_STORE');
@@ -160,6 +164,44 @@ export interface ReadStore extends DocumentReader {
   deleteDeadLetters(checkpointKey?: string): Promise<number>;
 
   close(): Promise<void>;
+}
+
+/** A document (or a body) holds a string that is not well-formed Unicode: a lone UTF-16 surrogate. */
+export class NotWellFormedTextError extends Error {
+  constructor(readonly where: string) {
+    super(`${where} holds text that is not well-formed Unicode (a lone UTF-16 surrogate)`);
+    this.name = 'NotWellFormedTextError';
+  }
+}
+
+/** With the u flag a surrogate pair is one code point: only a lone surrogate is a `Cs` code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * The dotted path of the first string (value or field name) in `value` that is not well-formed, or null.
+ * Iterative: a deep value cannot overflow the stack.
+ */
+export function malformedTextPath(value: unknown, root = ''): string | null {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length) {
+    const [current, path] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!isWellFormedText(current)) return path || '(value)';
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    for (const [key, child] of Object.entries(current)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (!isWellFormedText(key)) return childPath;
+      if (typeof child === 'string' || (child !== null && typeof child === 'object'))
+        stack.push([child, childPath]);
+    }
+  }
+  return null;
 }
 
 /** Field paths: dotted segments of letters, digits and underscores (they end up in SQL and Mongo paths). */
