@@ -83,6 +83,38 @@ describeWithContainers('MongoDB adapters', () => {
     };
   });
 
+  it('expires idempotency records by a TTL index on the server time, retention changed in place', async () => {
+    const uri = server.uri();
+    const store = new MongoIdempotencyStore(uri, { retentionMs: 3_600_000 });
+    try {
+      await store.reserve('u', 'k', 'fp', 0, 30_000); // a replica clock at 1970: the server's time still rules
+      expect(await store.ttlIndex()).toEqual({ key: { touchedAt: 1 }, expireAfterSeconds: 3600 });
+    } finally {
+      await store.close();
+    }
+    const longer = new MongoIdempotencyStore(`${uri}&appName=longer`, { retentionMs: 7_200_000 });
+    try {
+      expect(await longer.ttlIndex()).toEqual({ key: { touchedAt: 1 }, expireAfterSeconds: 7200 });
+    } finally {
+      await longer.close();
+      await dropDatabase(uri);
+    }
+  });
+
+  it('commits batches when the URI prefers secondaries (transactions are pinned to the primary)', async () => {
+    const uri = `${server.uri()}&readPreference=secondaryPreferred`;
+    const store = new MongoReadStore(uri);
+    try {
+      await store.commitBatch('p@g1', null, '1', (w) => w.put('things', 'a', { name: 'a' }));
+      await store.write((w) => w.put('things', 'b', { name: 'b' }));
+      expect(await store.getCheckpoint('p@g1')).toBe('1');
+      expect(await store.count('things', {})).toBe(2);
+    } finally {
+      await store.close();
+      await dropDatabase(uri);
+    }
+  });
+
   it('reports health with the database it uses', async () => {
     const store = new MongoReadStore(server.uri('rc_health'));
     try {

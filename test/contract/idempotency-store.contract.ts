@@ -1,6 +1,6 @@
-// The IdempotencyStore contract: SQLite and in-memory (test/contract/idempotency-store.spec.ts) and MongoDB
-// (test/containers/mongo-stores.spec.ts) run this one suite. `other` is a second connection to the same data:
-// another API replica, in production.
+// The IdempotencyStore contract, the one suite every adapter runs: SQLite and in-memory
+// (test/contract/idempotency-store.spec.ts) and MongoDB (test/containers/mongo-stores.spec.ts). `other` is a
+// second connection to the same data: another API replica, in production.
 import { randomUUID } from 'node:crypto';
 import type { IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
 
@@ -29,7 +29,7 @@ export function describeIdempotencyStoreContract(
 
     it('reserves a new key, then answers in_flight, then replays the recorded response', async () => {
       const first = await sut.store.reserve(scope, 'k', 'fp', 1000, STALE);
-      expect(first).toMatchObject({ outcome: 'reserved', takenOver: false });
+      expect(first).toEqual({ outcome: 'reserved', token: expect.any(String), takenOver: false });
       expect(await sut.other.reserve(scope, 'k', 'fp', 1001, STALE)).toEqual({ outcome: 'in_flight' });
       if (first.outcome !== 'reserved') throw new Error('unreachable');
       const body = {
@@ -43,6 +43,34 @@ export function describeIdempotencyStoreContract(
         outcome: 'completed',
         response: { status: 201, body },
       });
+      // A completed record never goes stale, and still refuses another request under its key.
+      expect(await sut.store.reserve(scope, 'k', 'fp', 1003 + 10 * STALE, STALE)).toEqual({
+        outcome: 'completed',
+        response: { status: 201, body },
+      });
+      expect(await sut.other.reserve(scope, 'k', 'fp-2', 1003 + 10 * STALE, STALE)).toEqual({
+        outcome: 'mismatch',
+      });
+    });
+
+    it('replays bodies of every JSON kind unchanged', async () => {
+      const bodies = [
+        null,
+        'text',
+        42,
+        true,
+        [1, 'x', null, { a: [] }],
+        { nested: { a: [1, 'x', null] }, '': 0 },
+      ];
+      for (const [i, body] of bodies.entries()) {
+        const reserved = await sut.store.reserve(scope, `k${i}`, 'fp', 1000, STALE);
+        if (reserved.outcome !== 'reserved') throw new Error('expected reserved');
+        await sut.store.complete(scope, `k${i}`, reserved.token, { status: 200, body }, 1001);
+        expect(await sut.other.reserve(scope, `k${i}`, 'fp', 1002, STALE)).toEqual({
+          outcome: 'completed',
+          response: { status: 200, body },
+        });
+      }
     });
 
     it('answers mismatch for the same key with another request', async () => {
@@ -62,10 +90,15 @@ export function describeIdempotencyStoreContract(
       if (first.outcome !== 'reserved') throw new Error('expected reserved');
       const later = 1000 + STALE + 1;
       const taken = await sut.other.reserve(scope, 'k', 'fp', later, STALE);
-      expect(taken).toMatchObject({ outcome: 'reserved', takenOver: true });
+      expect(taken).toEqual({ outcome: 'reserved', token: expect.any(String), takenOver: true });
+      if (taken.outcome !== 'reserved') throw new Error('unreachable');
+      expect(taken.token).not.toBe(first.token);
+      expect(await sut.store.reserve(scope, 'k', 'fp', later + 1, STALE)).toEqual({ outcome: 'in_flight' });
+      // The old token can neither release the key nor complete it.
+      await sut.store.release(scope, 'k', first.token);
       expect(await sut.store.reserve(scope, 'k', 'fp', later + 1, STALE)).toEqual({ outcome: 'in_flight' });
       await sut.store.complete(scope, 'k', first.token, { status: 500, body: 'stale' }, later + 2);
-      if (taken.outcome !== 'reserved') throw new Error('unreachable');
+      expect(await sut.store.reserve(scope, 'k', 'fp', later + 2, STALE)).toEqual({ outcome: 'in_flight' });
       await sut.other.complete(scope, 'k', taken.token, { status: 200, body: { ok: true } }, later + 3);
       expect(await sut.store.reserve(scope, 'k', 'fp', later + 4, STALE)).toEqual({
         outcome: 'completed',
@@ -81,6 +114,17 @@ export function describeIdempotencyStoreContract(
       await sut.store.release(scope, 'k', first.token);
       expect(await sut.other.reserve(scope, 'k', 'fp-new', 1002, STALE)).toMatchObject({
         outcome: 'reserved',
+      });
+    });
+
+    it('release leaves a completed record alone', async () => {
+      const first = await sut.store.reserve(scope, 'k', 'fp', 1000, STALE);
+      if (first.outcome !== 'reserved') throw new Error('expected reserved');
+      await sut.store.complete(scope, 'k', first.token, { status: 201, body: { ok: 1 } }, 1001);
+      await sut.store.release(scope, 'k', first.token);
+      expect(await sut.other.reserve(scope, 'k', 'fp', 1002, STALE)).toEqual({
+        outcome: 'completed',
+        response: { status: 201, body: { ok: 1 } },
       });
     });
 

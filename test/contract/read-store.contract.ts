@@ -263,6 +263,23 @@ export function describeReadStoreContract(name: string, factory: ReadStoreFactor
         expect(await store.find(C, {}, { sort: { n: -1 }, limit: 1 })).toEqual([{ name: 'x', n: 2, s: 'b' }]);
       });
 
+      it('sorts on _id by the id, in the direction asked (also as a tie-break and inside a batch)', async () => {
+        expect(await ids({}, { sort: { _id: -1 } })).toEqual(['k5', 'k4', 'k3', 'k2', 'k1']);
+        expect(await ids({}, { sort: { n: -1, _id: -1 } })).toEqual(['k5', 'k3', 'k1', 'k2', 'k4']);
+        expect(await ids({ s: 'b' }, { sort: { _id: -1 }, limit: 1 })).toEqual(['k2']);
+        await store.commitBatch('p@g1', null, '1', async (w) => {
+          await w.put(C, 'k6', { name: 'u', n: 2 });
+          const inBatch = await w.find<Doc>(C, { n: 2 }, { sort: { _id: -1 } });
+          expect(inBatch.map((d) => d.name)).toEqual(['u', 'v', 'z', 'x']);
+        });
+      });
+
+      it('refuses _id as a document field and in filters: the id lives beside the document', async () => {
+        await expect(store.write((w) => w.put(C, 'x', { _id: 'other', name: 'x' }))).rejects.toThrow(/_id/);
+        await expect(store.find(C, { _id: 'k1' })).rejects.toThrow(/_id/);
+        expect(await store.get(C, 'x')).toBeNull();
+      });
+
       it('sorts by dotted paths', async () => {
         await seed({ k1: { name: 'x', nested: { level: 5 } }, k2: { name: 'y', nested: { level: 3 } } });
         expect(await ids({ 'nested.level': { $gt: 0 } }, { sort: { 'nested.level': 1 } })).toEqual([

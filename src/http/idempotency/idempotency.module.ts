@@ -24,7 +24,7 @@ export function createIdempotencyStore(config: AppConfig): IdempotencyStore {
     const { MongoIdempotencyStore } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('../../platform/idempotency/mongo-idempotency-store') as typeof import('../../platform/idempotency/mongo-idempotency-store');
-    return new MongoIdempotencyStore(config.mongodbUri ?? '');
+    return new MongoIdempotencyStore(config.mongodbUri ?? '', { retentionMs: IDEMPOTENCY_RETENTION_MS });
   }
   if (config.readStore === 'memory') return new InMemoryIdempotencyStore();
   return new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
@@ -51,6 +51,7 @@ export class IdempotencyModule implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   onApplicationBootstrap(): void {
+    if (this.store.expiresRecords) return; // by the server's clock (MongoDB's TTL index), not ours
     const purge = () => void this.store.purge(Date.now() - IDEMPOTENCY_RETENTION_MS).catch(() => undefined);
     purge();
     this.timer = setInterval(purge, PURGE_EVERY_MS);

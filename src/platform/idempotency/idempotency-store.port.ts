@@ -41,6 +41,11 @@ export interface IdempotencyStore {
   ): Promise<void>;
   /** Forgets the reservation `token` (nothing was applied: the same key may be used again). */
   release(scope: string, key: string, token: string): Promise<void>;
+  /**
+   * true: the store expires records by itself, on its server's clock (MongoDB: a TTL index), so the application
+   * does not purge periodically (each replica's clock would decide otherwise). Absent: false.
+   */
+  readonly expiresRecords?: boolean;
   /** Deletes records older than `beforeMs` (housekeeping); returns how many. */
   purge(beforeMs: number): Promise<number>;
   /** Whether the store answers (health check). */

@@ -13,6 +13,7 @@ import {
   Entry,
   Filter,
   FindOptions,
+  ID_FIELD,
   isWellFormedText,
   malformedTextPath,
   NotWellFormedTextError,
@@ -232,6 +233,8 @@ export function assertDocument(collection: string, id: string, doc: object): voi
   if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new Error(`Document ${collection}/${id} is not a JSON object`);
+  if (ID_FIELD in doc)
+    throw new Error(`Document ${collection}/${id} has an ${ID_FIELD} field: ids live beside documents`);
   const malformed = malformedTextPath(doc);
   if (malformed !== null)
     throw new NotWellFormedTextError(`Document ${collection}/${id}, field ${malformed},`);

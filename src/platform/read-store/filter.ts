@@ -1,6 +1,15 @@
 // The port's filter and sort semantics in plain JS: the in-memory adapter uses them as its engine, the buffered
 // batch writer to merge a batch's own writes into reads, and any adapter may use them to check its results.
-import { assertFieldPath, Condition, Entry, Filter, FindOptions, Scalar } from './read-store.port';
+import {
+  assertFieldPath,
+  Condition,
+  Entry,
+  Filter,
+  FindOptions,
+  ID_FIELD,
+  isIdPath,
+  Scalar,
+} from './read-store.port';
 
 const OPERATORS = new Set(['$eq', '$ne', '$in', '$lt', '$lte', '$gt', '$gte']);
 const RANGE = new Set(['$lt', '$lte', '$gt', '$gte']);
@@ -23,6 +32,8 @@ export function parseFilter(filter: Filter): Clause[] {
   const clauses: Clause[] = [];
   for (const [path, condition] of Object.entries(filter)) {
     assertFieldPath(path);
+    if (isIdPath(path))
+      throw new Error(`Filter on ${path}: the id is not a document field (read by id with get)`);
     if (isScalar(condition)) {
       clauses.push({ path, op: '$eq', value: condition });
       continue;
@@ -51,6 +62,7 @@ export function parseSort(options: FindOptions | undefined): [string, 1 | -1][] 
   const sort = Object.entries(options?.sort ?? {});
   for (const [path, dir] of sort) {
     assertFieldPath(path);
+    if (path !== ID_FIELD && isIdPath(path)) throw new Error(`Sort on ${path}: the id has no fields`);
     if (dir !== 1 && dir !== -1) throw new Error(`Sort direction of ${path} must be 1 or -1`);
   }
   return sort;
@@ -128,7 +140,10 @@ const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 export function compareEntries(sort: [string, 1 | -1][]): (a: Entry<object>, b: Entry<object>) => number {
   return (a, b) => {
     for (const [path, dir] of sort) {
-      const c = compareValues(valueAt(a.doc, path), valueAt(b.doc, path));
+      const c =
+        path === ID_FIELD
+          ? compareIds(a.id, b.id)
+          : compareValues(valueAt(a.doc, path), valueAt(b.doc, path));
       if (c !== 0) return c * dir;
     }
     return compareIds(a.id, b.id);

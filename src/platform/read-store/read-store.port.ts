@@ -11,6 +11,8 @@
 // - Sort: null/missing first when ascending, then numbers, then strings; ties are broken by id ascending, so a
 //   sort plus a limit is deterministic.
 // - Field names (filter and sort) are dotted paths of [A-Za-z0-9_] segments.
+// - `_id` is the id, never a document field: sorting on `_id` orders by the id in the direction asked (MongoDB's
+//   own `_id`); a filter on it is refused (read by id with get), and so is a document holding an `_id` field.
 // - Text is well-formed Unicode: a put of a document holding a lone surrogate (in a value or a field name) is
 //   refused with NotWellFormedTextError, nothing written. MongoDB stores UTF-8 (BSON) and would silently turn it
 //   into U+FFFD where SQLite keeps it: refusing it is the one behaviour every adapter can keep. The HTTP edge
@@ -164,6 +166,13 @@ export interface ReadStore extends DocumentReader {
   deleteDeadLetters(checkpointKey?: string): Promise<number>;
 
   close(): Promise<void>;
+}
+
+/** The sort key that orders by the document's id (see the semantics above). */
+export const ID_FIELD = '_id';
+
+export function isIdPath(path: string): boolean {
+  return path === ID_FIELD || path.startsWith(`${ID_FIELD}.`);
 }
 
 /** A document (or a body) holds a string that is not well-formed Unicode: a lone UTF-16 surrogate. */

@@ -34,6 +34,7 @@ import {
   Entry,
   Filter,
   FindOptions,
+  ID_FIELD,
   ReadStore,
 } from '../read-store.port';
 import {
@@ -76,6 +77,10 @@ interface DeadLetterDoc {
 
 type StoredDoc = { _id: string } & Record<string, unknown>;
 
+/** The adapter's own bookkeeping is read from the primary whatever the URI asks (a stale checkpoint read would
+ * make every batch a conflict). Queries of read models keep the URI's read preference. */
+const PRIMARY = { readPreference: 'primary' } as const;
+
 const POSITION_DIGITS = 40; // EventStoreDB positions (commit * 2^64 + prepare) stay below 10^39
 
 export function compileMongoFilter(filter: Filter): mongo.Filter<StoredDoc> {
@@ -84,9 +89,14 @@ export function compileMongoFilter(filter: Filter): mongo.Filter<StoredDoc> {
   return out as mongo.Filter<StoredDoc>;
 }
 
-/** As [field, direction] pairs: an object would move digit-only field names ahead of the others. */
+/**
+ * As [field, direction] pairs: an object would move digit-only field names ahead of the others. The tie-break on
+ * `_id` ascending is added only when the caller did not sort on `_id` itself (a later `_id` pair would override
+ * the caller's direction).
+ */
 export function compileMongoSort(options: FindOptions | undefined): [string, 1 | -1][] {
-  return [...parseSort(options), ['_id', 1]];
+  const sort = parseSort(options);
+  return sort.some(([field]) => field === ID_FIELD) ? sort : [...sort, [ID_FIELD, 1]];
 }
 
 const indexName = (fields: string[]): string =>
@@ -201,19 +211,19 @@ export class MongoReadStore implements ReadStore, StoreHealth {
 
   async getCheckpoint(checkpointKey: string): Promise<string | null> {
     const db = await this.db();
-    const doc = await db.collection<CheckpointDoc>(CHECKPOINTS).findOne({ _id: checkpointKey });
+    const doc = await db.collection<CheckpointDoc>(CHECKPOINTS, PRIMARY).findOne({ _id: checkpointKey });
     return doc?.position ?? null;
   }
 
   async listCheckpoints(): Promise<Record<string, string>> {
     const db = await this.db();
-    const docs = await db.collection<CheckpointDoc>(CHECKPOINTS).find({}).sort({ _id: 1 }).toArray();
+    const docs = await db.collection<CheckpointDoc>(CHECKPOINTS, PRIMARY).find({}).sort({ _id: 1 }).toArray();
     return Object.fromEntries(docs.map((d) => [d._id, d.position]));
   }
 
   async deleteCheckpoint(checkpointKey: string): Promise<void> {
     const db = await this.db();
-    await db.collection<CheckpointDoc>(CHECKPOINTS).deleteOne({ _id: checkpointKey });
+    await db.collection<CheckpointDoc>(CHECKPOINTS, PRIMARY).deleteOne({ _id: checkpointKey });
   }
 
   async commitBatch<T>(
@@ -231,7 +241,7 @@ export class MongoReadStore implements ReadStore, StoreHealth {
     const result = await fn(writer);
     const changes = writer.changes(); // once: withTransaction may run the work again
     await this.transaction(async (db, session) => {
-      const checkpoints = db.collection<CheckpointDoc>(CHECKPOINTS);
+      const checkpoints = db.collection<CheckpointDoc>(CHECKPOINTS, PRIMARY);
       // Read inside the transaction: a concurrent commit of the same checkpoint either is visible here or
       // makes our write below a write conflict (then withTransaction retries and we see it).
       const current = await checkpoints.findOne({ _id: checkpointKey }, { session });
@@ -346,7 +356,10 @@ export class MongoReadStore implements ReadStore, StoreHealth {
     for (const { collection } of changes) await this.createIfMissing(db, collection);
     const session = this.handle.connection.getClient().startSession();
     try {
+      // readPreference pinned: a transaction inherits the URI's, and any other than primary fails every commit
+      // (a URI may ask for secondaries to spread the queries; those keep it).
       await session.withTransaction(() => work(db, session), {
+        readPreference: 'primary',
         readConcern: { level: 'snapshot' },
         writeConcern: { w: 'majority' },
       });

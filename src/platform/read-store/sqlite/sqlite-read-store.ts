@@ -21,6 +21,7 @@ import {
   Entry,
   Filter,
   FindOptions,
+  ID_FIELD,
   ReadStore,
   Scalar,
 } from '../read-store.port';
@@ -132,7 +133,9 @@ function compileFilter(filter: Filter): Compiled {
 
 function compileOrder(options: FindOptions | undefined): string {
   const sort = parseSort(options);
-  return `ORDER BY ${[...sort.map(([f, d]) => `${extract(f)} ${d === 1 ? 'ASC' : 'DESC'}`), 'id ASC'].join(', ')}`;
+  const terms = sort.map(([f, d]) => `${f === ID_FIELD ? 'id' : extract(f)} ${d === 1 ? 'ASC' : 'DESC'}`);
+  if (!sort.some(([f]) => f === ID_FIELD)) terms.push('id ASC');
+  return `ORDER BY ${terms.join(', ')}`;
 }
 
 export class SqliteReadStore implements ReadStore {
