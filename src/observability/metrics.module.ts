@@ -16,7 +16,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
-import { EVENT_STORE, type EventStore } from '../platform/event-store/event-store.port';
+import { comparePositions, EVENT_STORE, type EventStore } from '../platform/event-store/event-store.port';
 import { ProjectionEngine } from '../platform/projections/projection-engine';
 import { HttpMetrics, MetricsText } from './prometheus';
 
@@ -66,26 +66,67 @@ export class MetricsService implements OnModuleInit {
       .sample('nodejs_eventloop_delay_p99_seconds', {}, this.loopDelay.percentile(99) / 1e9);
     this.http.write(out);
 
-    const head = await this.eventStore.headPosition().catch(() => null);
+    // Positions as the store says to show them (EventStoreDB: the commit part, a log offset; Number() of its
+    // commit * 2^64 + prepare was a float near 1e23). Lag in time from the newest event's recordedAt.
+    const store = this.eventStore;
+    const gauge = (position: string | null): number =>
+      position === null ? 0 : (store.positionForMetrics?.(position) ?? Number(position));
+    const headEvent = store.headEvent
+      ? await store.headEvent().catch(() => null)
+      : await store
+          .headPosition()
+          .then((position) => (position === null ? null : { position, recordedAt: null }))
+          .catch(() => null);
+    const head = headEvent?.position ?? null;
     out
       .metric('rc_event_store_head_position', 'gauge', 'Global position of the newest event.')
-      .sample('rc_event_store_head_position', {}, head === null ? 0 : Number(head));
+      .sample('rc_event_store_head_position', {}, gauge(head));
+    const headAt = headEvent?.recordedAt ? Date.parse(headEvent.recordedAt) : null;
+    if (headAt !== null) {
+      out
+        .metric(
+          'rc_event_store_head_recorded_timestamp_seconds',
+          'gauge',
+          'When the newest event was recorded.',
+        )
+        .sample('rc_event_store_head_recorded_timestamp_seconds', {}, headAt / 1000);
+    }
 
     if (this.engine) {
       const statuses = await this.engine.status().catch(() => []);
+      // "Events behind" only where positions count events (the embedded stores), not on EventStoreDB.
+      const countsEvents = !store.positionForMetrics;
       out.metric('rc_projection_position', 'gauge', 'Last global position a projection applied.');
-      out.metric('rc_projection_events_behind', 'gauge', 'Events between the projection and the head.');
+      if (countsEvents) {
+        out.metric('rc_projection_events_behind', 'gauge', 'Events between the projection and the head.');
+      }
+      if (headAt !== null) {
+        out.metric(
+          'rc_projection_behind_head_seconds',
+          'gauge',
+          'Recorded time of the newest event minus that of the last event the projection applied.',
+        );
+      }
       out.metric('rc_projection_lag_seconds', 'gauge', 'How long the oldest unapplied event has waited.');
       out.metric('rc_projection_dead_letters', 'gauge', 'Events parked after repeated failures.');
       out.metric('rc_projection_running', 'gauge', '1 when this process runs the projection.');
       for (const s of statuses) {
         const l = { projection: s.name };
-        out.sample('rc_projection_position', l, s.position === null ? 0 : Number(s.position));
-        out.sample(
-          'rc_projection_events_behind',
-          l,
-          s.positionsBehind === null ? 0 : Number(s.positionsBehind),
-        );
+        out.sample('rc_projection_position', l, gauge(s.position));
+        if (countsEvents) {
+          out.sample(
+            'rc_projection_events_behind',
+            l,
+            s.positionsBehind === null ? 0 : Number(s.positionsBehind),
+          );
+        }
+        if (headAt !== null) {
+          const caughtUp = s.position !== null && head !== null && comparePositions(s.position, head) >= 0;
+          const appliedAt = s.lastAppliedRecordedAt ? Date.parse(s.lastAppliedRecordedAt) : null;
+          const behind =
+            caughtUp || head === null ? 0 : appliedAt === null ? null : Math.max(0, headAt - appliedAt);
+          if (behind !== null) out.sample('rc_projection_behind_head_seconds', l, behind / 1000);
+        }
         out.sample('rc_projection_lag_seconds', l, s.lagMs / 1000);
         out.sample('rc_projection_dead_letters', l, s.deadLetters);
         out.sample('rc_projection_running', l, s.running ? 1 : 0);

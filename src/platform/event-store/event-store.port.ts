@@ -68,6 +68,18 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/**
+ * The store refused a read or a subscription for a reason no retry can fix: a start position that is not one of
+ * this store's (a checkpoint kept from another event store), access denied, a request the server does not
+ * support. Readers stop on it (a projection reports it on /health) instead of retrying forever.
+ */
+export class PermanentStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentStoreError';
+  }
+}
+
 export interface ReadAllOptions {
   /** Exclusive start; null = from the beginning. */
   after: string | null;
@@ -156,7 +168,9 @@ export interface EventStore {
   /**
    * Catch-up then live delivery of the global feed, in order, one event at a time: the next event is delivered
    * only after the handler's promise settles. If the handler rejects, delivery stops and onError is called.
-   * Delivery is at-least-once from `after`: consumers guard by position.
+   * Delivery is at-least-once from `after`: consumers guard by position. Transient failures (the connection,
+   * a leader change) are retried inside; a permanent one (PermanentStoreError) stops delivery and is reported
+   * through onError.
    */
   subscribeToAll(
     options: SubscribeOptions,
@@ -172,6 +186,17 @@ export interface EventStore {
   readAllByStream?(options: ReadByStreamOptions): Promise<StoredEvent[]>;
   /** Position of the newest event in the feed, or null when the store is empty. */
   headPosition(): Promise<string | null>;
+  /**
+   * Optional: the newest event's position and recordedAt (metrics show lag in time with it). Stores without it:
+   * headPosition, and the time from the event read there.
+   */
+  headEvent?(): Promise<{ position: string; recordedAt: string } | null>;
+  /**
+   * Optional: what metrics show for a position, a number that grows with the feed. Absent: the position itself
+   * (the embedded stores number events 1, 2, 3…, so differences count events). EventStoreDB: the commit part, a
+   * log offset in bytes (differences are not event counts).
+   */
+  positionForMetrics?(position: string): number;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import {
   comparePositions,
   type EventStore,
   type EventSubscription,
+  PermanentStoreError,
   type StoredEvent,
 } from '../event-store/event-store.port';
 
@@ -129,6 +130,12 @@ export class LiveFeed {
     this.arrivals = [];
     this.subscription = null;
     if (this.stopped) return;
+    if (error instanceof PermanentStoreError) {
+      // Resubscribing cannot help; runners read pages meanwhile and stop on the same refusal.
+      this.logger.error(`subscription stopped for good: ${error.message}`);
+      this.scheduleWake();
+      return;
+    }
     this.logger.warn(
       `subscription failed, resubscribing in 1 s: ${error instanceof Error ? error.message : String(error)}`,
     );

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EventStore, StoredEvent } from '../event-store/event-store.port';
+import { PermanentStoreError, type EventStore, type StoredEvent } from '../event-store/event-store.port';
 import { InMemoryEventStore } from '../event-store/in-memory/in-memory-event-store';
 import { REGISTRY_COLLECTION, type RegistryDoc } from './generations';
 import { InMemoryReadStore } from '../read-store/in-memory/in-memory-read-store';
@@ -153,6 +153,27 @@ describe('ProjectionEngine', () => {
     const health = await engine.health();
     expect(health.status).toBe('degraded');
     expect(String((health.details.degraded as string[])[0])).toMatch(/^counting: 1 dead letter/);
+  });
+
+  it('stops a projection for good when the store refuses permanently (e.g. a foreign checkpoint); /health says so', async () => {
+    await append(events, 5);
+    let reads = 0;
+    events.readAll = async () => {
+      reads++;
+      throw new PermanentStoreError('Position 42 is not a position of this store');
+    };
+    const engine = newEngine([new CountingProjection()]);
+    await engine.start();
+    const end = Date.now() + 2000;
+    while (!(await engine.status())[0]?.failure && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    const [status] = await engine.status();
+    expect(status.failure?.message).toMatch(/^stopped: Position 42 is not a position/);
+    expect(status.problems.join()).toMatch(/stopped: Position 42/);
+    const before = reads;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reads).toBe(before); // not retried
+    expect((await engine.health()).status).toBe('degraded');
   });
 
   it('an event failing for a while succeeds on a retry: nothing parked', async () => {

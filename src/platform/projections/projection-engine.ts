@@ -3,7 +3,12 @@
 // live subscription; parks events that keep failing; answers "has the read side reached position P?"; and
 // rebuilds read models into a new generation beside the live one, swapping atomically when caught up.
 import { Logger } from '@nestjs/common';
-import { comparePositions, type EventStore, type StoredEvent } from '../event-store/event-store.port';
+import {
+  comparePositions,
+  type EventStore,
+  PermanentStoreError,
+  type StoredEvent,
+} from '../event-store/event-store.port';
 import { ORDER_STREAM_PREFIX } from '../../orders/domain/order.types';
 import {
   checkpointKeyOf,
@@ -483,6 +488,15 @@ export class ProjectionEngine {
         if (signal.aborted || error instanceof AbortedError) break;
         const since = runner.failure?.since ?? this.now().toISOString();
         const attempts = (runner.failure?.attempts ?? 0) + 1;
+        if (error instanceof PermanentStoreError) {
+          // No retry can fix it (a checkpoint that is not a position of this store, access denied): stop, and
+          // say so on /health until an operator fixes it and restarts.
+          runner.failure = { message: `stopped: ${errorMessage(error)}`, since, attempts };
+          this.logger.error(
+            `${runner.checkpointKey}: stopped, the event store refused for good: ${errorMessage(error)}`,
+          );
+          break;
+        }
         runner.failure = { message: errorMessage(error), since, attempts };
         if (attempts === 1 || attempts % 10 === 0) {
           this.logger.error(

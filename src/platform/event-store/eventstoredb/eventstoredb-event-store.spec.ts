@@ -13,7 +13,7 @@ import type {
   StreamingRead,
 } from '@eventstore/db-client';
 import { StoreUnavailableError } from '../../cluster/store-availability';
-import type { StoredEvent } from '../event-store.port';
+import { PermanentStoreError, type StoredEvent } from '../event-store.port';
 import { decodeEsdbPosition, encodeEsdbPosition } from './esdb-position';
 import { cancelIfAbandoned, EsdbAllSubscription, EventStoreDbEventStore } from './eventstoredb-event-store';
 
@@ -208,7 +208,80 @@ describe('EsdbAllSubscription (resubscribe on drop)', () => {
     );
     await until(() => reported.length === 1);
     await sub.stop();
-    expect(reported[0]).toBe(denied);
+    expect(reported[0]).toBeInstanceOf(PermanentStoreError);
+    expect((reported[0] as Error).cause).toBe(denied);
+  });
+
+  it.each([
+    ['an invalid argument (gRPC 3)', Object.assign(new Error('Invalid position'), { code: 3 })],
+    ['out of range (gRPC 11)', Object.assign(new Error('position beyond the log'), { code: 11 })],
+    ['a RangeError of ours', new RangeError('Not an EventStoreDB position: x')],
+  ])(
+    'stops for good on %s: onError gets a PermanentStoreError, one error line is logged',
+    async (_, error) => {
+      const server = scriptedServer([{ deliver: 0, then: 'error', error }]);
+      const reported: unknown[] = [];
+      const errors: string[] = [];
+      const sub = new EsdbAllSubscription(
+        server.open,
+        convert,
+        null,
+        async () => undefined,
+        (e) => reported.push(e),
+        backoff,
+        { warn: () => undefined, error: (m: string) => void errors.push(m) },
+      );
+      await until(() => reported.length === 1);
+      await sleep(30);
+      await sub.stop();
+      expect(server.opened).toHaveLength(1); // not retried
+      expect(reported[0]).toBeInstanceOf(PermanentStoreError);
+      expect((reported[0] as Error).message).toMatch(/retrying cannot help/);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/Subscription to \$all stopped/);
+    },
+  );
+
+  it('retries transient drops (unavailable, an unknown server error) instead', async () => {
+    const server = scriptedServer([
+      { deliver: 0, then: 'error', error: new UnavailableError(undefined, 'connection dropped') },
+      { deliver: 0, then: 'error', error: Object.assign(new Error('internal'), { code: 13 }) },
+      { deliver: Infinity, then: 'hang' },
+    ]);
+    const seen: string[] = [];
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      null,
+      async (e) => void seen.push(e.type),
+      undefined,
+      backoff,
+      quiet,
+    );
+    await until(() => seen.length === 6);
+    await sub.stop();
+    expect(server.opened).toHaveLength(3);
+  });
+
+  it('checks a start position first: one that is not of this store stops the subscription for good', async () => {
+    const server = scriptedServer([{ deliver: Infinity, then: 'hang' }]);
+    const reported: unknown[] = [];
+    const sub = new EsdbAllSubscription(
+      server.open,
+      convert,
+      '42',
+      async () => undefined,
+      (e) => reported.push(e),
+      backoff,
+      quiet,
+      async (after) => {
+        throw new PermanentStoreError(`Position ${after} is not a position of this EventStoreDB's $all`);
+      },
+    );
+    await until(() => reported.length === 1);
+    await sub.stop();
+    expect(server.opened).toEqual([]); // never subscribed
+    expect((reported[0] as Error).message).toMatch(/42 is not a position/);
   });
 
   it('stop() ends a subscription waiting to resubscribe at once', async () => {
@@ -399,6 +472,31 @@ describe('EventStoreDbEventStore reads (the client read streams it opens)', () =
     expect(await store.readAll({ after: null, maxCount: 100 })).toHaveLength(10);
     expect(await store.readStream('order-1')).toHaveLength(3);
     expect(reads.every((r) => r.ended && !r.cancelled)).toBe(true);
+  });
+
+  it('readAll from a position the server refuses fails with a PermanentStoreError (not retried by readers)', async () => {
+    const { store } = fakeClient(3);
+    const refusing = store as unknown as { client: { readAll: () => never } };
+    refusing.client.readAll = () => {
+      throw Object.assign(new Error('Invalid position'), { code: 3 });
+    };
+    await expect(store.readAll({ after: '42', maxCount: 10 })).rejects.toBeInstanceOf(PermanentStoreError);
+    await expect(store.readAll({ after: 'abc', maxCount: 10 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('positions for metrics are the commit part, not commit * 2^64 + prepare', () => {
+    const { store } = fakeClient(0);
+    expect(store.positionForMetrics(encodeEsdbPosition({ commit: 123_456n, prepare: 123_000n }))).toBe(
+      123_456,
+    );
+  });
+
+  it('headEvent gives the newest event with its recordedAt', async () => {
+    const { store } = fakeClient(5);
+    expect(await store.headEvent()).toEqual({
+      position: encodeEsdbPosition({ commit: 500n, prepare: 500n }),
+      recordedAt: new Date(0).toISOString(),
+    });
   });
 
   it('cancels the read when the consumer throws mid-page', async () => {

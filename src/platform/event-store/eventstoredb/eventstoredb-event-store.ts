@@ -16,11 +16,13 @@ import {
   EventStoreDBClient,
   excludeSystemEvents,
   FORWARDS,
+  InvalidArgumentError,
   jsonEvent,
   NO_STREAM,
   START,
   streamNameFilter,
   StreamNotFoundError,
+  UnsupportedError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import type {
@@ -41,6 +43,7 @@ import {
   EventSubscription,
   EventToAppend,
   ExpectedRevision,
+  PermanentStoreError,
   ReadAllOptions,
   StoredEvent,
   SubscribeOptions,
@@ -225,6 +228,15 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
     assertMaxCount(options.maxCount);
+    if (options.after !== null) decodeEsdbPosition(options.after); // a malformed position: RangeError, now
+    try {
+      return await this.readAllPages(options);
+    } catch (error) {
+      throw asPermanent(error, `Reading $all after ${options.after ?? 'the beginning'}`);
+    }
+  }
+
+  private async readAllPages(options: ReadAllOptions): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     let cursor = options.after;
     let from: ReadPosition = cursor === null ? START : decodeEsdbPosition(cursor);
@@ -280,6 +292,7 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
       onError,
       this.backoff,
       this.logger,
+      (after) => this.verifyStart(after),
     );
     this.subscriptions.add(subscription);
     return {
@@ -318,6 +331,24 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
       }
       if (seen < pageSize) return null;
       pageSize = Math.min(this.pageSize, pageSize * 4);
+    }
+  }
+
+  /**
+   * A subscription's start must be a position of this store: read $all from it (inclusive), the event there
+   * must be at that very position, or, if it was scavenged, after it. An error of the server or an event before
+   * it means the position is not one of ours (typically a checkpoint kept from the SQLite store).
+   */
+  private async verifyStart(after: string): Promise<void> {
+    const from = decodeEsdbPosition(after);
+    const read = this.client.readAll({ fromPosition: from, maxCount: 1, direction: FORWARDS });
+    for await (const resolved of cancelIfAbandoned(read)) {
+      const event = resolved.event;
+      if (event && comparePositions(encodeEsdbPosition(event.position), after) < 0) {
+        throw new PermanentStoreError(
+          `Position ${after} is not a position of this EventStoreDB's $all (the event there is at ${encodeEsdbPosition(event.position)}): a checkpoint from another event store?`,
+        );
+      }
     }
   }
 
@@ -420,6 +451,39 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
   }
 }
 
+/** gRPC status codes no retry changes: INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE,
+ * UNIMPLEMENTED, UNAUTHENTICATED. */
+const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 11, 12, 16]);
+
+/**
+ * Errors a retry cannot fix. Everything else (unavailable, deadline, not leader, a dropped connection, an
+ * unknown server error) is retried with backoff.
+ */
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof PermanentStoreError) return true;
+  if (
+    error instanceof AccessDeniedError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof UnsupportedError ||
+    error instanceof RangeError
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && PERMANENT_GRPC_CODES.has(code);
+}
+
+/** A permanent error as PermanentStoreError (saying what was refused); any other error unchanged. */
+export function asPermanent(error: unknown, what: string): unknown {
+  if (error instanceof PermanentStoreError || !isPermanent(error)) return error;
+  return new PermanentStoreError(
+    `${what} was refused by EventStoreDB, retrying cannot help: ${firstLine(error)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
 /**
  * Iterates a read of the client to its end. Leaving early (return, break, throw) cancels the gRPC call: the
  * client's reads have no deadline, and destroying the stream (what for-await does) leaves the call open, an
@@ -476,6 +540,8 @@ export class EsdbAllSubscription implements EventSubscription {
     private readonly onError: ((error: unknown) => void) | undefined,
     private readonly backoff: { min: number; max: number },
     private readonly logger: Pick<Logger, 'warn' | 'error'>,
+    /** Checks once, before the first subscription, that `after` is a position of this store. */
+    private readonly verifyStart?: (after: string) => Promise<void>,
   ) {
     this.done = this.run(after);
   }
@@ -497,7 +563,21 @@ export class EsdbAllSubscription implements EventSubscription {
     await Promise.resolve();
     let last = after;
     let failures = 0;
+    let verified = after === null || !this.verifyStart;
     while (!this.stopped) {
+      if (!verified) {
+        try {
+          await this.verifyStart!(after!);
+          verified = true;
+        } catch (error) {
+          if (this.stopped) return;
+          if (isPermanent(error)) {
+            this.fail(asPermanent(error, `Subscribing to $all after ${after}`));
+            return;
+          }
+          // A transient failure: the subscription below surfaces (and retries) it.
+        }
+      }
       let subscription: AllStreamSubscription;
       try {
         subscription = this.open(last);
@@ -536,8 +616,8 @@ export class EsdbAllSubscription implements EventSubscription {
         subscription.destroy();
       }
       if (this.stopped) return;
-      if (dropped instanceof AccessDeniedError) {
-        this.fail(dropped);
+      if (isPermanent(dropped)) {
+        this.fail(asPermanent(dropped, `Subscribing to $all after ${last ?? 'the beginning'}`));
         return;
       }
       failures++;
@@ -551,8 +631,13 @@ export class EsdbAllSubscription implements EventSubscription {
 
   private fail(error: unknown): void {
     this.stopped = true;
+    if (error instanceof PermanentStoreError) {
+      this.logger.error(`Subscription to $all stopped, retrying cannot help: ${firstLine(error)}`);
+    }
     if (!this.onError) {
-      this.logger.error(`Event subscription stopped by an error: ${firstLine(error)}`);
+      if (!(error instanceof PermanentStoreError)) {
+        this.logger.error(`Event subscription stopped by an error: ${firstLine(error)}`);
+      }
       return;
     }
     try {
