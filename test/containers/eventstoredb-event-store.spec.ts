@@ -30,14 +30,14 @@ describeWithContainers('EventStoreDB event-store contract', () => {
 
   describeEventStoreContract(
     'EventStoreDB',
-    async () => {
-      let store = new EventStoreDbEventStore(server.connectionString, { logger });
+    async (options = {}) => {
+      let store = new EventStoreDbEventStore(server.connectionString, { logger, ...options });
       await store.connect();
       return {
         store,
         restart: async () => {
           await store.close();
-          store = new EventStoreDbEventStore(server.connectionString, { logger });
+          store = new EventStoreDbEventStore(server.connectionString, { logger, ...options });
           await store.connect();
           return store;
         },

@@ -3,8 +3,8 @@ import { describeEmbeddedEventStoreBehaviour, describeEventStoreContract } from 
 
 describeEventStoreContract(
   'in-memory',
-  async () => {
-    const store = new InMemoryEventStore();
+  async (options = {}) => {
+    const store = new InMemoryEventStore(options);
     return { store, cleanup: () => store.close() };
   },
   { restart: false },

@@ -27,14 +27,14 @@ function tempDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-describeEventStoreContract('sqlite', async () => {
+describeEventStoreContract('sqlite', async (options = {}) => {
   const { dir, remove } = tempDir();
-  let store = new SqliteEventStore({ dataDir: dir, pollIntervalMs: POLL_MS });
+  let store = new SqliteEventStore({ dataDir: dir, pollIntervalMs: POLL_MS, ...options });
   return {
     store,
     restart: async () => {
       await store.close();
-      store = new SqliteEventStore({ dataDir: dir, pollIntervalMs: POLL_MS });
+      store = new SqliteEventStore({ dataDir: dir, pollIntervalMs: POLL_MS, ...options });
       return store;
     },
     cleanup: async () => {
