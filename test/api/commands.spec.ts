@@ -239,6 +239,54 @@ describe('the error table', () => {
     expect(res.body.errors).toEqual([{ field: 'deliveryDays', message: expect.any(String) }]);
   });
 
+  it('400 VALIDATION_FAILED: a malformed request body (OpenRequestDto), with its field errors; nothing appended', async () => {
+    const p = parties();
+    const orderId = await inProgressOrder(t, p);
+    const before = await history(t, p.buyer, orderId);
+    const typeError = {
+      field: 'type',
+      message: expect.stringMatching(/^type must be one of the following values/),
+    };
+    const cases: Array<[unknown, unknown[]]> = [
+      [
+        undefined,
+        [
+          typeError,
+          { field: 'comment', message: 'comment must be shorter than or equal to 10000 characters' },
+          { field: 'comment', message: 'comment should not be empty' },
+          { field: 'comment', message: 'comment must be a string' },
+        ],
+      ],
+      [{ type: 'refund', comment: 'c' }, [typeError]],
+      [
+        { type: 'cancellation', reason: 'because', comment: 'c' },
+        [{ field: 'reason', message: expect.stringMatching(/^reason must be one of the following values/) }],
+      ],
+      [{ type: 'order_update', comment: '' }, [{ field: 'comment', message: 'comment should not be empty' }]],
+      [
+        { type: 'order_update', comment: 'x'.repeat(10_001) },
+        [{ field: 'comment', message: 'comment must be shorter than or equal to 10000 characters' }],
+      ],
+      [
+        { type: 'delivery_extension', comment: 'c', proposedDueAt: 7 },
+        [
+          { field: 'proposedDueAt', message: 'proposedDueAt must be shorter than or equal to 64 characters' },
+          { field: 'proposedDueAt', message: 'proposedDueAt must be a string' },
+        ],
+      ],
+      [
+        { type: 'order_update', comment: 'c', priority: 'high' },
+        [{ field: 'priority', message: 'property priority should not exist' }],
+      ],
+    ];
+    for (const [body, errors] of cases) {
+      const res = await post(t, p.buyer, `/orders/${orderId}/requests`, body);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.errors).toEqual(errors);
+    }
+    expect(await history(t, p.buyer, orderId)).toEqual(before);
+  });
+
   it('400 VALIDATION_FAILED: a rule of the decider (a cancellation request needs a reason)', async () => {
     const p = parties();
     const orderId = await inProgressOrder(t, p);

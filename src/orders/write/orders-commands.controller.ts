@@ -32,7 +32,6 @@ import {
   OfferExtrasResponseDto,
   OpenRequestResponseDto,
 } from './dto/command-responses.dto';
-import { OpenRequestBodyPipe, type OpenRequestBody } from './dto/open-request.body';
 import { ExecuteOrderCommand } from './execute-order.command';
 import { CommandOutcome, OrderCommandInput, orderIdForIdempotencyKey } from './order-command.service';
 
@@ -194,8 +193,7 @@ export class OrdersCommandsController {
   @ApiProblems(...ORDER_PROBLEMS, 'RESOLUTION_CENTER_UNAVAILABLE', 'REQUEST_ALREADY_OPEN', 'INVALID_STATE')
   openRequest(
     @UuidParam('orderId') orderId: string,
-    // Checked by hand, with OpenRequestDto's very errors: class-validator is too costly for this hot command.
-    @Body(OpenRequestBodyPipe) dto: OpenRequestBody,
+    @Body() dto: OpenRequestDto,
     @CommandContext() ctx: CommandRequestContext,
   ): Promise<OpenRequestResponseDto> {
     const requestId = randomUUID();
