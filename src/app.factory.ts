@@ -1,23 +1,13 @@
-import { LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
-import { AppConfig, LogLevel, loadConfig } from './platform/config/config';
+import { createLogger, PinoNestLogger, registerAccessLog } from './observability/logger';
+import { AppConfig, loadConfig } from './platform/config/config';
 
 /** Bodies are small JSON documents: the largest text field is 10,000 characters. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[] | false> = {
-  silent: false,
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 /**
  * Builds and initialises the application (routes, pipes, filters, OpenAPI) without listening: tests drive it
@@ -38,13 +28,23 @@ export async function createApp(
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
   });
+  const logging = options.logger === false ? undefined : createLogger(config.logLevel);
+  const logger = logging?.logger;
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: options.logger === false ? false : NEST_LEVELS[config.logLevel],
+    logger: logger ? new PinoNestLogger(logger) : false,
     bodyParser: false,
     abortOnError: false,
   });
   try {
     registerBodyParsers(app.getHttpAdapter().getInstance());
+    if (logging) {
+      const fastify = app.getHttpAdapter().getInstance();
+      registerAccessLog(fastify, logging.logger);
+      fastify.addHook('onClose', (_instance, done) => {
+        logging.flush();
+        done();
+      });
+    }
     setUpOpenApi(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

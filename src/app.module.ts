@@ -49,7 +49,7 @@ export class AppModule {
         OrderWriteModule,
         ReadSideModule.forRoot(config),
         TimeoutsModule,
-        MetricsModule,
+        MetricsModule.forRoot({ adminPort: config.adminPort }),
         ...(clock instanceof ManualClock ? [TestingClockModule] : []),
         ...(servesApi ? [OrdersCommandsModule] : []),
       ],

@@ -1,31 +1,41 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../auth/public.decorator';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { HealthRegistry, HealthReport } from '../../platform/health/health.registry';
 
 class HealthReportDto {
   @ApiProperty({ enum: ['ok', 'degraded', 'down'] })
   status!: string;
   @ApiProperty({
-    description: 'One entry per registered check: { status, critical, details? }',
+    required: false,
+    description:
+      'One entry per registered check: { status, critical, details? }. Absent when ADMIN_PORT is set: the ' +
+      'detailed report is then served on the admin port only.',
     example: { eventStore: { status: 'ok', critical: true, details: { headPosition: '42' } } },
   })
-  checks!: Record<string, unknown>;
+  checks?: Record<string, unknown>;
 }
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly registry: HealthRegistry) {}
+  constructor(
+    private readonly registry: HealthRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Public()
   @Get()
   @ApiOkResponse({ type: HealthReportDto, description: 'ok or degraded' })
   @ApiServiceUnavailableResponse({ type: HealthReportDto, description: 'down: a critical check failed' })
-  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+  async health(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<HealthReport | Pick<HealthReport, 'status'>> {
     const report = await this.registry.run();
     reply.status(report.status === 'down' ? 503 : 200);
-    return report;
+    // With an admin port the public answer says only whether the service is up: the details are for operators.
+    return this.config.adminPort === undefined ? report : { status: report.status };
   }
 }

@@ -1,29 +1,43 @@
-import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
-import { MetricsService } from '../../observability/metrics.module';
+import { Injectable, Optional } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { MetricsService } from '../../observability/metrics.service';
 import { DeadlinePoller } from './deadline-poller';
 
-/** The deadline poller's figures on /metrics (in the process that runs it). */
+/** The deadline poller's figures on /metrics, in the process that runs it: what is due, what was fired. */
 @Injectable()
-export class DeadlineMetrics implements OnModuleInit {
-  constructor(
-    @Optional() private readonly metrics?: MetricsService,
-    @Optional() private readonly poller?: DeadlinePoller,
-  ) {}
-
-  onModuleInit(): void {
-    const poller = this.poller;
-    if (!this.metrics || !poller) return;
-    this.metrics.addCollector(async (out) => {
-      const [figures, health] = await Promise.all([poller.figures(), poller.health()]);
-      out
-        .metric('rc_deadlines_due', 'gauge', 'Deadlines due now and not yet shown handled.')
-        .sample('rc_deadlines_due', {}, figures.due);
-      out
-        .metric('rc_deadlines_fired_total', 'counter', 'Timeout commands this process sent.')
-        .sample('rc_deadlines_fired_total', {}, figures.fired);
-      out
-        .metric('rc_deadlines_degraded', 'gauge', '1 when deadlines keep failing.')
-        .sample('rc_deadlines_degraded', {}, health.status === 'degraded' ? 1 : 0);
+export class DeadlineMetrics {
+  constructor(@Optional() metrics?: MetricsService, @Optional() poller?: DeadlinePoller) {
+    if (!metrics || !poller) return;
+    const registers = [metrics.registry];
+    new Gauge({
+      name: 'rc_deadlines_due',
+      help: 'Deadlines due now that the order streams do not show handled yet.',
+      registers,
+      async collect() {
+        const figures = await poller.figures().catch(() => null);
+        if (figures) this.set(figures.due);
+      },
+    });
+    new Counter({
+      name: 'rc_deadlines_fired_total',
+      help: 'Timeout commands this process sent for due deadlines (retries included).',
+      registers,
+      async collect() {
+        const figures = await poller.figures().catch(() => null);
+        // The poller keeps the running total; the counter mirrors it.
+        if (!figures) return;
+        this.reset();
+        this.inc(figures.fired);
+      },
+    });
+    new Gauge({
+      name: 'rc_deadlines_degraded',
+      help: '1 when deadlines keep failing.',
+      registers,
+      async collect() {
+        const health = await poller.health().catch(() => null);
+        this.set(health?.status === 'degraded' ? 1 : 0);
+      },
     });
   }
 }

@@ -19,6 +19,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface AppConfig {
   port: number;
+  /** When set, /metrics and the detailed health report are served on this port only (the admin network). */
+  adminPort?: number;
   /** Absolute path of the embedded stores' directory (SQLite files, generated JWT secret). */
   dataDir: string;
   /** `memory` is for tests only. */
@@ -66,8 +68,10 @@ function optional(env: Env, name: string): string | undefined {
 /** Reads the environment, applies overrides (tests, the bench) and validates the result. */
 export function loadConfig(env: Env = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const rawPort = optional(env, 'PORT');
+  const rawAdminPort = optional(env, 'ADMIN_PORT');
   const config: AppConfig = {
     port: rawPort === undefined ? 3000 : Number(rawPort),
+    adminPort: rawAdminPort === undefined ? undefined : Number(rawAdminPort),
     dataDir: optional(env, 'DATA_DIR') ?? './data',
     eventStore: oneOf(env, 'EVENT_STORE', EVENT_STORE_KINDS, 'sqlite'),
     esdbConnectionString: optional(env, 'ESDB_CONNECTION_STRING'),
@@ -91,6 +95,12 @@ export function validateConfig(config: AppConfig): AppConfig {
   const c = { ...config };
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) {
     throw new ConfigError(`PORT=${String(c.port)}: expected an integer in 0..65535`);
+  }
+  if (
+    c.adminPort !== undefined &&
+    (!Number.isInteger(c.adminPort) || c.adminPort < 0 || c.adminPort > 65535)
+  ) {
+    throw new ConfigError(`ADMIN_PORT=${String(c.adminPort)}: expected an integer in 0..65535`);
   }
   if (!c.dataDir) throw new ConfigError('DATA_DIR must not be empty');
   c.dataDir = resolve(c.dataDir);
