@@ -148,7 +148,7 @@ export function rebuildWithCli(
  */
 async function readFeed(
   dir: string,
-  pageSize = DEFAULT_ENGINE_OPTIONS.rebuildPageSize,
+  pageSize = DEFAULT_ENGINE_OPTIONS.rebuildBatchSize,
 ): Promise<{ events: number; eventsPerSec: number }> {
   const store = new SqliteEventStore({ dataDir: dir });
   try {

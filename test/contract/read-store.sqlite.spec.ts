@@ -5,25 +5,22 @@ import { ReadStore } from '../../src/platform/read-store/read-store.port';
 import { SqliteReadStore } from '../../src/platform/read-store/sqlite/sqlite-read-store';
 import { describeReadStoreContract } from './read-store.contract';
 
-// Inline commits (the service) and commits on a writer thread (the rebuild CLI) must behave the same.
-for (const writerThread of [false, true]) {
-  describeReadStoreContract(writerThread ? 'sqlite, writer thread' : 'sqlite', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'rc-read-store-'));
-    let current: ReadStore = new SqliteReadStore({ dataDir, writerThread });
-    return {
-      store: current,
-      reopen: async () => {
-        await current.close();
-        current = new SqliteReadStore({ dataDir, writerThread });
-        return current;
-      },
-      dispose: async () => {
-        await current.close();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  });
-}
+describeReadStoreContract('sqlite', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-read-store-'));
+  let current: ReadStore = new SqliteReadStore({ dataDir });
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close();
+      current = new SqliteReadStore({ dataDir });
+      return current;
+    },
+    dispose: async () => {
+      await current.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});
 
 describe('sqlite read store: deferred index builds', () => {
   it('builds a missing index with a small page cache and temporary files (quicker sorts), then gives the connection its settings back', async () => {

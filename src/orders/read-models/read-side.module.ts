@@ -3,6 +3,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../../platform/config/config';
 import { ReadStoreModule } from '../../platform/read-store/read-store.module';
+import { ORDER_STREAM_PREFIX } from '../domain/order.types';
 import { CancellationAnalyticsController } from './cancellation-analytics/cancellation-analytics.controller';
 import { GetCancellationAnalyticsHandler } from './cancellation-analytics/cancellation-analytics.query';
 import { CompletionRateController } from './completion-rate/completion-rate.controller';
@@ -41,7 +42,7 @@ export class ReadSideModule {
     return {
       module: ReadSideModule,
       imports: [
-        ReadStoreModule,
+        ReadStoreModule.forRoot({ streamPrefix: ORDER_STREAM_PREFIX }),
         ReadProjectionsModule,
         ...(config.role !== 'worker' ? [ReadQueriesModule] : []),
       ],

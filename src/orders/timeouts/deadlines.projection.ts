@@ -17,10 +17,6 @@ const DERIVED = Symbol('deadlines');
 export class DeadlinesProjection implements Projection {
   readonly name = DEADLINES_PROJECTION_NAME;
   readonly version = 1;
-  /** Reads event data only: a rebuild skips parsing the metadata. */
-  readonly readsMetadata = false;
-  /** Every document belongs to one order: a rebuild folds it order by order. */
-  readonly partitioning = 'stream' as const;
   readonly collections: Record<string, string[][]> = {
     // The poller's query: dueAt <= now, sorted by dueAt.
     [DEADLINES_COLLECTION]: [['dueAt'], ['orderId']],

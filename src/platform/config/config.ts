@@ -35,8 +35,6 @@ export interface AppConfig {
   logLevel: LogLevel;
   nodeEnv: string;
   role: AppRole;
-  /** Not read from the environment: the rebuild CLI commits SQLite batches on a writer thread (a second core). */
-  sqliteWriterThread?: boolean;
   /** Not read from the environment: the rebuild CLI reads the SQLite files through memory maps this large. */
   sqliteMmapBytes?: number;
 }

@@ -26,7 +26,7 @@ export class LiveFeed {
 
   constructor(
     private readonly store: EventStore,
-    private readonly streamPrefix: string,
+    private readonly streamPrefix: string | undefined,
     /** Called (batched per macrotask) when events arrived. */
     private readonly onEvents: () => void,
     private readonly maxBuffered = 50_000,

@@ -9,6 +9,7 @@ import type { CommitOptions, DocumentWriter, Projection, ReadStore } from '../re
 import { RoutedReadStore } from '../read-store/routed-read-store';
 
 const FAST: Partial<ProjectionEngineOptions> = {
+  streamPrefix: 'order-',
   retryBaseDelayMs: 1,
   maxBackoffMs: 5,
   idlePollMs: 20,
@@ -285,7 +286,7 @@ describe('ProjectionEngine', () => {
     expect(await store.getCheckpoint('counting@g1')).toBeNull();
   });
 
-  describe('rebuild: small pages streamed into big batches, each committed while the next fills', () => {
+  describe('rebuild: the feed replayed in batches, each committed with its checkpoint', () => {
     /** Commits slowly, counting how many are in flight; refuses the commits listed in `refuse` (by call). */
     class SlowStore extends InMemoryReadStore {
       calls = 0;
@@ -296,8 +297,6 @@ describe('ProjectionEngine', () => {
       /** How many of the swap's commits to refuse. */
       refuseSwaps = 0;
       refused = 0;
-      /** Awaited once, before the first commit into the generation being built: holds that commit up. */
-      holdFirst: (() => Promise<void>) | null = null;
       override async commitBatch<T>(
         key: string,
         expected: string | null,
@@ -311,9 +310,6 @@ describe('ProjectionEngine', () => {
         const building = key.endsWith('@g2');
         if (building) this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
         try {
-          const hold = building ? this.holdFirst : null;
-          this.holdFirst = null;
-          await hold?.();
           await new Promise((r) => setTimeout(r, 1));
           const swap = expected !== null && expected === next; // the registry switch, at the checkpoint
           if (building && (this.refuse.has(call) || (swap && this.refuseSwaps-- > 0))) {
@@ -329,9 +325,9 @@ describe('ProjectionEngine', () => {
         }
       }
     }
-    const STREAMED = { rebuildPageSize: 7, rebuildBatchSize: 40 };
+    const STREAMED = { rebuildBatchSize: 40 };
 
-    it('applies every event once, reads through the batch still committing, one commit at a time', async () => {
+    it('applies every event once, batch by batch, one commit at a time', async () => {
       const slow = new SlowStore();
       const engine = newEngine([new CountingProjection()], STREAMED, slow);
       await append(events, 50, 'order-a');
@@ -344,76 +340,12 @@ describe('ProjectionEngine', () => {
       expect(await routed.get('counts', 'order-a')).toEqual({ n: 50 });
       expect(await routed.get('counts', 'order-b')).toEqual({ n: 53 });
       expect(slow.maxInFlight).toBe(1);
-      // Each batch starts where the previous one ended and holds whole 7-event pages: >= 40 events (42), more
-      // while the previous one was still committing, never more than 4 x 40 (+ a page). The swap's commit, at
-      // the same checkpoint, is not a batch.
+      // Each batch starts where the previous one ended and holds at most a page (40 events). The swap's commit,
+      // at the same checkpoint, is not a batch.
       const batches = slow.batches.filter((b) => b.expected !== b.next);
-      expect(batches[0]).toEqual({ expected: null, next: '42' });
-      expect(batches.at(-1)!.next).toBe('103');
+      expect(batches.map((b) => b.next)).toEqual(['40', '80', '103']);
+      expect(batches[0].expected).toBeNull();
       for (let i = 1; i < batches.length; i++) expect(batches[i].expected).toBe(batches[i - 1].next);
-      for (const b of batches.slice(0, -1)) {
-        const size = Number(b.next) - Number(b.expected ?? 0);
-        expect(size % 7).toBe(0);
-        expect(size).toBeGreaterThanOrEqual(40);
-        expect(size).toBeLessThanOrEqual(160 + 7);
-      }
-    });
-
-    class Tally extends CountingProjection {
-      applied = 0;
-      override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
-        this.applied++;
-        await super.apply(event, w);
-      }
-    }
-    /**
-     * Rebuilds `n` events on a SlowStore whose first commit is held: released once `until` holds for the events
-     * applied, then `moreTurns` turns of the event loop later (`appliedWhenReleased`: what was applied by then).
-     * Released anyway after 20,000 turns with `untilHeld` false, so a runner that waits for the held commit fails
-     * the test instead of hanging it. Every event is applied once either way.
-     */
-    const rebuildHeld = async (n: number, until: (applied: number) => boolean, moreTurns = 0) => {
-      const p = new Tally();
-      const slow = new SlowStore();
-      const hold = { appliedWhenReleased: -1, untilHeld: false };
-      slow.holdFirst = () =>
-        new Promise<void>((resolve) => {
-          let turns = -1;
-          let budget = 20_000;
-          const poll = (): void => {
-            if (turns < 0 && until(p.applied)) {
-              hold.untilHeld = true;
-              turns = 0;
-            }
-            if ((turns >= 0 && turns++ >= moreTurns) || --budget === 0) {
-              hold.appliedWhenReleased = p.applied;
-              resolve();
-            } else setImmediate(poll);
-          };
-          poll();
-        });
-      const engine = newEngine([p], STREAMED, slow);
-      await append(events, n);
-      const [result] = await engine.rebuild('all');
-      expect(result.eventsProcessed).toBe(n);
-      expect(await total(slow, engine)).toBe(n);
-      expect(hold.untilHeld).toBe(true);
-      return { hold, batches: slow.batches.filter((b) => b.expected !== b.next) };
-    };
-
-    it('while a commit is held up (the write lock elsewhere), the next batch keeps filling instead of waiting', async () => {
-      // Released only once 120 events were applied: it never is if the runner waits for this commit.
-      const { hold, batches } = await rebuildHeld(150, (n) => n >= 120);
-      expect(hold.appliedWhenReleased).toBeGreaterThanOrEqual(120);
-      expect(batches[0]).toEqual({ expected: null, next: '42' });
-      expect(Number(batches[1].next) - 42).toBeGreaterThanOrEqual(120 - 42);
-    });
-
-    it('... up to 4 batches of events, then it waits for the commit', async () => {
-      // Reaching the cap (42 + 160), then 50 more turns of the event loop: time enough to read and apply many more
-      // pages if it did not stop there.
-      const { hold } = await rebuildHeld(400, (n) => n >= 42 + 160, 50);
-      expect(hold.appliedWhenReleased).toBeLessThanOrEqual(42 + 160 + 7);
     });
 
     it('an event that keeps failing is parked as in live batches; the others are applied once', async () => {
@@ -444,7 +376,7 @@ describe('ProjectionEngine', () => {
       const engine = newEngine([new CountingProjection()], STREAMED, slow);
       await append(events, 100);
       await engine.initialize();
-      slow.refuse = new Set([slow.calls + 2]); // the 1st streamed batch (the registry write is the 1st call)
+      slow.refuse = new Set([slow.calls + 2]); // the 1st batch (the registry write is the 1st call)
       const [result] = await engine.rebuild('all');
       expect(slow.refused).toBe(1);
       expect(result.eventsProcessed).toBe(100);
@@ -502,60 +434,6 @@ describe('ProjectionEngine', () => {
       expect(await routed.get('counts', 'seen-30')).toEqual({ n: 2 + 29 });
       expect(await routed.get('counts', 'seen-1')).toEqual({ n: 0 });
     });
-  });
-
-  it('a rebuild reads the feed without metadata only when none of its projections reads it', async () => {
-    /** Keeps a document per event; records each event's actor when it reads metadata. */
-    class ActorProjection implements Projection {
-      readonly version = 1;
-      readonly seen: string[] = [];
-      readonly collections: Record<string, string[][]>;
-      constructor(
-        readonly name: string,
-        readonly readsMetadata: boolean,
-      ) {
-        this.collections = { [`${name}_events`]: [] };
-      }
-      async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
-        if (this.readsMetadata) this.seen.push(event.metadata.actor.id);
-        await w.put(`${this.name}_events`, event.id, { type: event.type });
-      }
-    }
-    const reads = jest.spyOn(events, 'readAll');
-    const lean = new ActorProjection('lean', false);
-    const full = new ActorProjection('full', true);
-    const engine = newEngine([lean, full]);
-    await append(events, 10);
-    await engine.catchUp();
-    reads.mockClear();
-    await engine.rebuild(['lean']);
-    expect(reads.mock.calls.every(([o]) => o.metadata === false)).toBe(true);
-    reads.mockClear();
-    full.seen.length = 0;
-    await engine.rebuild(['lean', 'full']);
-    expect(reads.mock.calls.every(([o]) => o.metadata === true)).toBe(true);
-    expect(full.seen).toEqual(Array(10).fill('u'));
-    const routed = new RoutedReadStore(store, engine.router);
-    expect(await routed.count('lean_events', {})).toBe(10);
-    expect(await routed.count('full_events', {})).toBe(10);
-    reads.mockRestore();
-  });
-
-  it('a projection that declared it reads no metadata and reads it fails loudly: retried, then parked', async () => {
-    class Liar extends CountingProjection {
-      readonly readsMetadata = false;
-      override async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
-        if (event.metadata.actor.id === 'nobody') return;
-        await super.apply(event, w);
-      }
-    }
-    const engine = newEngine([new Liar('liar')], { maxAttempts: 2 });
-    await append(events, 3);
-    await engine.catchUp(); // the live feed carries the metadata: nothing wrong shows yet
-    await engine.rebuild(['liar']);
-    const letters = await store.listDeadLetters('liar@g2');
-    expect(letters.map((l) => l.position)).toEqual(['1', '2', '3']);
-    expect(letters[0].error).toContain('MetadataNotReadError: event metadata.actor was not read');
   });
 
   it('a service starting on a fresh store never wipes the mark of a rebuild that began meanwhile', async () => {
@@ -623,48 +501,6 @@ describe('ProjectionEngine', () => {
     expect(await new RoutedReadStore(store, v2.router).get('counts', 'total')).toEqual({ n: 30, version: 2 });
   });
 
-  it('a new version of a projection partitioned by stream is folded by stream, from empty even when resumed', async () => {
-    class PerOrder implements Projection {
-      readonly name = 'per-order-test';
-      readonly partitioning = 'stream' as const;
-      readonly collections = { per_order: [] };
-      constructor(readonly version: number) {}
-      async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
-        const doc = await w.get<{ n: number }>('per_order', event.streamName);
-        await w.put('per_order', event.streamName, { n: (doc?.n ?? 0) + 1, version: this.version });
-      }
-    }
-    const streams = [`order-${randomUUID()}`, `order-${randomUUID()}`];
-    for (const s of streams) await append(events, 5, s);
-    const v1 = newEngine([new PerOrder(1)]);
-    await v1.catchUp();
-    await v1.dispose();
-    // A previous run of the v2 build got as far as writing a document, and no checkpoint (a fold cut short).
-    await store.write(async (w) => {
-      const registry = (await w.get<RegistryDoc>(REGISTRY_COLLECTION, 'per-order-test'))!;
-      await w.put(REGISTRY_COLLECTION, 'per-order-test', {
-        ...registry,
-        building: { generation: 2, version: 2, startedAt: new Date().toISOString(), by: 'engine' },
-      });
-      await w.put('per_order__g2', streams[0], { n: 99, version: 2 });
-      // One the finished fold would not write again (a document its stream deleted later, say): must not stay.
-      await w.put('per_order__g2', 'order-gone', { n: 1, version: 2 });
-    });
-    const byStream = jest.spyOn(events, 'readAllByStream');
-    const v2 = newEngine([new PerOrder(2)]);
-    await v2.start();
-    await v2.catchUp();
-    expect(byStream).toHaveBeenCalled();
-    expect(await store.get<RegistryDoc>(REGISTRY_COLLECTION, 'per-order-test')).toMatchObject({
-      generation: 2,
-      version: 2,
-      building: null,
-    });
-    const routed = new RoutedReadStore(store, v2.router);
-    for (const s of streams) expect(await routed.get('per_order', s)).toEqual({ n: 5, version: 2 });
-    expect(await routed.get('per_order', 'order-gone')).toBeNull();
-  });
-
   it('keeps recent documents cached, and forgets one written outside the projection (READ_STORE.write)', async () => {
     const engine = newEngine([new CountingProjection()]);
     await append(events, 3);
@@ -675,185 +511,6 @@ describe('ProjectionEngine', () => {
     await append(events, 2);
     await engine.catchUp();
     expect(await facade.get('counts', 'total')).toEqual({ n: 102, version: 1 });
-  });
-
-  describe('rebuild stream by stream (projections partitioned by stream)', () => {
-    /**
-     * One document per stream (a count and the positions seen, not idempotent: an event applied twice shows), and
-     * a per-stream "pending" document put by even events and deleted by odd ones (deadlines come and go so).
-     */
-    class PerStreamProjection implements Projection {
-      readonly version = 1;
-      readonly partitioning = 'stream' as const;
-      readonly collections = { per_stream: [['n']], pending: [] };
-      readonly seen = new Set<string>();
-      failOn: (e: StoredEvent) => boolean = () => false;
-      query = false;
-      constructor(readonly name = 'per-stream') {}
-      async apply(event: StoredEvent, w: DocumentWriter): Promise<void> {
-        if (this.failOn(event)) throw new Error(`cannot apply ${event.position}`);
-        if (this.query) await w.find('per_stream', { n: 1 });
-        this.seen.add(event.streamName);
-        const doc = await w.get<{ n: number; positions: string[] }>('per_stream', event.streamName);
-        await w.put('per_stream', event.streamName, {
-          n: (doc?.n ?? 0) + 1,
-          positions: [...(doc?.positions ?? []), event.position],
-        });
-        if (event.revision % 2 === 0) await w.put('pending', event.streamName, { since: event.position });
-        else await w.delete('pending', event.streamName);
-      }
-    }
-    /** Streams named across the whole range of uuids, events interleaved in the feed. */
-    const streams = ['0', '3', '7', '8', 'b', 'f'].map((h) => `order-${h}${randomUUID().slice(1)}`);
-    const interleave = async (rounds: number): Promise<void> => {
-      for (let r = 0; r < rounds; r++)
-        for (const s of streams) if ((r + s.length) % 3 !== 0 || r < 2) await append(events, 1, s);
-    };
-    /** Every document of the projection's live generation, by collection and id. */
-    const snapshot = async (engine: ProjectionEngine): Promise<Record<string, unknown>> => {
-      const routed = new RoutedReadStore(store, engine.router);
-      const out: Record<string, unknown> = {};
-      for (const c of ['per_stream', 'pending'])
-        for (const s of streams) out[`${c}/${s}`] = await routed.get(c, s);
-      return out;
-    };
-    const FOLD = { rebuildPageSize: 4, foldCommitDocs: 3 };
-    /** An engine that built the projection live over `rounds` of interleaved events, and what it built. */
-    const liveBuild = async (rounds: number, p: Projection = new PerStreamProjection()) => {
-      const engine = newEngine([p], FOLD);
-      await interleave(rounds);
-      await engine.catchUp();
-      return { engine, before: await snapshot(engine) };
-    };
-
-    it('folds each stream in one go into the new generation: the same documents as the feed gave', async () => {
-      const live = new PerStreamProjection();
-      const { engine, before } = await liveBuild(9, live);
-      const head = await events.headPosition();
-      const byStream = jest.spyOn(events, 'readAllByStream');
-      const feed = jest.spyOn(events, 'readAll');
-      const [result] = await engine.rebuild(['per-stream']);
-      expect(byStream).toHaveBeenCalled();
-      // The feed is read only after the head the fold went to (its tail), never from the start.
-      for (const [options] of feed.mock.calls) expect(options.after).toBe(head);
-      expect(result).toMatchObject({ generation: 2, position: head, eventsProcessed: Number(head) });
-      expect(await store.getCheckpoint('per-stream@g2')).toBe(head);
-      expect(await snapshot(engine)).toEqual(before);
-      // Live from there on.
-      await engine.start();
-      const last = await append(events, 2, streams[0]);
-      expect(await engine.waitForPosition(last, 2000)).toBe(true);
-      const doc = await new RoutedReadStore(store, engine.router).get<{ n: number }>(
-        'per_stream',
-        streams[0],
-      );
-      expect(doc!.n).toBe((before[`per_stream/${streams[0]}`] as { n: number }).n + 2);
-    });
-
-    it('events appended while it folds are applied after it, from the feed', async () => {
-      const engine = newEngine([new PerStreamProjection()], FOLD);
-      await interleave(5);
-      const read = events.readAllByStream.bind(events);
-      let appended = false;
-      jest.spyOn(events, 'readAllByStream').mockImplementation(async (options) => {
-        if (!appended) {
-          appended = true;
-          await append(events, 3, streams[2]); // after the head the fold reads to
-        }
-        return read(options);
-      });
-      await engine.rebuild(['per-stream']);
-      expect(appended).toBe(true);
-      const doc = await new RoutedReadStore(store, engine.router).get<{ n: number; positions: string[] }>(
-        'per_stream',
-        streams[2],
-      );
-      const stream = await events.readStream(streams[2]);
-      expect(doc).toEqual({ n: stream.length, positions: stream.map((e) => e.position) });
-    });
-
-    it("an event that throws while folding: that projection is rebuilt in the feed's order, the event parked", async () => {
-      const p = new PerStreamProjection();
-      const engine = newEngine([p], FOLD);
-      await interleave(6);
-      p.failOn = (e) => e.position === '13';
-      const byStream = jest.spyOn(events, 'readAllByStream');
-      const [result] = await engine.rebuild(['per-stream']);
-      expect(byStream).toHaveBeenCalled();
-      expect(result.position).toBe(await events.headPosition());
-      const letters = await store.listDeadLetters('per-stream@g2');
-      expect(letters.map((l) => l.position)).toEqual(['13']);
-      const all = await events.readAll({ after: null, maxCount: 1000 });
-      const routed = new RoutedReadStore(store, engine.router);
-      for (const s of streams) {
-        const positions = all.filter((e) => e.streamName === s && e.position !== '13').map((e) => e.position);
-        expect(await routed.get('per_stream', s)).toEqual({ n: positions.length, positions });
-      }
-    });
-
-    it("a projection that queries while folding is rebuilt in the feed's order", async () => {
-      const p = new PerStreamProjection();
-      const { engine, before } = await liveBuild(4, p);
-      p.query = true;
-      const byStream = jest.spyOn(events, 'readAllByStream');
-      const feed = jest.spyOn(events, 'readAll');
-      await engine.rebuild(['per-stream']);
-      expect(byStream).toHaveBeenCalled();
-      expect(feed.mock.calls.some(([o]) => o.after === null)).toBe(true);
-      expect(await snapshot(engine)).toEqual(before);
-    });
-
-    it("an event store that does not read by stream: the feed's order, the same documents", async () => {
-      const { engine, before } = await liveBuild(4);
-      Object.defineProperty(events, 'readAllByStream', { value: undefined });
-      await engine.rebuild(['per-stream']);
-      expect(await snapshot(engine)).toEqual(before);
-    });
-
-    it('shares the streams with another process: each folds its share, the checkpoint moves once both wrote', async () => {
-      const here = new PerStreamProjection();
-      const there = new PerStreamProjection();
-      const engine = newEngine([here], FOLD);
-      const other = newEngine([there], FOLD); // the other job: same stores, its own engine
-      await interleave(7);
-      await engine.catchUp();
-      const before = await snapshot(engine);
-      here.seen.clear();
-      let checkpointWhileElsewhere: string | null | undefined;
-      const [result] = await engine.rebuild(['per-stream'], {
-        shareStreams: {
-          until: 'order-8',
-          elsewhere: async (share) => {
-            expect(share).toMatchObject({ generations: { 'per-stream': 2 }, fromStream: 'order-8' });
-            const events = await other.foldShare(share);
-            checkpointWhileElsewhere = await store.getCheckpoint('per-stream@g2');
-            return events;
-          },
-        },
-      });
-      expect([...here.seen].sort()).toEqual(streams.filter((s) => s < 'order-8'));
-      expect([...there.seen].sort()).toEqual(streams.filter((s) => s >= 'order-8'));
-      expect(checkpointWhileElsewhere).toBeNull();
-      expect(result).toMatchObject({ generation: 2, eventsProcessed: Number(await events.headPosition()) });
-      expect(await snapshot(engine)).toEqual(before);
-    });
-
-    it("a share that fails elsewhere: the projection is rebuilt here, in the feed's order", async () => {
-      const { engine, before } = await liveBuild(5);
-      let asked = false;
-      await engine.rebuild(['per-stream'], {
-        shareStreams: {
-          until: 'order-8',
-          elsewhere: async () => {
-            asked = true;
-            throw new Error('job 2 died');
-          },
-        },
-      });
-      expect(asked).toBe(true);
-      expect(await snapshot(engine)).toEqual(before);
-      expect(await store.getCheckpoint('per-stream@g2')).toBe(await events.headPosition());
-    });
   });
 
   it('refuses two projections with one name or sharing a collection', () => {

@@ -1,9 +1,10 @@
-// Provides READ_STORE (the read store seen through the active generations), the ProjectionEngine and the
-// read-your-writes interceptor, globally. The engine runs in the process holding the worker lease (the cluster's
-// WorkerSupervisor starts and stops it), or, without a supervisor, from bootstrap unless APP_ROLE=api.
+// Provides READ_STORE (the read store seen through the active generations) and the ProjectionEngine, globally.
+// The product passes the engine's options (its stream prefix) through forRoot and registers its projections on
+// the engine. The engine runs in the process holding the worker lease (the cluster's WorkerSupervisor starts and
+// stops it), or, without a supervisor, from bootstrap unless APP_ROLE=api.
 import {
   BeforeApplicationShutdown,
-  Global,
+  DynamicModule,
   Inject,
   Injectable,
   Logger,
@@ -18,14 +19,9 @@ import { WorkerSupervisor } from '../cluster/worker-supervisor';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
 import { HealthRegistry } from '../health/health.registry';
+import { ProjectionEngine, type ProjectionEngineOptions } from '../projections/projection-engine';
 import { InMemoryReadStore } from './in-memory/in-memory-read-store';
-import {
-  PROJECTION_ENGINE_OPTIONS,
-  ProjectionEngine,
-  type ProjectionEngineOptions,
-} from '../projections/projection-engine';
 import { READ_STORE, type ReadStore } from './read-store.port';
-import { ReadModelPositionInterceptor } from '../../http/read-your-writes';
 import { RoutedReadStore } from './routed-read-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 
@@ -33,16 +29,10 @@ import { SqliteReadStore } from './sqlite/sqlite-read-store';
 export const RAW_READ_STORE = Symbol('RAW_READ_STORE');
 
 /** Builds the configured read store outside Nest too (CLI, bench). */
-export async function createReadStore(
-  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri' | 'sqliteWriterThread' | 'sqliteMmapBytes'>,
-): Promise<ReadStore> {
+export function createReadStore(config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri'>): ReadStore {
   switch (config.readStore) {
     case 'sqlite':
-      return new SqliteReadStore({
-        dataDir: config.dataDir,
-        writerThread: config.sqliteWriterThread,
-        mmapBytes: config.sqliteMmapBytes,
-      });
+      return new SqliteReadStore({ dataDir: config.dataDir });
     case 'memory':
       return new InMemoryReadStore();
     case 'mongo': {
@@ -103,31 +93,31 @@ export class ReadStoreLifecycle
   }
 }
 
-@Global()
-@Module({
-  providers: [
-    { provide: RAW_READ_STORE, inject: [APP_CONFIG], useFactory: createReadStore },
-    {
-      provide: ProjectionEngine,
-      inject: [EVENT_STORE, RAW_READ_STORE, CLOCK, { token: PROJECTION_ENGINE_OPTIONS, optional: true }],
-      useFactory: (
-        events: EventStore,
-        store: ReadStore,
-        clock: Clock,
-        options?: Partial<ProjectionEngineOptions>,
-      ) => new ProjectionEngine(events, store, options ?? {}, () => clock.now()),
-    },
-    {
-      provide: READ_STORE,
-      inject: [RAW_READ_STORE, ProjectionEngine],
-      useFactory: (store: ReadStore, engine: ProjectionEngine) =>
-        new RoutedReadStore(store, engine.router, (collection, id) =>
-          engine.invalidateDocument(collection, id),
-        ),
-    },
-    ReadStoreLifecycle,
-    ReadModelPositionInterceptor,
-  ],
-  exports: [READ_STORE, RAW_READ_STORE, ProjectionEngine, ReadModelPositionInterceptor],
-})
-export class ReadStoreModule {}
+@Module({})
+export class ReadStoreModule {
+  static forRoot(options: Partial<ProjectionEngineOptions> = {}): DynamicModule {
+    return {
+      module: ReadStoreModule,
+      global: true,
+      providers: [
+        { provide: RAW_READ_STORE, inject: [APP_CONFIG], useFactory: createReadStore },
+        {
+          provide: ProjectionEngine,
+          inject: [EVENT_STORE, RAW_READ_STORE, CLOCK],
+          useFactory: (events: EventStore, store: ReadStore, clock: Clock) =>
+            new ProjectionEngine(events, store, options, () => clock.now()),
+        },
+        {
+          provide: READ_STORE,
+          inject: [RAW_READ_STORE, ProjectionEngine],
+          useFactory: (store: ReadStore, engine: ProjectionEngine) =>
+            new RoutedReadStore(store, engine.router, (collection, id) =>
+              engine.invalidateDocument(collection, id),
+            ),
+        },
+        ReadStoreLifecycle,
+      ],
+      exports: [READ_STORE, RAW_READ_STORE, ProjectionEngine],
+    };
+  }
+}

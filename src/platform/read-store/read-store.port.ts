@@ -50,8 +50,8 @@ export interface DocumentWriter extends DocumentReader {
  * A projection: folds events of the global feed into read-model documents. `apply` must be deterministic
  * given the event and the documents it reads (no clock, no randomness), so replays and rebuilds agree.
  * Documents the writer returns are shared with the batch (and the runner's cache): treat them as read-only and
- * put a new object to change one; `put` takes ownership of the object it is given. Read by id while applying:
- * a rebuild builds the declared indexes only once it has caught up (finds still work, without them).
+ * put a new object to change one; `put` takes ownership of the object it is given. A rebuild builds the
+ * declared indexes only once it has caught up (finds still work, without them).
  */
 export interface Projection {
   /** Stable name: the checkpoint key. */
@@ -60,24 +60,6 @@ export interface Projection {
   readonly version: number;
   /** Collections this projection owns, with the index field lists each needs. */
   readonly collections: Record<string, string[][]>;
-  /**
-   * false: apply never reads `event.metadata` (but its schemaVersion), so a rebuild may read the feed without
-   * parsing it. Reading it anyway throws MetadataNotReadError (the event is retried, then parked). Default true.
-   */
-  readonly readsMetadata?: boolean;
-  /**
-   * The event types apply acts on (it ignores every other one): a rebuild whose projections all declare theirs
-   * reads only those from the feed. Default: every type.
-   */
-  readonly eventTypes?: readonly string[];
-  /**
-   * 'stream': every document depends on the events of one stream only, in that stream's order: never on another
-   * stream's events or documents, nor on how streams interleave in the feed. A rebuild may then fold the events
-   * stream by stream (EventStore.readAllByStream), keep one stream's documents at a time and write only those
-   * standing at its end; inside it, reads of documents the stream did not write find nothing, and find/count are
-   * refused (the rebuild then goes the feed's way). Default: the feed's order only.
-   */
-  readonly partitioning?: 'stream';
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
 }
 

@@ -29,9 +29,6 @@ export const dailyId = (d: Omit<CancellationDailyDoc, 'count'>): string =>
 export class CancellationAnalyticsProjection implements Projection {
   readonly name = CANCELLATION_ANALYTICS_PROJECTION;
   readonly version = 1;
-  /** Reads event data only: a rebuild skips parsing the metadata. */
-  readonly readsMetadata = false;
-  readonly eventTypes: readonly string[] = ['OrderCancelled'];
   readonly collections: Record<string, string[][]> = {
     [CANCELLATION_DAILY]: [['date']],
     [CANCELLATIONS_COUNTED]: [],

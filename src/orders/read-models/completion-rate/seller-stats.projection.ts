@@ -50,9 +50,6 @@ export type SellerOrderRecord = Omit<SellerOrderDoc, 'outcome' | 'endedAt'> & {
 export class SellerStatsProjection implements Projection {
   readonly name = SELLER_STATS_PROJECTION;
   readonly version = 1;
-  /** Reads event data only: a rebuild skips parsing the metadata. */
-  readonly readsMetadata = false;
-  readonly eventTypes: readonly string[] = ['OrderPlaced', 'OrderCompleted', 'OrderCancelled'];
   readonly collections: Record<string, string[][]> = {
     // The completion-rate query: one seller's orders that ended in a time window.
     [SELLER_ORDERS]: [['sellerId', 'endedAt']],

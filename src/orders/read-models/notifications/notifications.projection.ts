@@ -79,9 +79,6 @@ export class NotificationsProjection implements Projection {
    * folds order by order, so its keys ascend).
    */
   readonly version = 3;
-  readonly eventTypes: readonly string[] = ['OrderPlaced', ...NOTIFYING_EVENT_TYPES];
-  /** Every document belongs to one order: a rebuild folds it order by order. */
-  readonly partitioning = 'stream' as const;
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],

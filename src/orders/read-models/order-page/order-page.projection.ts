@@ -30,10 +30,6 @@ export class OrdersProjection implements Projection {
   readonly name = ORDERS_PROJECTION;
   /** 2: the list reads the order documents (1 kept a second collection of list rows). */
   readonly version = 2;
-  /** Reads event data only: a rebuild skips parsing the metadata. */
-  readonly readsMetadata = false;
-  /** Every document belongs to one order: a rebuild folds it order by order. */
-  readonly partitioning = 'stream' as const;
   readonly collections: Record<string, string[][]> = {
     // GET /orders: a party's orders newest first, optionally in one status.
     [ORDER_PAGES]: [

@@ -1,6 +1,6 @@
 // The read store in a process's memory, for tests: the port's semantics (filter.ts) over Maps. Documents are
 // kept serialized, as a real store keeps them, so callers always get fresh copies.
-import { BufferedWriter } from '../../projections/buffered-writer';
+import { BufferedWriter } from '../buffered-writer';
 import { query } from '../filter';
 import {
   assertCollectionName,

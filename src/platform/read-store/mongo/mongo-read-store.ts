@@ -22,7 +22,7 @@ import type { Connection } from 'mongoose';
 import { mongo } from 'mongoose';
 import { comparePositions } from '../../event-store/event-store.port';
 import { StoreHealth, StoreUnavailableError } from '../../cluster/store-availability';
-import { BufferedWriter, type CollectionChanges } from '../../projections/buffered-writer';
+import { BufferedWriter, type CollectionChanges } from '../buffered-writer';
 import { assertLimit, parseFilter, parseSort } from '../filter';
 import {
   assertCollectionName,

@@ -8,8 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { comparePositions } from '../../event-store/event-store.port';
-import { BufferedWriter } from '../../projections/buffered-writer';
-import { applyWriteSet, CHECKPOINT_SQL, SqliteWriterThread, type WriteSet } from './sqlite-writer-thread';
+import { BufferedWriter } from '../buffered-writer';
 import { assertLimit, Clause, parseFilter, parseSort } from '../filter';
 import {
   assertCollectionName,
@@ -33,13 +32,6 @@ export interface SqliteReadStoreOptions {
   fileName?: string;
   /** How long a write waits for another connection's write lock. Default 5000 ms. */
   busyTimeoutMs?: number;
-  /**
-   * Commit batches on a worker thread with its own connection (the rebuild CLI): the SQLite work of one
-   * projection's batch then overlaps with the next projection applying its events. Reads stay on this thread.
-   */
-  writerThread?: boolean;
-  /** Read through a memory map of this many bytes (the rebuild CLI); off by default (it would count in RSS). */
-  mmapBytes?: number;
 }
 
 export const READ_DB_FILE = 'read.db';
@@ -62,12 +54,13 @@ const QUERY_PRAGMAS = [`cache_size = ${CACHE_KIB}`, 'temp_store = MEMORY'];
  * which the other job of a parallel rebuild needs: left off.
  */
 const INDEX_BUILD_PRAGMAS = ['cache_size = -2048', 'temp_store = FILE'];
-/**
- * The page cache of the writer thread (a rebuild's commits). Upserting a rebuild's order pages (238,096 documents,
- * batches in id order, through a memory map): 3.8-4.0 s with 16 MB, 4.0-4.6 s with 64 MB, 5.7-6.2 s with 256 MB.
- */
-const WRITER_CACHE_KIB = -16384;
 const INDEX_EXISTS_SQL = `SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`;
+const CHECKPOINT_SQL = {
+  read: 'SELECT position FROM _checkpoints WHERE key = ?',
+  write: `INSERT INTO _checkpoints (key, position, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+  park: 'INSERT OR REPLACE INTO _dead_letters (id, checkpoint_key, parked_at, position, body) VALUES (?, ?, ?, ?, ?)',
+};
 
 interface Compiled {
   where: string;
@@ -142,7 +135,6 @@ export class SqliteReadStore implements ReadStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private writer: SqliteWriterThread | null = null;
   private closed = false;
 
   constructor(options: SqliteReadStoreOptions) {
@@ -154,14 +146,9 @@ export class SqliteReadStore implements ReadStore {
     // Documents are ~0.2-2 KB: 16 KB pages halve the B-tree work per write (a no-op on an existing file).
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
-    /** Every connection's: this one's, and the writer thread's. */
-    const shared = [
-      // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
-      'synchronous = NORMAL',
-      'journal_size_limit = 67108864',
-      ...(options.mmapBytes ? [`mmap_size = ${Math.floor(options.mmapBytes)}`] : []),
-    ];
-    for (const p of [...shared, ...QUERY_PRAGMAS]) this.db.pragma(p);
+    // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
+    for (const p of ['synchronous = NORMAL', 'journal_size_limit = 67108864', ...QUERY_PRAGMAS])
+      this.db.pragma(p);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _checkpoints (
         key        TEXT PRIMARY KEY,
@@ -177,13 +164,6 @@ export class SqliteReadStore implements ReadStore {
       );
       CREATE INDEX IF NOT EXISTS _dead_letters_by_key ON _dead_letters (checkpoint_key, parked_at);
     `);
-    if (options.writerThread)
-      this.writer = new SqliteWriterThread({
-        file: this.file,
-        busyTimeoutMs,
-        // It only writes (reads go through the memory map): a smaller cache costs less to manage.
-        pragmas: [...shared, `cache_size = ${WRITER_CACHE_KIB}`, 'temp_store = MEMORY'],
-      });
   }
 
   // ---- reads ----
@@ -301,18 +281,17 @@ export class SqliteReadStore implements ReadStore {
     this.checkCheckpoint(checkpointKey, expected); // fail fast, before doing the batch's work
     const writer = new BufferedWriter(this);
     const result = await fn(writer);
-    const set = this.writeSet(writer);
-    set.checkpoint = { key: checkpointKey, expected, next, updatedAt: new Date().toISOString() };
-    set.deadLetters = (options.deadLetters ?? []).map((d) => [
-      d.id,
-      d.checkpointKey,
-      d.parkedAt,
-      d.position,
-      JSON.stringify(d),
-    ]);
-    // Under the write lock (IMMEDIATE): no other connection can move the checkpoint before the commit.
-    const conflict = await this.commit(set);
-    if (conflict) throw new CheckpointConflictError(conflict.key, conflict.expected, conflict.actual);
+    // Synchronous, under the write lock (IMMEDIATE): no other connection moves the checkpoint before the commit.
+    this.db
+      .transaction(() => {
+        this.checkCheckpoint(checkpointKey, expected);
+        this.applyChanges(writer);
+        const park = this.statement(CHECKPOINT_SQL.park);
+        for (const d of options.deadLetters ?? [])
+          park.run(d.id, d.checkpointKey, d.parkedAt, d.position, JSON.stringify(d));
+        this.statement(CHECKPOINT_SQL.write).run(checkpointKey, next, new Date().toISOString());
+      })
+      .immediate();
     return result;
   }
 
@@ -320,7 +299,7 @@ export class SqliteReadStore implements ReadStore {
     this.assertOpen();
     const writer = new BufferedWriter(this);
     const result = await fn(writer);
-    await this.commit(this.writeSet(writer));
+    this.db.transaction(() => this.applyChanges(writer)).immediate();
     return result;
   }
 
@@ -354,7 +333,6 @@ export class SqliteReadStore implements ReadStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writer?.close();
     this.statements.clear();
     this.db.close();
   }
@@ -371,41 +349,24 @@ export class SqliteReadStore implements ReadStore {
     if (actual !== expected) throw new CheckpointConflictError(checkpointKey, expected, actual);
   }
 
-  /**
-   * A batch's changes as statements and rows. For the writer thread the documents travel as one UTF-8 buffer
-   * (moved, not copied); on this thread as strings.
-   */
-  private writeSet(writer: BufferedWriter): WriteSet {
-    const statements = (collection: string) => {
+  /** A batch's documents, each serialized once; rows in id order (neighbouring ids share B-tree pages). */
+  private applyChanges(writer: BufferedWriter): void {
+    for (const { collection, ids, docs } of writer.changes()) {
       const table = tableOf(collection);
-      return {
-        create: `CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`,
-        // CAST: a document may be bound as a BLOB of UTF-8 JSON text (the writer thread's buffer).
-        upsert: `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(CAST(? AS TEXT))) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-        remove: `DELETE FROM ${table} WHERE id = ?`,
-      };
-    };
-    if (this.writer) {
-      const { bytes, collections } = writer.encodedChanges(this.writer.takeScratch());
-      const tables = collections.map(({ collection, ids, start, ends }) => ({
-        ...statements(collection),
-        ids,
-        encoded: { start, ends },
-      }));
-      return { checkpoint: null, tables, deadLetters: [], bytes };
+      // Every time (a handful per commit): the table may have been dropped by another connection since.
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`);
+      const upsert = this.statement(
+        `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+      );
+      const remove = this.statement(`DELETE FROM ${table} WHERE id = ?`);
+      const order = Array.from(ids.keys());
+      if (ids.length > 64) order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+      for (const i of order) {
+        const doc = docs[i];
+        if (doc === null) remove.run(ids[i]);
+        else upsert.run(ids[i], doc);
+      }
     }
-    const tables = writer
-      .changes()
-      .map(({ collection, ids, docs }) => ({ ...statements(collection), ids, docs }));
-    return { checkpoint: null, tables, deadLetters: [] };
-  }
-
-  private async commit(set: WriteSet) {
-    if (this.writer) return this.writer.commit(set);
-    const conflict = this.db
-      .transaction(() => applyWriteSet(this.db, (sql) => this.statement(sql), set))
-      .immediate();
-    return conflict?.conflict ?? null;
   }
 
   private statement(sql: string): Database.Statement {

@@ -6,7 +6,7 @@
 //
 // Inside a batch documents are shared, not copied: `put` takes ownership of the object it is given, and what
 // `get`/`find` return must be treated as read-only (build a new object and put it to change a document).
-import { assertLimit, compareEntries, matches, parseFilter, parseSort, valueAt } from '../read-store/filter';
+import { assertLimit, compareEntries, matches, parseFilter, parseSort, valueAt } from './filter';
 import {
   assertCollectionName,
   DocumentWriter,
@@ -18,7 +18,7 @@ import {
   malformedTextPath,
   NotWellFormedTextError,
   Scalar,
-} from '../read-store/read-store.port';
+} from './read-store.port';
 
 /** What the batch reads through to: the committed state. */
 export interface BaseReader {
@@ -36,15 +36,6 @@ export interface CollectionChanges {
   collection: string;
   ids: string[];
   docs: (string | null)[];
-}
-
-/**
- * A batch's changes as UTF-8 JSON back to back in one buffer (transferable to a thread without a copy): doc i of
- * a collection spans bytes [i ? ends[i - 1] : start, ends[i]); an empty span is a delete (a JSON object never is).
- */
-export interface EncodedChanges {
-  bytes: Uint8Array;
-  collections: { collection: string; ids: string[]; start: number; ends: Uint32Array }[];
 }
 
 export class BufferedWriter implements DocumentWriter {
@@ -74,43 +65,6 @@ export class BufferedWriter implements DocumentWriter {
       out.push({ collection, ids, docs });
     }
     return out;
-  }
-
-  /**
-   * changes(), encoded into one buffer instead of a string per document: the strings die young (a big batch's
-   * strings would otherwise be copied by the garbage collector until the commit) and the buffer can be moved
-   * to another thread. Call it once per commit. `scratch` is written over (and replaced if too small).
-   */
-  encodedChanges(scratch?: Buffer): EncodedChanges {
-    let size = 0;
-    for (const c of this.overlay.values()) size += c.size;
-    // A buffer handed back by an earlier commit is preferred: a fresh one costs a page fault per 4 KB on first
-    // touch, which measured more than the encoding itself.
-    let buf = scratch ?? Buffer.allocUnsafeSlow(Math.max(64 * 1024, size * 512));
-    let length = 0;
-    const collections: EncodedChanges['collections'] = [];
-    for (const [collection, changes] of this.overlay) {
-      const ids = new Array<string>(changes.size);
-      const ends = new Uint32Array(changes.size);
-      const start = length;
-      let i = 0;
-      for (const [id, doc] of changes) {
-        ids[i] = id;
-        if (doc !== null) {
-          const json = serializeDocument(collection, id, doc);
-          // UTF-8 takes at most 3 bytes per UTF-16 unit.
-          if (buf.length - length < json.length * 3) {
-            const bigger = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, length + json.length * 3));
-            buf.copy(bigger, 0, 0, length);
-            buf = bigger;
-          }
-          length += buf.write(json, length);
-        }
-        ends[i++] = length;
-      }
-      collections.push({ collection, ids, start, ends });
-    }
-    return { bytes: buf.subarray(0, length), collections };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { BufferedWriter } from './buffered-writer';
-import { InMemoryReadStore } from '../read-store/in-memory/in-memory-read-store';
+import { InMemoryReadStore } from './in-memory/in-memory-read-store';
 
 describe('BufferedWriter', () => {
   it('finds by equality through its batch index as documents change field values, move and go', async () => {
