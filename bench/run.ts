@@ -1,9 +1,9 @@
-// npm run bench [-- write|read|deadlines ...]: builds once, runs the selected benches (all by default) and prints
-// each figure with the same run's baseline.
+// npm run bench [-- write|write-single|write-api|read|rebuild|deadlines ...]: builds once, runs the selected
+// benches (all but `rebuild`, which `read` includes, by default) and prints each figure with the same run's baseline.
 import { buildOnce } from './lib';
 import { runWriteBench } from './write.bench';
 
-type Bench = { name: string; run: () => Promise<unknown> };
+type Bench = { name: string; run: () => Promise<unknown>; onlyWhenAsked?: boolean };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -16,15 +16,20 @@ async function main(): Promise<void> {
     try {
       // Sibling benches register themselves by exporting `run`.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(`./${extra}.bench`) as { run?: () => Promise<unknown> };
+      const mod = require(`./${extra}.bench`) as {
+        run?: () => Promise<unknown>;
+        runRebuildBench?: () => Promise<unknown>;
+      };
       if (mod.run) benches.push({ name: extra, run: mod.run });
+      if (mod.runRebuildBench)
+        benches.push({ name: 'rebuild', run: mod.runRebuildBench, onlyWhenAsked: true });
     } catch (e) {
       if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
     }
   }
   buildOnce();
   for (const b of benches) {
-    if (wanted.length && !wanted.includes(b.name)) continue;
+    if (wanted.length ? !wanted.includes(b.name) : b.onlyWhenAsked) continue;
     console.log(`\n=== bench: ${b.name}`);
     const result = await b.run();
     console.log(JSON.stringify(result, null, 2));

@@ -44,7 +44,7 @@ describeWithContainers('EventStoreDB event-store contract', () => {
         cleanup: () => store.close(),
       };
     },
-    { deliveryTimeoutMs: 10_000, readsByStream: false },
+    { deliveryTimeoutMs: 10_000 },
   );
 });
 

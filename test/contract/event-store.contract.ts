@@ -10,9 +10,7 @@ import {
   EventSubscription,
   EventToAppend,
   StoredEvent,
-  MetadataNotReadError,
   SubscribeOptions,
-  UnreadMetadata,
   WrongExpectedRevisionError,
 } from '../../src/platform/event-store/event-store.port';
 import { DuplicateEventIdError } from '../../src/platform/event-store/store-support';
@@ -36,8 +34,6 @@ export type EventStoreFactory = (options?: ContractStoreOptions) => Promise<Even
 export interface EventStoreContractOptions {
   /** false: the factory never gives `restart`, so the durability test is reported as skipped. */
   restart?: boolean;
-  /** false: the adapter has no readAllByStream (optional: rebuilds then read the feed); reported as skipped. */
-  readsByStream?: boolean;
   /** How long a test waits for subscription deliveries. Default 5000 ms. */
   deliveryTimeoutMs?: number;
 }
@@ -436,50 +432,6 @@ export function describeEventStoreContract(
         expect((await feed()).map((e) => e.type)).toEqual(['o1', 'x1', 'x2', 'o2', 'x3', 'o3']);
       });
 
-      it('filters by event type, maxCount counting matching events only, with or without a prefix', async () => {
-        await store.append(stream('order-1'), [testEvent('T1'), testEvent('U1')], 'no_stream');
-        await store.append(stream('other-1'), [testEvent('T2')], 'no_stream');
-        await store.append(stream('order-2'), [testEvent('V1'), testEvent('T3')], 'no_stream');
-        const read = (after: string | null, maxCount: number, eventTypes: string[], streamPrefix?: string) =>
-          store.readAll({ after, maxCount, eventTypes, streamPrefix }).then((p) => p.map((e) => e.type));
-        expect(await read(start, 100, ['T1', 'T2', 'T3'])).toEqual(['T1', 'T2', 'T3']);
-        expect(await read(start, 100, ['T1', 'T2', 'T3', 'V1'], stream('order-'))).toEqual([
-          'T1',
-          'V1',
-          'T3',
-        ]);
-        const firstTwo = await store.readAll({ after: start, maxCount: 2, eventTypes: ['T1', 'T2', 'T3'] });
-        expect(firstTwo.map((e) => e.type)).toEqual(['T1', 'T2']);
-        expect(await read(firstTwo[1].position, 2, ['T1', 'T2', 'T3'])).toEqual(['T3']);
-        expect(await read(start, 100, ['Nothing'])).toEqual([]);
-        const lean = await store.readAll({
-          after: start,
-          maxCount: 100,
-          eventTypes: ['U1'],
-          metadata: false,
-        });
-        expect(lean.map((e) => [e.type, e.streamName, e.metadata.schemaVersion])).toEqual([
-          ['U1', stream('order-1'), 1],
-        ]);
-      });
-
-      it('reads the feed without metadata when asked: the same events, schemaVersion kept', async () => {
-        await store.append(stream('m'), [testEvent('M1'), testEvent('M2')], 'no_stream');
-        const all = await feed();
-        const lean = await store.readAll({ after: start, maxCount: 1000, metadata: false });
-        const plain = ({ metadata, ...rest }: StoredEvent) => ({
-          ...rest,
-          schemaVersion: metadata.schemaVersion,
-        });
-        expect(lean.map(plain)).toEqual(all.map(plain));
-        for (const event of lean) {
-          // An adapter may still hand the metadata over; one that skipped it refuses to pretend.
-          if (event.metadata instanceof UnreadMetadata)
-            expect(() => event.metadata.actor).toThrow(MetadataNotReadError);
-          else expect(event.metadata).toEqual(all.find((e) => e.id === event.id)!.metadata);
-        }
-      });
-
       it('moves headPosition to the newest event', async () => {
         const first = await store.append(stream('s'), [testEvent('A')], 'no_stream');
         const afterFirst = await store.headPosition();
@@ -695,72 +647,6 @@ export function describeEventStoreContract(
       });
     });
 
-    describe('events grouped by stream (readAllByStream: optional, for rebuilds)', () => {
-      const title = 'reads each stream in one go, in revision order, up to a position, in pages, filtered';
-      const skip = options.readsByStream === false;
-      const skippedTitle = `${title} — SKIPPED: the ${name} store does not offer it (its rebuilds read the feed)`;
-      if (skip) process.stderr.write(`\n[contract] EventStore contract: ${name}: ${skippedTitle}\n`);
-      (skip ? it.skip : it)(skip ? skippedTitle : title, async () => {
-        const readAllByStream = store.readAllByStream!.bind(store);
-        await store.append(stream('b'), [testEvent('B0')], 'no_stream');
-        await store.append(stream('a'), [testEvent('A0'), testEvent('A1')], 'no_stream');
-        await store.append(stream('c'), [testEvent('C0')], 'no_stream');
-        await store.append(stream('b'), [testEvent('B1'), testEvent('B2')], 0);
-        await store.append(stream('a'), [testEvent('A2')], 1);
-        const through = (await store.headPosition())!;
-        await store.append(stream('a'), [testEvent('A3')], 2); // after `through`: left out
-        await store.append(stream('d'), [testEvent('D0')], 'no_stream');
-        const read = (o: Partial<Parameters<typeof readAllByStream>[0]> = {}) =>
-          readAllByStream({ through, after: null, maxCount: 1000, streamPrefix: prefix, ...o });
-        const key = (e: StoredEvent) => `${e.streamName.slice(prefix.length)}:${e.type}@${e.revision}`;
-
-        // Grouped: each stream's events together, in revision order, streams in name order.
-        const all = await read();
-        expect(all.map(key)).toEqual(['a:A0@0', 'a:A1@1', 'a:A2@2', 'b:B0@0', 'b:B1@1', 'b:B2@2', 'c:C0@0']);
-        // The same events as the feed reads: positions, data, metadata.
-        const feedEvents = await feed();
-        for (const e of all) expect(e).toEqual(feedEvents.find((f) => f.id === e.id));
-
-        // Pages continue after the last event read, even in the middle of a stream.
-        const pages: string[][] = [];
-        let after: { streamName: string; revision: number } | null = null;
-        for (;;) {
-          const page: StoredEvent[] = await read({ after, maxCount: 2 });
-          if (page.length === 0) break;
-          pages.push(page.map(key));
-          after = { streamName: page[page.length - 1].streamName, revision: page[page.length - 1].revision };
-        }
-        expect(pages.flat()).toEqual(all.map(key));
-        expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
-
-        // Types (maxCount counting matching events only), metadata left out when asked.
-        const typed = await read({ maxCount: 2, eventTypes: ['A2', 'B1', 'C0'], metadata: false });
-        expect(typed.map(key)).toEqual(['a:A2@2', 'b:B1@1']);
-        for (const e of typed) {
-          expect(e.metadata.schemaVersion).toBe(1);
-          if (e.metadata instanceof UnreadMetadata)
-            expect(() => e.metadata.actor).toThrow(MetadataNotReadError);
-        }
-
-        // A share of the streams: from one name (inclusive) until another (exclusive), paged the same way.
-        const share = { fromStream: stream('b'), untilStream: stream('c') };
-        expect((await read(share)).map(key)).toEqual(['b:B0@0', 'b:B1@1', 'b:B2@2']);
-        const shareTail = await read({ ...share, after: { streamName: stream('b'), revision: 0 } });
-        expect(shareTail.map(key)).toEqual(['b:B1@1', 'b:B2@2']);
-        expect((await read({ fromStream: stream('c') })).map(key)).toEqual(['c:C0@0']);
-        expect(await read({ streamPrefix: stream('z') })).toEqual([]);
-
-        // Up to the head now: the later events too.
-        const later = await read({ through: (await store.headPosition())! });
-        expect(later.map(key)).toEqual([
-          ...all.slice(0, 3).map(key),
-          'a:A3@3',
-          ...all.slice(3).map(key),
-          'd:D0@0',
-        ]);
-      });
-    });
-
     const durableTitle = 'keeps everything across a restart; revisions and positions continue';
     const skipDurable = options.restart === false;
     const skippedTitle = `${durableTitle} — SKIPPED: the ${name} store keeps nothing across a restart`;
@@ -848,23 +734,6 @@ export function describeEmbeddedEventStoreBehaviour(
         '2030-05-06T07:08:09.123Z',
         '2030-05-06T08:00:00.000Z',
       ]);
-    });
-
-    it('reads without metadata (a rebuild): upcast the same, the metadata says it was not read', async () => {
-      const upcasters = new UpcasterRegistry();
-      upcasters.register('Renamed', 0, (data) => ({ fullName: data.name }));
-      upcasters.register('Renamed', 1, (data) => ({ ...data, verified: false }));
-      const store = await open({ upcasters });
-      await store.append(
-        'people-1',
-        [testEvent('Renamed', { name: 'Ada' }, { schemaVersion: 0 })],
-        'no_stream',
-      );
-      const [lean] = await store.readAll({ after: null, maxCount: 10, metadata: false });
-      expect(lean.data).toEqual({ fullName: 'Ada', verified: false });
-      expect(lean.metadata).toBeInstanceOf(UnreadMetadata);
-      expect(() => lean.metadata.correlationId).toThrow(MetadataNotReadError);
-      expect(JSON.parse(JSON.stringify(lean))).toMatchObject({ metadata: { schemaVersion: 2 } });
     });
 
     it('hands out copies: changing a read event changes nothing stored', async () => {

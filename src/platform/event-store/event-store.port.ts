@@ -86,66 +86,6 @@ export interface ReadAllOptions {
   maxCount: number;
   /** Only streams whose name starts with this prefix (e.g. `order-`). */
   streamPrefix?: string;
-  /** Only events of these types; maxCount counts matching events only. Default: every type. */
-  eventTypes?: readonly string[];
-  /**
-   * false: the reader needs no metadata but its schemaVersion (a rebuild of projections that never look at it).
-   * An adapter may then skip parsing it: the events carry an UnreadMetadata instead. Default true.
-   */
-  metadata?: boolean;
-}
-
-/**
- * A page of the events up to `through`, grouped by stream (see EventStore.readAllByStream). The cursor is the last
- * event read: its stream and revision.
- */
-export interface ReadByStreamOptions {
-  /** Inclusive upper bound: events appended later are left out (a position the store reported). */
-  through: string;
-  /** Exclusive start: the last event of the previous page; null = from the beginning. */
-  after: { streamName: string; revision: number } | null;
-  /** Only streams whose name sorts at or after this one, and before `untilStream`: a share of the streams. */
-  fromStream?: string;
-  untilStream?: string;
-  maxCount: number;
-  streamPrefix?: string;
-  /** Only events of these types; maxCount counts matching events only. */
-  eventTypes?: readonly string[];
-  /** As in ReadAllOptions. */
-  metadata?: boolean;
-}
-
-/** Metadata a reader is not supposed to touch (ReadAllOptions.metadata false) was touched: a wrong declaration. */
-export class MetadataNotReadError extends Error {
-  constructor(field: string) {
-    super(`event metadata.${field} was not read: this reader declared it needs no metadata`);
-    this.name = 'MetadataNotReadError';
-  }
-}
-
-/**
- * The metadata of an event read without it: only schemaVersion (upcasting needs it) is there; every other field
- * throws, so a reader that declared it needs no metadata and reads it anyway fails loudly instead of seeing
- * nothing. Serialized (dead letters) as `{ schemaVersion }`.
- */
-export class UnreadMetadata implements EventMetadata {
-  /** undefined for events written before versioning (upcasting counts them as version 0). */
-  readonly schemaVersion: number;
-  constructor(schemaVersion: number | undefined) {
-    this.schemaVersion = schemaVersion as number;
-  }
-  get actor(): EventActor {
-    throw new MetadataNotReadError('actor');
-  }
-  get correlationId(): string {
-    throw new MetadataNotReadError('correlationId');
-  }
-  get causationId(): string | null {
-    throw new MetadataNotReadError('causationId');
-  }
-  get idempotencyKey(): string | undefined {
-    throw new MetadataNotReadError('idempotencyKey');
-  }
 }
 
 export interface SubscribeOptions {
@@ -177,13 +117,6 @@ export interface EventStore {
     handler: (event: StoredEvent) => Promise<void>,
     onError?: (error: unknown) => void,
   ): EventSubscription;
-  /**
-   * Optional (a rebuild uses it when there, else reads the feed): the events at or before `through`, grouped by
-   * stream. Each stream's events come together, in revision order; streams in name order (JavaScript's string order,
-   * which the adapters' binary collation matches for ASCII names). Upcast, filtered as readAll. For projections whose documents each depend on one
-   * stream only: they can then fold a stream in one go instead of interleaved with all the others.
-   */
-  readAllByStream?(options: ReadByStreamOptions): Promise<StoredEvent[]>;
   /** Position of the newest event in the feed, or null when the store is empty. */
   headPosition(): Promise<string | null>;
   /**

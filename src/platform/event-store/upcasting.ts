@@ -1,7 +1,7 @@
 // Upcasting: stored events are never rewritten; old shapes are lifted to the current schema on every read.
 // An upcaster lifts one type's data from `fromVersion` to `fromVersion + 1`; chains run until no upcaster
 // matches, and the result's metadata.schemaVersion says which version the data now has.
-import { type StoredEvent, UnreadMetadata } from './event-store.port';
+import type { StoredEvent } from './event-store.port';
 
 /** Returns the data in the next version's shape. Must be pure: it runs on every read, replays included. */
 export type Upcaster = (data: Record<string, unknown>, event: StoredEvent) => Record<string, unknown>;
@@ -49,11 +49,7 @@ export class UpcasterRegistry {
       version++;
     }
     if (version === from) return stored;
-    const metadata =
-      stored.metadata instanceof UnreadMetadata
-        ? new UnreadMetadata(version)
-        : { ...stored.metadata, schemaVersion: version };
-    return { ...stored, data, metadata };
+    return { ...stored, data, metadata: { ...stored.metadata, schemaVersion: version } };
   }
 }
 

@@ -242,7 +242,6 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
     let from: ReadPosition = cursor === null ? START : decodeEsdbPosition(cursor);
     const largest = Math.max(this.pageSize, Math.min(options.maxCount + 1, 4096));
     let pageSize = Math.min(largest, options.maxCount + (cursor === null ? 0 : 1));
-    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
     for (;;) {
       let seen = 0;
       const page = this.client.readAll({ fromPosition: from, maxCount: pageSize, direction: FORWARDS });
@@ -257,7 +256,6 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
         from = event.position;
         if (isSystem(event)) continue;
         if (options.streamPrefix !== undefined && !event.streamId.startsWith(options.streamPrefix)) continue;
-        if (types && !types.has(event.type)) continue;
         out.push(this.toStoredEvent(event, event.position));
         if (out.length === options.maxCount) return out;
       }

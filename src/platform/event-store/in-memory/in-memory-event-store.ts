@@ -7,10 +7,8 @@ import {
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
-  ReadByStreamOptions,
   StoredEvent,
   SubscribeOptions,
-  UnreadMetadata,
   WrongExpectedRevisionError,
 } from '../event-store.port';
 import { CatchUpSubscription, LiveNotifier } from '../catch-up-subscription';
@@ -104,54 +102,7 @@ export class InMemoryEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
-    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
-    const events = this.readPage(options.after, options.maxCount, options.streamPrefix, types);
-    // Nothing to save here, but readers that declared they need no metadata get what the SQLite store gives
-    // them, so the unit tests catch a wrong declaration too.
-    return this.leanIfAsked(events, options.metadata);
-  }
-
-  async readAllByStream(options: ReadByStreamOptions): Promise<StoredEvent[]> {
-    this.assertOpen();
-    assertMaxCount(options.maxCount);
-    const { after } = options;
-    const page: StoredEvent[] = [];
-    // Streams in name order (as the SQLite store), each in revision order (its index list is in append order).
-    for (const name of this.streamsByName(options)) {
-      if (after && name < after.streamName) continue;
-      if (options.fromStream !== undefined && name < options.fromStream) continue;
-      if (options.untilStream !== undefined && name >= options.untilStream) break;
-      for (const index of this.streams.get(name)!) {
-        const record = this.all[index];
-        if (after && name === after.streamName && record.revision <= after.revision) continue;
-        if (!this.matches(index, options)) continue;
-        if (page.length === options.maxCount) return this.leanIfAsked(page, options.metadata);
-        page.push(this.toStoredEvent(index));
-      }
-    }
-    return this.leanIfAsked(page, options.metadata);
-  }
-
-  private streamsByName(options: Pick<ReadByStreamOptions, 'streamPrefix'>): string[] {
-    const prefix = options.streamPrefix;
-    return [...this.streams.keys()].filter((n) => !prefix || n.startsWith(prefix)).sort();
-  }
-
-  /** At or before `through`, of the prefix and types asked for. */
-  private matches(
-    index: number,
-    options: Pick<ReadByStreamOptions, 'through' | 'streamPrefix' | 'eventTypes'>,
-  ): boolean {
-    const record = this.all[index];
-    if (index + 1 > positionToNumber(options.through)) return false;
-    if (options.streamPrefix && !record.streamName.startsWith(options.streamPrefix)) return false;
-    return !options.eventTypes || options.eventTypes.includes(record.type);
-  }
-
-  /** Readers that declared they need no metadata get what the SQLite store gives them (see readAll). */
-  private leanIfAsked(events: StoredEvent[], metadata: boolean | undefined): StoredEvent[] {
-    if (metadata === false) for (const e of events) e.metadata = new UnreadMetadata(e.metadata.schemaVersion);
-    return events;
+    return this.readPage(options.after, options.maxCount, options.streamPrefix);
   }
 
   subscribeToAll(
@@ -190,17 +141,11 @@ export class InMemoryEventStore implements EventStore {
     this.subscriptions.clear();
   }
 
-  private readPage(
-    after: string | null,
-    maxCount: number,
-    streamPrefix: string | undefined,
-    types?: ReadonlySet<string>,
-  ): StoredEvent[] {
+  private readPage(after: string | null, maxCount: number, streamPrefix: string | undefined): StoredEvent[] {
     assertMaxCount(maxCount);
     const page: StoredEvent[] = [];
     for (let index = positionToNumber(after); index < this.all.length && page.length < maxCount; index++) {
       if (streamPrefix && !this.all[index].streamName.startsWith(streamPrefix)) continue;
-      if (types && !types.has(this.all[index].type)) continue;
       page.push(this.toStoredEvent(index));
     }
     return page;

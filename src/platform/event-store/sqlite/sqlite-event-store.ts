@@ -11,10 +11,8 @@ import {
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
-  ReadByStreamOptions,
   StoredEvent,
   SubscribeOptions,
-  UnreadMetadata,
   WrongExpectedRevisionError,
 } from '../event-store.port';
 import { CatchUpSubscription, LiveNotifier } from '../catch-up-subscription';
@@ -64,22 +62,18 @@ export const CHECKPOINTER_START_AFTER = 256;
 /** SQLite's default automatic checkpoint threshold (pages), used in 'inline' mode and as the fallback. */
 const INLINE_CHECKPOINT_PAGES = 1000;
 
-// Rows come back as arrays (raw mode): cheaper than objects on the read path. The metadata column is its JSON,
-// or only its schemaVersion when the reader asked for no metadata (LEAN_COLUMNS).
-type EventRow<Metadata = string> = [
+// Rows come back as arrays (raw mode): cheaper than objects on the read path.
+type EventRow = [
   position: number,
   stream: string,
   revision: number,
   id: string,
   type: string,
   data: string,
-  metadata: Metadata,
+  metadata: string,
   recordedAt: string,
 ];
-type LeanEventRow = EventRow<number | null>;
 const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
-const LEAN_COLUMNS =
-  "position, stream, revision, id, type, data, json_extract(metadata, '$.schemaVersion'), recorded_at";
 
 interface SerializedEvent {
   id: string;
@@ -119,7 +113,7 @@ export class SqliteEventStore implements EventStore {
   private readonly insertStmt: Database.Statement<[string, number, string, string, string, string, string]>;
   private readonly readStreamStmt: Database.Statement<[string], EventRow>;
   /** Feed reads, one statement per combination of options (prefix, no metadata, event types), prepared when first used. */
-  private readonly feedStmts = new Map<string, Database.Statement<unknown[], EventRow | LeanEventRow>>();
+  private readonly feedStmts = new Map<string, Database.Statement<unknown[], EventRow>>();
   private readonly headStmt: Database.Statement<[], number | null>;
   /** One append in its own IMMEDIATE transaction. */
   private readonly appendOneTx: (pending: PendingAppend) => AppendResult;
@@ -312,34 +306,6 @@ export class SqliteEventStore implements EventStore {
     return this.readFeed(options);
   }
 
-  async readAllByStream(options: ReadByStreamOptions): Promise<StoredEvent[]> {
-    this.assertOpen();
-    assertMaxCount(options.maxCount);
-    const lean = options.metadata === false;
-    const { streamPrefix: prefix, eventTypes: types, after } = options;
-    // Streams in name order (the UNIQUE (stream, revision) index): the cursor's stream past its revision, then the
-    // streams after it, as a range SQLite searches instead of scanning the index from the start on every page.
-    const from = [after?.streamName, options.fromStream, prefix].reduce<string>(
-      (max, s) => (s !== undefined && s > max ? s : max),
-      '',
-    );
-    const params: unknown[] = [
-      positionToNumber(options.through),
-      from,
-      after?.streamName ?? '',
-      after?.revision ?? -1,
-    ];
-    const until = options.untilStream !== undefined;
-    if (until) params.push(options.untilStream);
-    if (prefix) params.push(prefix, prefix);
-    if (types) params.push(JSON.stringify(types));
-    params.push(options.maxCount);
-    const rows = this.byStreamStatement(lean, until, Boolean(prefix), types !== undefined).all(...params);
-    const events = new Array<StoredEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) events[i] = this.upcasters.upcast(toStoredEvent(rows[i], lean));
-    return events;
-  }
-
   subscribeToAll(
     options: SubscribeOptions,
     handler: (event: StoredEvent) => Promise<void>,
@@ -409,63 +375,27 @@ export class SqliteEventStore implements EventStore {
     if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
   }
 
-  /**
-   * A page of the feed. Without metadata (a rebuild of projections that never read it), SQLite hands over only its
-   * schemaVersion instead of 136 bytes of JSON to parse per event: a tenth of such a job's work. With event types,
-   * events of other types are neither handed over nor parsed.
-   */
+  /** A page of the feed, one prepared statement per shape (with or without a stream prefix). */
   private readFeed(options: ReadAllOptions): StoredEvent[] {
     assertMaxCount(options.maxCount);
-    const lean = options.metadata === false;
-    const { streamPrefix: prefix, eventTypes: types } = options;
+    const prefix = options.streamPrefix;
     const params: unknown[] = [positionToNumber(options.after)];
     if (prefix) params.push(prefix, prefix);
-    if (types) params.push(JSON.stringify(types));
     params.push(options.maxCount);
-    const rows = this.feedStatement(lean, Boolean(prefix), types !== undefined).all(...params);
+    const rows = this.feedStatement(Boolean(prefix)).all(...params);
     const events = new Array<StoredEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) events[i] = this.upcasters.upcast(toStoredEvent(rows[i], lean));
+    for (let i = 0; i < rows.length; i++) events[i] = this.upcasters.upcast(toStoredEvent(rows[i]));
     return events;
   }
 
-  private feedStatement(
-    lean: boolean,
-    prefix: boolean,
-    types: boolean,
-  ): Database.Statement<unknown[], EventRow | LeanEventRow> {
-    const key = `${Number(lean)}${Number(prefix)}${Number(types)}`;
+  private feedStatement(prefix: boolean): Database.Statement<unknown[], EventRow> {
+    const key = String(prefix);
     let statement = this.feedStmts.get(key);
     if (!statement) {
-      const where = ['position > ?', ...filtersOf(prefix, types)];
+      const where = ['position > ?', ...(prefix ? ['substr(stream, 1, length(?)) = ?'] : [])];
       statement = this.db
-        .prepare<unknown[], EventRow | LeanEventRow>(
-          `SELECT ${lean ? LEAN_COLUMNS : COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`,
-        )
-        .raw();
-      this.feedStmts.set(key, statement);
-    }
-    return statement;
-  }
-
-  private byStreamStatement(
-    lean: boolean,
-    until: boolean,
-    prefix: boolean,
-    types: boolean,
-  ): Database.Statement<unknown[], EventRow | LeanEventRow> {
-    const key = `by-stream ${Number(lean)}${Number(until)}${Number(prefix)}${Number(types)}`;
-    let statement = this.feedStmts.get(key);
-    if (!statement) {
-      const where = [
-        'position <= ?',
-        'stream >= ?',
-        'NOT (stream = ? AND revision <= ?)',
-        ...(until ? ['stream < ?'] : []),
-        ...filtersOf(prefix, types),
-      ];
-      statement = this.db
-        .prepare<unknown[], EventRow | LeanEventRow>(
-          `SELECT ${lean ? LEAN_COLUMNS : COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY stream, revision LIMIT ?`,
+        .prepare<unknown[], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`,
         )
         .raw();
       this.feedStmts.set(key, statement);
@@ -523,15 +453,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** The feed's filters (parameters: the prefix twice, then the types as a JSON array). */
-function filtersOf(prefix: boolean, types: boolean): string[] {
-  const where: string[] = [];
-  if (prefix) where.push('substr(stream, 1, length(?)) = ?');
-  if (types) where.push('type IN (SELECT value FROM json_each(?))');
-  return where;
-}
-
-function toStoredEvent(row: EventRow | LeanEventRow, lean = false): StoredEvent {
+function toStoredEvent(row: EventRow): StoredEvent {
   return {
     id: row[3],
     streamName: row[1],
@@ -539,9 +461,7 @@ function toStoredEvent(row: EventRow | LeanEventRow, lean = false): StoredEvent 
     position: String(row[0]),
     type: row[4],
     data: JSON.parse(row[5]) as Record<string, unknown>,
-    metadata: lean
-      ? new UnreadMetadata((row[6] as number | null) ?? undefined)
-      : (JSON.parse(row[6] as string) as StoredEvent['metadata']),
+    metadata: JSON.parse(row[6]) as StoredEvent['metadata'],
     recordedAt: row[7],
   };
 }
