@@ -194,7 +194,12 @@ export async function main(argv: string[], product = productProjections()): Prom
     store = createReadStore(config);
     await connect(events);
     await connect(store);
-    const engine = new ProjectionEngine(events, store, { streamPrefix: product.streamPrefix });
+    // A rebuild process has memory to spare: bigger batches, fewer rewrites of each document (measured over
+    // 157,990 events, all five projections: 12.5 s of CPU with 50,000, 19.5 s with 5,000).
+    const engine = new ProjectionEngine(events, store, {
+      streamPrefix: product.streamPrefix,
+      rebuildBatchSize: 50_000,
+    });
     for (const p of product.projections) engine.register(p);
     try {
       await engine.initialize();

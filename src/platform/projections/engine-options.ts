@@ -9,7 +9,7 @@ export interface ProjectionEngineOptions {
   streamPrefix?: string;
   /** Most events per live batch. */
   batchSize: number;
-  /** Events per page and per transaction while rebuilding. */
+  /** Events per page and per transaction while rebuilding (a document many events change is written once per batch). */
   rebuildBatchSize: number;
   /** Attempts per failing event before it is parked (the first included). */
   maxAttempts: number;
@@ -31,7 +31,7 @@ export interface ProjectionEngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: ProjectionEngineOptions = {
   batchSize: 500,
-  rebuildBatchSize: 5000,
+  rebuildBatchSize: 20_000,
   maxAttempts: 4,
   retryBaseDelayMs: 100,
   maxBackoffMs: 5000,

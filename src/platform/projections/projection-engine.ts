@@ -67,8 +67,10 @@ export class ProjectionEngine {
       store,
       options: this.options,
       now: () => this.now(),
-      newRunner: (slot, generation) => this.newRunner(slot.projection, generation),
-      activate: (slot, registry, runner) => this.activate(slot, registry, runner),
+      // No document cache while building: big batches serve their own re-reads, and a rebuild's documents rarely
+      // outlive two batches (the cache cost an insert per document for almost no hits).
+      newRunner: (slot, generation) => this.newRunner(slot.projection, generation, 0),
+      activate: (slot, registry) => this.activate(slot, registry),
     });
   }
 
@@ -192,7 +194,11 @@ export class ProjectionEngine {
     this.feed = null;
   }
 
-  private newRunner(projection: Projection, generation: number): ProjectionRunner {
+  private newRunner(
+    projection: Projection,
+    generation: number,
+    cacheSize = this.options.documentCacheSize,
+  ): ProjectionRunner {
     const options = this.options;
     return new ProjectionRunner(
       projection,
@@ -208,7 +214,7 @@ export class ProjectionEngine {
         },
       },
       this.now,
-      this.options.documentCacheSize,
+      cacheSize,
     );
   }
 
@@ -347,7 +353,7 @@ export class ProjectionEngine {
         this.logger.log(
           `${slot.projection.name}: generation ${slot.registry.generation} -> ${registry.generation} (swapped elsewhere)`,
         );
-        await this.activate(slot, registry, null);
+        await this.activate(slot, registry);
       } else {
         slot.registry = registry;
       }
@@ -358,10 +364,10 @@ export class ProjectionEngine {
   }
 
   /** Makes `registry.generation` the slot's live generation here: route readers, move the loop over. */
-  private async activate(slot: Slot, registry: RegistryDoc, runner: ProjectionRunner | null): Promise<void> {
-    const next = runner ?? this.newRunner(slot.projection, registry.generation);
-    if (!runner) await next.init();
-    next.sampleLag = true;
+  private async activate(slot: Slot, registry: RegistryDoc): Promise<void> {
+    // A fresh runner even after our own build: it runs live with the live document cache.
+    const next = this.newRunner(slot.projection, registry.generation);
+    await next.init();
     const loop = slot.loop;
     slot.loop = null;
     if (loop) {

@@ -52,8 +52,8 @@ export interface RebuildHost {
   readonly options: ProjectionEngineOptions;
   now(): Date;
   newRunner(slot: Slot, generation: number): ProjectionRunner;
-  /** Makes the registry's generation the slot's live one here (runner: the one that built it). */
-  activate(slot: Slot, registry: RegistryDoc, runner: ProjectionRunner | null): Promise<void>;
+  /** Makes the registry's generation the slot's live one here. */
+  activate(slot: Slot, registry: RegistryDoc): Promise<void>;
 }
 
 class SwapAbandonedError extends Error {
@@ -149,7 +149,7 @@ export class Rebuilds {
     const { projection } = slot;
     const registry = (await store.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name))!;
     if (registry.version === projection.version) {
-      await this.host.activate(slot, registry, null); // someone else finished it
+      await this.host.activate(slot, registry); // someone else finished it
       return true;
     }
     const b = registry.building;
@@ -296,6 +296,6 @@ export class Rebuilds {
     );
     if (!activated) return;
     logger.log(`${projection.name}: generation ${runner.generation} is live`);
-    await this.host.activate(slot, activated, runner);
+    await this.host.activate(slot, activated);
   }
 }

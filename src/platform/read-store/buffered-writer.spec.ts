@@ -2,7 +2,7 @@ import { BufferedWriter } from './buffered-writer';
 import { InMemoryReadStore } from './in-memory/in-memory-read-store';
 
 describe('BufferedWriter', () => {
-  it('finds by equality through its batch index as documents change field values, move and go', async () => {
+  it('finds over the batch as documents change field values, move and go', async () => {
     const store = new InMemoryReadStore();
     await store.write(async (w) => {
       await w.put('c', 'committed-a', { k: 'a', n: 1 });

@@ -6,7 +6,7 @@
 //
 // Inside a batch documents are shared, not copied: `put` takes ownership of the object it is given, and what
 // `get`/`find` return must be treated as read-only (build a new object and put it to change a document).
-import { assertLimit, compareEntries, matches, parseFilter, parseSort, valueAt } from './filter';
+import { assertLimit, compareEntries, matches, parseFilter, parseSort } from './filter';
 import {
   assertCollectionName,
   DocumentWriter,
@@ -17,7 +17,6 @@ import {
   isWellFormedText,
   malformedTextPath,
   NotWellFormedTextError,
-  Scalar,
 } from './read-store.port';
 
 /** What the batch reads through to: the committed state. */
@@ -41,12 +40,6 @@ export interface CollectionChanges {
 export class BufferedWriter implements DocumentWriter {
   /** id -> the document as of this batch, or null for a delete. */
   private readonly overlay = new Map<string, Map<string, object | null>>();
-  /**
-   * collection -> field -> value -> ids, built on the first find with an equality on that field: a find in a
-   * big batch looks at the batch documents that can match, not at all of them.
-   */
-  private readonly eqIndexes = new Map<string, Map<string, Map<string, Set<string>>>>();
-
   constructor(private readonly base: BaseReader) {}
 
   /**
@@ -75,7 +68,7 @@ export class BufferedWriter implements DocumentWriter {
    */
   adopt(collection: string, changes: Map<string, object | null>): boolean {
     assertValidName(collection);
-    if (this.overlay.has(collection) || this.eqIndexes.has(collection)) return false;
+    if (this.overlay.has(collection)) return false;
     this.overlay.set(collection, changes);
     return true;
   }
@@ -110,14 +103,7 @@ export class BufferedWriter implements DocumentWriter {
     const limit = options?.limit === undefined ? undefined : options.limit + changes.size;
     const committed = await this.base.findEntries<T>(collection, filter, { sort: options?.sort, limit });
     const merged: Entry<T>[] = committed.filter((e) => !changes.has(e.id));
-    const eq = clauses.find((c) => c.op === '$eq' && c.value !== null);
-    const candidates = eq
-      ? (this.eqIndex(collection, eq.path).get(keyOf(eq.value as Scalar)) ?? [])
-      : changes.keys();
-    for (const id of candidates) {
-      const doc = changes.get(id);
-      if (doc && matches(doc, clauses)) merged.push({ id, doc: doc as T });
-    }
+    for (const [id, doc] of changes) if (doc && matches(doc, clauses)) merged.push({ id, doc: doc as T });
     merged.sort(compareEntries(sort));
     return options?.limit === undefined ? merged : merged.slice(0, options.limit);
   }
@@ -131,41 +117,12 @@ export class BufferedWriter implements DocumentWriter {
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
     assertValidName(collection);
     assertDocument(collection, id, doc);
-    this.reindex(collection, id, doc);
     changesOf(this.overlay, collection).set(id, doc);
   }
 
   async delete(collection: string, id: string): Promise<void> {
     assertValidName(collection);
-    this.reindex(collection, id, null);
     changesOf(this.overlay, collection).set(id, null);
-  }
-
-  private eqIndex(collection: string, path: string): Map<string, Set<string>> {
-    let byPath = this.eqIndexes.get(collection);
-    if (!byPath) {
-      byPath = new Map();
-      this.eqIndexes.set(collection, byPath);
-    }
-    let index = byPath.get(path);
-    if (!index) {
-      index = new Map();
-      for (const [id, doc] of this.overlay.get(collection) ?? [])
-        if (doc) addTo(index, keyOf(valueAt(doc, path)), id);
-      byPath.set(path, index);
-    }
-    return index;
-  }
-
-  /** Keeps the equality indexes of a collection in step with a put or delete. */
-  private reindex(collection: string, id: string, next: object | null): void {
-    const byPath = this.eqIndexes.get(collection);
-    if (!byPath) return;
-    const previous = this.overlay.get(collection)?.get(id) ?? null;
-    for (const [path, index] of byPath) {
-      if (previous) index.get(keyOf(valueAt(previous, path)))?.delete(id);
-      if (next) addTo(index, keyOf(valueAt(next, path)), id);
-    }
   }
 }
 
@@ -218,18 +175,6 @@ function assertValidName(collection: string): void {
   if (validNames.has(collection)) return;
   assertCollectionName(collection);
   if (validNames.size < 10_000) validNames.add(collection);
-}
-
-const keyOf = (value: Scalar | undefined): string =>
-  value === undefined || value === null ? 'null' : `${typeof value}:${value}`;
-
-function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
-  let ids = index.get(key);
-  if (!ids) {
-    ids = new Set();
-    index.set(key, ids);
-  }
-  ids.add(id);
 }
 
 /** Serializes a batch document for storage; refuses what JSON cannot keep as an object. */

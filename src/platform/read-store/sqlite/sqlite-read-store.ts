@@ -135,6 +135,8 @@ export class SqliteReadStore implements ReadStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** get() by collection: the hottest read (every event of a projection), prepared once, no SQL text per call. */
+  private readonly gets = new Map<string, Database.Statement>();
   private closed = false;
 
   constructor(options: SqliteReadStoreOptions) {
@@ -170,9 +172,19 @@ export class SqliteReadStore implements ReadStore {
 
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
     this.assertOpen();
-    const json = this.run(`SELECT json(doc) FROM ${tableOf(collection)} WHERE id = ?`, (s) =>
-      s.pluck().get(id),
-    ) as string | undefined;
+    let json: string | undefined;
+    try {
+      let statement = this.gets.get(collection);
+      if (!statement) {
+        statement = this.db.prepare(`SELECT json(doc) FROM ${tableOf(collection)} WHERE id = ?`).pluck();
+        this.gets.set(collection, statement);
+      }
+      json = statement.get(id) as string | undefined;
+    } catch (e) {
+      // A collection never written (or dropped, here or by another connection) reads as empty.
+      if (!isMissingTable(e)) throw e;
+      this.gets.delete(collection);
+    }
     return json === undefined ? null : (JSON.parse(json) as T);
   }
 
@@ -236,6 +248,7 @@ export class SqliteReadStore implements ReadStore {
     const table = tableOf(collection);
     // Statements on the dropped table would fail from now on: forget them all (drops are rare).
     this.statements.clear();
+    this.gets.clear();
     this.db.exec(`DROP TABLE IF EXISTS ${table}`);
   }
 
@@ -334,6 +347,7 @@ export class SqliteReadStore implements ReadStore {
     if (this.closed) return;
     this.closed = true;
     this.statements.clear();
+    this.gets.clear();
     this.db.close();
   }
 
