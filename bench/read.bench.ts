@@ -181,8 +181,8 @@ async function readFeed(
  * reported apart (`feed`).
  */
 export async function liveCpuPerEvent(dir: string, count = 100_000): Promise<Record<string, number>> {
-  const { projections, streamPrefix } = productProjections();
-  const events = createEventStore({ kind: 'sqlite', dataDir: dir });
+  const { projections, streamPrefix, upcasters } = productProjections();
+  const events = createEventStore({ kind: 'sqlite', dataDir: dir, upcasters });
   const { batchSize } = DEFAULT_ENGINE_OPTIONS;
   const pages: StoredEvent[][] = [];
   const cpuMicros = (since: NodeJS.CpuUsage): number => {
