@@ -1,6 +1,7 @@
 // NestJS 12 ships ES modules only. Jest loads require(esm) natively only on Node >= 24.9, so on Node 20
 // those packages (and the few ESM-only packages they pull in) are compiled to CommonJS by swc.
 const esmOnly = [
+  'jose',
   '@nestjs',
   'cookie',
   'file-type',

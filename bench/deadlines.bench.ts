@@ -107,7 +107,9 @@ export async function startManualClockService(
     cwd: ROOT,
     env: {
       ...process.env,
-      NODE_ENV: 'bench',
+      // CLOCK=manual is refused in production (any NODE_ENV but development/test).
+      NODE_ENV: 'test',
+      RATE_LIMIT_PER_MINUTE: '0',
       PORT: String(port),
       DATA_DIR: dataDir,
       CLOCK: 'manual',

@@ -116,7 +116,16 @@ export function rebuildWithCli(
     const child = spawn(
       process.execPath,
       [...REBUILD_NODE_FLAGS, join(ROOT, 'dist/cli/projections.cli.js'), 'rebuild', ...names],
-      { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: BENCH_SECRET, NODE_ENV: 'bench' } },
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATA_DIR: dir,
+          AUTH_JWT_SECRET: BENCH_SECRET,
+          NODE_ENV: 'bench',
+          RATE_LIMIT_PER_MINUTE: '0',
+        },
+      },
     );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

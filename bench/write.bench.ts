@@ -1,7 +1,18 @@
 import type autocannon from 'autocannon';
 // Write side: ≥ 2,000 orders, then open/withdraw request cycles from 32 connections for ≥ 10 s, and in the same
 // run the same service's GET /health as the baseline.
-import { cannon, figures, http, LoadFigures, pool, Service, signToken, startService, uuid } from './lib';
+import {
+  cannon,
+  checkoutToken,
+  figures,
+  http,
+  LoadFigures,
+  pool,
+  Service,
+  signToken,
+  startService,
+  uuid,
+} from './lib';
 
 export interface WriteBenchResult {
   topology: 'split' | 'single' | 'api';
@@ -19,11 +30,12 @@ export async function placeOrders(
   buyer: string,
   seller: string,
 ): Promise<string[]> {
-  const token = signToken(buyer);
+  const token = checkoutToken();
   const ids = Array.from({ length: count }, () => uuid());
   await pool(ids, 32, async (orderId) => {
     const r = await http(`${svc.url}/orders`, 'POST', token, {
       orderId,
+      buyerId: buyer,
       sellerId: seller,
       title: 'Logo design',
       price: { amount: 5000, currency: 'USD' },

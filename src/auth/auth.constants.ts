@@ -1,3 +1,2 @@
-export const JWT_KEY = Symbol('JWT_KEY');
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 export const IS_PUBLIC = 'rc:isPublic';

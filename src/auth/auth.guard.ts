@@ -3,13 +3,13 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../http/problem';
 import { IS_PUBLIC, TOKEN_VERIFIER } from './auth.constants';
-import type { RequestWithCaller } from './current-caller.decorator';
-import { InvalidTokenError, TokenVerifier } from './jwt';
+import { authenticate } from './authenticate';
+import { TokenVerifier } from './jwt';
 
 /** Open without a token: liveness, API docs, metrics and the CLOCK=manual test routes. */
-const PUBLIC_PATH = /^\/(?:health|metrics|docs|testing)(?:[/?#-]|$)/;
+export const PUBLIC_PATH = /^\/(?:health|metrics|docs|testing)(?:[/?#-]|$)/;
 
-/** Global guard: every route needs `Authorization: Bearer <HS256 JWT>` unless public. */
+/** Global guard: every route needs `Authorization: Bearer <JWT>` unless public. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -30,21 +30,13 @@ export class AuthGuard implements CanActivate {
     return isPublic;
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithCaller>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (PUBLIC_PATH.test(request.url)) return true;
     if (this.isPublic(context)) return true;
-    const header = request.headers.authorization;
-    if (!header) throw unauthenticated('Missing Authorization: Bearer <token> header.');
-    const m = /^Bearer +([^\s]+) *$/i.exec(header);
-    if (!m) throw unauthenticated('Authorization header must be "Bearer <token>".');
-    try {
-      request.caller = this.verifier.verify(m[1]);
-    } catch (e) {
-      if (e instanceof InvalidTokenError) throw unauthenticated(`Invalid token: ${e.message}.`);
-      throw e;
-    }
+    const outcome = await authenticate(request, this.verifier);
+    if ('refused' in outcome) throw unauthenticated(outcome.refused);
     return true;
   }
 }

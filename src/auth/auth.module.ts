@@ -1,15 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { createSecretKey, KeyObject } from 'node:crypto';
+import { CLOCK, type Clock } from '../platform/clock/clock.port';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
-import { JWT_KEY, TOKEN_VERIFIER } from './auth.constants';
-import { TokenVerifier } from './jwt';
+import { TOKEN_VERIFIER } from './auth.constants';
 import { AuthGuard } from './auth.guard';
+import { jwksKeys, secretKeys, TokenVerifier } from './jwt';
 import { resolveJwtSecret } from './jwt-secret';
 
 /**
- * JWT verification for every route (see AuthGuard); the key is resolved once at start-up. `roles` are the roles a
- * token may grant: the product's, handed in at the composition root.
+ * JWT verification for every route (see AuthGuard): HS256 with the service's secret, or RS256/ES256 against
+ * AUTH_JWKS_URL; times against the service's clock. `roles` are the roles a token may grant: the product's,
+ * handed in at the composition root.
  */
 @Module({})
 export class AuthModule {
@@ -19,18 +20,23 @@ export class AuthModule {
       global: true,
       providers: [
         {
-          provide: JWT_KEY,
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => createSecretKey(Buffer.from(resolveJwtSecret(config), 'utf8')),
-        },
-        {
           provide: TOKEN_VERIFIER,
-          inject: [JWT_KEY],
-          useFactory: (key: KeyObject) => new TokenVerifier(key, options.roles),
+          inject: [APP_CONFIG, CLOCK],
+          useFactory: (config: AppConfig, clock: Clock) =>
+            new TokenVerifier(
+              config.authJwksUrl ? jwksKeys(config.authJwksUrl) : secretKeys(resolveJwtSecret(config)),
+              {
+                roles: options.roles,
+                issuer: config.authIssuer,
+                audience: config.authAudience,
+                maxTtlSeconds: config.authMaxTokenTtlSeconds,
+                now: () => clock.now(),
+              },
+            ),
         },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [JWT_KEY, TOKEN_VERIFIER],
+      exports: [TOKEN_VERIFIER],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppConfig } from '../platform/config/config';
+import { type AppConfig, isProduction } from '../platform/config/config';
 
 export const JWT_SECRET_FILE = 'jwt-secret';
 
@@ -12,8 +12,7 @@ export const JWT_SECRET_FILE = 'jwt-secret';
  */
 export function resolveJwtSecret(config: Pick<AppConfig, 'authJwtSecret' | 'dataDir' | 'nodeEnv'>): string {
   if (config.authJwtSecret) return config.authJwtSecret;
-  if (config.nodeEnv === 'production')
-    throw new Error('AUTH_JWT_SECRET is required with NODE_ENV=production');
+  if (isProduction(config.nodeEnv)) throw new Error('AUTH_JWT_SECRET is required in production');
   const file = join(config.dataDir, JWT_SECRET_FILE);
   try {
     const existing = readFileSync(file, 'utf8').trim();

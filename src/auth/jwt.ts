@@ -1,8 +1,15 @@
-// HS256 JWTs with node:crypto only: the format is small enough that a library would add more surface than it
-// saves. Verification is strict: alg must be HS256 (no `none`, no algorithm confusion), signature compared in
-// constant time, `exp` required and in the future, `sub` a non-empty string, `roles` a subset of the roles the product names.
-import { createHmac, KeyObject, createSecretKey, timingSafeEqual } from 'node:crypto';
+// JWT verification with jose: HS256 with the service's secret, or RS256/ES256 against the identity provider's
+// JWKS (keys cached, rotated by kid). Nothing here checks a signature by hand.
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Caller } from './caller';
+import { isUserId } from './user-id';
 
 export class InvalidTokenError extends Error {
   constructor(message: string) {
@@ -11,154 +18,125 @@ export class InvalidTokenError extends Error {
   }
 }
 
+/** What a token must satisfy beyond its signature. */
+export interface TokenPolicy {
+  /** The roles a token may grant; any other ⇒ 401. */
+  roles: readonly string[];
+  issuer?: string;
+  audience?: string;
+  /** exp − iat at most this (AUTH_MAX_TOKEN_TTL). */
+  maxTtlSeconds: number;
+  /** The service's clock (the test clock under CLOCK=manual). */
+  now: () => Date;
+}
+
+/** How a signature is checked: the HS256 secret, or a JWKS (RS256/ES256 only). */
+export type TokenKeys = { kind: 'secret'; secret: Uint8Array } | { kind: 'jwks'; keys: JWTVerifyGetKey };
+
+/** Skew tolerated on exp, nbf and iat. */
+export const CLOCK_SKEW_SECONDS = 60;
+const MAX_TOKEN_LENGTH = 8192;
+/** JWKS: keys kept ≥ 10 min; an unknown kid refetches at most once a minute. */
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+export const JWKS_COOLDOWN_MS = 60_000;
+
+export const secretKeys = (secret: string): TokenKeys => ({
+  kind: 'secret',
+  secret: new TextEncoder().encode(secret),
+});
+
+export const jwksKeys = (url: string): TokenKeys => ({
+  kind: 'jwks',
+  keys: createRemoteJWKSet(new URL(url), {
+    cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+    cooldownDuration: JWKS_COOLDOWN_MS,
+    timeoutDuration: 5_000,
+  }),
+});
+
+export class TokenVerifier {
+  constructor(
+    private readonly keys: TokenKeys,
+    private readonly policy: TokenPolicy,
+  ) {}
+
+  /** The caller of a valid token; InvalidTokenError (⇒ 401) for anything else. */
+  async verify(token: string): Promise<Caller> {
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('token too long');
+    const now = this.policy.now();
+    let payload: JWTPayload;
+    try {
+      const options = {
+        issuer: this.policy.issuer,
+        audience: this.policy.audience,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: now,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        typ: undefined,
+      };
+      payload =
+        this.keys.kind === 'secret'
+          ? (await jwtVerify(token, this.keys.secret, { ...options, algorithms: ['HS256'] })).payload
+          : (await jwtVerify(token, this.keys.keys, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
+    } catch (e) {
+      if (e instanceof joseErrors.JOSEError) throw new InvalidTokenError(reasonOf(e));
+      throw new InvalidTokenError('token is malformed');
+    }
+    return this.callerOf(payload, now.getTime() / 1000);
+  }
+
+  private callerOf(payload: JWTPayload, nowS: number): Caller {
+    const { iat, exp, sub } = payload as { iat: number; exp: number; sub: unknown };
+    if (iat > nowS + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('token issued in the future');
+    if (exp - iat > this.policy.maxTtlSeconds) {
+      throw new InvalidTokenError(`token lifetime over ${this.policy.maxTtlSeconds} s`);
+    }
+    if (!isUserId(sub)) throw new InvalidTokenError('token sub is not a valid user id');
+    const claimed = (payload as { roles?: unknown }).roles;
+    let roles: string[] = [];
+    if (claimed !== undefined) {
+      if (!Array.isArray(claimed)) throw new InvalidTokenError('token roles must be an array');
+      for (const r of claimed) {
+        if (typeof r !== 'string' || !this.policy.roles.includes(r)) {
+          throw new InvalidTokenError(
+            `token role ${JSON.stringify(r)} is not one of ${this.policy.roles.join(', ')}`,
+          );
+        }
+      }
+      roles = [...new Set(claimed as string[])];
+    }
+    return Object.freeze({ userId: sub, roles: Object.freeze(roles) });
+  }
+}
+
+function reasonOf(e: InstanceType<typeof joseErrors.JOSEError>): string {
+  if (e instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (e instanceof joseErrors.JWTClaimValidationFailed)
+    return `token claim ${e.claim} is not valid (${e.reason})`;
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no key matches the token';
+  return 'token is malformed';
+}
+
 export interface TokenClaims {
   sub: string;
   roles?: readonly string[];
 }
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
-const MAX_TOKEN_LENGTH = 8192;
-const MAX_SUB_LENGTH = 256;
-/** Tolerated clock skew for `nbf`/`iat` in the future. */
-const LEEWAY_S = 60;
-
-const b64json = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-
-function keyOf(secret: string | KeyObject): KeyObject {
-  return typeof secret === 'string' ? createSecretKey(Buffer.from(secret, 'utf8')) : secret;
-}
-
-/** Low level: signs any header/payload (tests use it to forge odd tokens). */
-export function signJwt(header: object, payload: object, secret: string | KeyObject): string {
-  const signingInput = `${b64json(header)}.${b64json(payload)}`;
-  const sig = createHmac('sha256', keyOf(secret)).update(signingInput).digest('base64url');
-  return `${signingInput}.${sig}`;
-}
-
-/** A token for `claims.sub`, valid for `ttlSeconds` (default 24 h). */
+/** An HS256 token for `claims.sub` (the token CLI, the demo, tests), valid for `ttlSeconds` (default 1 h). */
 export function signToken(
   claims: TokenClaims,
-  secret: string | KeyObject,
-  options: { ttlSeconds?: number; nowMs?: number } = {},
-): string {
+  secret: string,
+  options: { ttlSeconds?: number; nowMs?: number; issuer?: string; audience?: string } = {},
+): Promise<string> {
   const iat = Math.floor((options.nowMs ?? Date.now()) / 1000);
-  const payload: Record<string, unknown> = {
-    sub: claims.sub,
-    iat,
-    exp: iat + (options.ttlSeconds ?? 86_400),
-  };
-  if (claims.roles?.length) payload.roles = [...claims.roles];
-  return signJwt({ alg: 'HS256', typ: 'JWT' }, payload, secret);
-}
-
-function parseJsonPart(part: string, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidTokenError(`token ${what} is not valid JSON`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidTokenError(`token ${what} is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/**
- * Verifies a compact JWS and returns the caller; throws InvalidTokenError with a reason otherwise. `roles` are the
- * roles a token may grant (any other is refused).
- */
-export function verifyToken(
-  token: string,
-  secret: KeyObject,
-  roles: readonly string[],
-  nowMs = Date.now(),
-): Caller {
-  return verifyTokenWithExpiry(token, secret, roles, nowMs).caller;
-}
-
-function verifyTokenWithExpiry(
-  token: string,
-  secret: KeyObject,
-  knownRoles: readonly string[],
-  nowMs: number,
-): { caller: Caller; expMs: number } {
-  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('token too long');
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) {
-    throw new InvalidTokenError('token is not a compact JWS (header.payload.signature)');
-  }
-  const [h, p, s] = parts;
-  const header = parseJsonPart(h, 'header');
-  if (header.alg !== 'HS256') throw new InvalidTokenError('token algorithm must be HS256');
-  const expected = createHmac('sha256', secret).update(`${h}.${p}`).digest();
-  const given = Buffer.from(s, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new InvalidTokenError('token signature is invalid');
-  }
-  const payload = parseJsonPart(p, 'payload');
-  const nowS = nowMs / 1000;
-  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
-    throw new InvalidTokenError('token has no numeric exp claim');
-  }
-  if (payload.exp <= nowS) throw new InvalidTokenError('token has expired');
-  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > nowS + LEEWAY_S)) {
-    throw new InvalidTokenError('token is not valid yet');
-  }
-  const sub = payload.sub;
-  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH) {
-    throw new InvalidTokenError('token sub must be a non-empty string');
-  }
-  let roles: string[] = [];
-  if (payload.roles !== undefined) {
-    if (!Array.isArray(payload.roles)) throw new InvalidTokenError('token roles must be an array');
-    for (const r of payload.roles) {
-      if (!(knownRoles as readonly unknown[]).includes(r)) {
-        throw new InvalidTokenError(`token role ${JSON.stringify(r)} is not one of ${knownRoles.join(', ')}`);
-      }
-    }
-    roles = [...new Set(payload.roles as string[])];
-  }
-  const caller: Caller = Object.freeze({ userId: sub, roles: Object.freeze(roles) });
-  return { caller, expMs: payload.exp * 1000 };
-}
-
-/**
- * verifyToken with a bounded cache of tokens already verified: clients send the same token with every request,
- * so the HMAC and the JSON parsing run once per token, not per request. Expiry is still checked every time.
- */
-export class TokenVerifier {
-  private readonly cache = new Map<string, { caller: Caller; expMs: number }>();
-
-  constructor(
-    private readonly secret: KeyObject,
-    private readonly roles: readonly string[],
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  verify(token: string, nowMs = Date.now()): Caller {
-    const hit = this.cache.get(token);
-    if (hit) {
-      if (hit.expMs > nowMs) return hit.caller;
-      this.cache.delete(token);
-      throw new InvalidTokenError('token has expired');
-    }
-    const verified = verifyTokenWithExpiry(token, this.secret, this.roles, nowMs);
-    if (this.cache.size >= this.maxEntries) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(token, verified);
-    return verified.caller;
-  }
-}
-
-/** "24h", "30m", "7d", "90s" or plain seconds -> seconds. */
-export function parseTtl(text: string): number {
-  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!m) throw new Error(`invalid ttl ${JSON.stringify(text)}: use e.g. 90s, 30m, 24h, 7d`);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
-  const seconds = Number(m[1]) * unit;
-  if (seconds <= 0) throw new Error('ttl must be positive');
-  return seconds;
+  const jwt = new SignJWT(claims.roles?.length ? { roles: [...claims.roles] } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + (options.ttlSeconds ?? 3600));
+  if (options.issuer) jwt.setIssuer(options.issuer);
+  if (options.audience) jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
 }

@@ -36,13 +36,24 @@ function parseArgs(argv: string[]): Options {
 
 class Client {
   lastPosition = '0';
+  /** The service's clock minus ours (CLOCK=manual moves it): tokens are issued at the service's time. */
+  clockOffsetMs = 0;
   constructor(
     readonly base: string,
     private readonly secret: string,
   ) {}
 
-  token(sub: string, roles: StaffRole[] = []): string {
-    return signToken({ sub, roles }, this.secret, { ttlSeconds: 7 * 24 * 3600 });
+  token(sub: string, roles: StaffRole[] = []): Promise<string> {
+    return signToken({ sub, roles }, this.secret, {
+      ttlSeconds: 3600,
+      nowMs: Date.now() + this.clockOffsetMs,
+    });
+  }
+
+  /** Follows the service's clock (CLOCK=manual): after every move of it. */
+  async syncClock(): Promise<void> {
+    const r = await this.call<{ now?: string }>('GET', '/testing/clock', null);
+    if (r.status === 200 && r.body.now) this.clockOffsetMs = Date.parse(r.body.now) - Date.now();
   }
 
   async call<T = Record<string, unknown>>(
@@ -54,7 +65,7 @@ class Client {
     const res = await fetch(`${this.base}${path}`, {
       method,
       headers: {
-        ...(as ? { authorization: `Bearer ${this.token(as.sub, as.roles)}` } : {}),
+        ...(as ? { authorization: `Bearer ${await this.token(as.sub, as.roles)}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -83,6 +94,8 @@ class Client {
     return r.body;
   }
 }
+
+const CHECKOUT = 'checkout-demo';
 
 /** Small deterministic randomness, so two runs tell the same story. */
 function prng(seed: number): () => number {
@@ -115,16 +128,21 @@ async function drive(
   const place = async (buyer: string, seller: string, requirementsNeeded: boolean): Promise<string> => {
     const body = {
       orderId: randomUUID(),
+      buyerId: buyer,
       sellerId: seller,
       title: pick(titles),
       price: { amount: 2500 + Math.floor(random() * 20) * 500, currency: 'USD' },
       deliveryDays: 2 + Math.floor(random() * 6),
       requirementsNeeded,
     };
-    return (await c.ok<{ orderId: string }>(buyer, '/orders', body)).orderId;
+    // Orders come from the marketplace's checkout, naming the buyer.
+    return (await c.ok<{ orderId: string }>(CHECKOUT, '/orders', body, ['checkout'])).orderId;
   };
   const advance = async (ms: number): Promise<void> => {
-    if (manualClock) await c.call('POST', '/testing/clock', null, { advanceMs: ms });
+    if (manualClock) {
+      await c.call('POST', '/testing/clock', null, { advanceMs: ms });
+      await c.syncClock();
+    }
   };
 
   let sample = '';
@@ -281,7 +299,7 @@ async function main(): Promise<void> {
   } else {
     const dataDir = process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'rc-demo-'));
     const config = loadConfig(process.env, { dataDir, clock: (process.env.CLOCK as 'system') ?? 'manual' });
-    const app = await createApp(config);
+    const app = await createApp({ ...config, rateLimitPerMinute: 0 });
     const port = config.port;
     await app.listen({ port, host: '127.0.0.1' });
     base = `http://127.0.0.1:${port}`;
@@ -291,6 +309,7 @@ async function main(): Promise<void> {
   }
   const c = new Client(base, secret);
   manualClock = (await c.call('GET', '/testing/clock', null)).status === 200;
+  if (manualClock) await c.syncClock();
   const started = Date.now();
   const { sample, seller, buyer } = await drive(c, options.orders, manualClock);
   // Read-your-writes: these reads wait until the read models show everything driven above.

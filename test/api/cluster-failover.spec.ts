@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signToken } from '../../src/auth/jwt';
+import { testToken } from '../support/tokens';
 import type { StaffRole } from '../../src/orders/domain/order.types';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
@@ -41,6 +41,9 @@ function start(name: string, dataDir: string, role: 'all' | 'api'): Promise<Serv
       APP_ROLE: role,
       CLOCK: 'manual',
       AUTH_JWT_SECRET: SECRET,
+      // The manual clocks jump by days: tokens live long enough to span them; no rate limit.
+      AUTH_MAX_TOKEN_TTL: '365d',
+      RATE_LIMIT_PER_MINUTE: '0',
       LEASE_TTL_MS: String(LEASE_TTL_MS),
       LOG_LEVEL: 'warn',
     },
@@ -48,6 +51,8 @@ function start(name: string, dataDir: string, role: 'all' | 'api'): Promise<Serv
 }
 
 const stop = (service: Service | undefined) => service?.stop();
+
+const TOKEN_TTL_S = 365 * 86_400;
 
 async function call<T = Record<string, unknown>>(
   service: Service,
@@ -60,7 +65,9 @@ async function call<T = Record<string, unknown>>(
     method,
     headers: {
       ...(user
-        ? { authorization: `Bearer ${signToken({ sub: user.id, roles: user.roles ?? [] }, SECRET)}` }
+        ? {
+            authorization: `Bearer ${testToken(user.id, user.roles ?? [], SECRET, { ttlSeconds: TOKEN_TTL_S })}`,
+          }
         : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
@@ -127,11 +134,13 @@ describe('worker failover between two processes on the embedded stores', () => {
     const buyer = { id: `buyer-${randomUUID().slice(0, 8)}` };
     const seller = { id: `seller-${randomUUID().slice(0, 8)}` };
     const support = { id: 'agent-1', roles: ['support' as const] };
+    const checkout = { id: 'checkout-1', roles: ['checkout' as const] };
     const analyst = { id: 'analyst-1', roles: ['analyst' as const] };
     const place = async (via: Service) => {
       const orderId = randomUUID();
-      await ok(via, 'POST', '/orders', buyer, {
+      await ok(via, 'POST', '/orders', checkout, {
         orderId,
+        buyerId: buyer.id,
         sellerId: seller.id,
         title: 'Logo',
         price: { amount: 5000, currency: 'USD' },

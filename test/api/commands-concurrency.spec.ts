@@ -9,6 +9,7 @@ import {
   orderBody,
   parties,
   post,
+  postOrder,
 } from '../support/orders';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -83,7 +84,7 @@ describe('concurrent commands', () => {
 
   it('commands on different orders run side by side', async () => {
     const ps = Array.from({ length: 10 }, parties);
-    const placed = await Promise.all(ps.map((p) => post(t, p.buyer, '/orders', orderBody(p.seller))));
+    const placed = await Promise.all(ps.map((p) => postOrder(t, orderBody(p))));
     expect(placed.every((r) => r.status === 201)).toBe(true);
     expect(new Set(placed.map((r) => r.body.position)).size).toBe(10);
   });

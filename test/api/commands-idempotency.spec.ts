@@ -14,6 +14,8 @@ import {
   orderBody,
   parties,
   post,
+  postOrder,
+  CHECKOUT,
 } from '../support/orders';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -27,8 +29,8 @@ describe('Idempotency-Key', () => {
   it('replays POST /orders (without orderId) with the same order and places it once', async () => {
     const p = parties();
     const key = randomUUID();
-    const first = await post(t, p.buyer, '/orders', orderBody(p.seller), { key });
-    const second = await post(t, p.buyer, '/orders', orderBody(p.seller), { key });
+    const first = await postOrder(t, orderBody(p), { key });
+    const second = await postOrder(t, orderBody(p), { key });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
@@ -63,12 +65,12 @@ describe('Idempotency-Key', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 
-  it('keys are per caller: the same key from two users are two requests', async () => {
+  it('keys are per caller: the same key from two callers are two requests', async () => {
     const a = parties();
     const b = parties();
     const key = 'shared-key';
-    const ra = await post(t, a.buyer, '/orders', orderBody(a.seller), { key });
-    const rb = await post(t, b.buyer, '/orders', orderBody(b.seller), { key });
+    const ra = await postOrder(t, orderBody(a), { key, as: 'checkout-a' });
+    const rb = await postOrder(t, orderBody(b), { key, as: 'checkout-b' });
     expect(ra.status).toBe(201);
     expect(rb.status).toBe(201);
     expect(rb.body.orderId).not.toBe(ra.body.orderId);
@@ -77,15 +79,15 @@ describe('Idempotency-Key', () => {
   it('422 IDEMPOTENCY_KEY_REUSED: same key, different body or path', async () => {
     const p = parties();
     const key = randomUUID();
-    await post(t, p.buyer, '/orders', orderBody(p.seller), { key }).expect(201);
+    await postOrder(t, orderBody(p), { key }).expect(201);
     expectProblem(
-      await post(t, p.buyer, '/orders', orderBody(p.seller, { title: 'Other' }), { key }),
+      await postOrder(t, orderBody(p, { title: 'Other' }), { key }),
       422,
       'IDEMPOTENCY_KEY_REUSED',
     );
     const orderId = await inProgressOrder(t, p);
     expectProblem(
-      await post(t, p.buyer, `/orders/${orderId}/acceptance`, {}, { key }),
+      await post(t, CHECKOUT, `/orders/${orderId}/acceptance`, {}, { key, roles: ['checkout'] }),
       422,
       'IDEMPOTENCY_KEY_REUSED',
     );
@@ -121,17 +123,13 @@ describe('Idempotency-Key', () => {
   it('a validation failure does not consume the key', async () => {
     const p = parties();
     const key = randomUUID();
-    expectProblem(
-      await post(t, p.buyer, '/orders', { sellerId: p.seller }, { key }),
-      400,
-      'VALIDATION_FAILED',
-    );
-    expect((await post(t, p.buyer, '/orders', orderBody(p.seller), { key })).status).toBe(201);
+    expectProblem(await postOrder(t, { sellerId: p.seller }, { key }), 400, 'VALIDATION_FAILED');
+    expect((await postOrder(t, orderBody(p), { key })).status).toBe(201);
   });
 
   it('records the key on the events it wrote', async () => {
     const p = parties();
-    const res = await post(t, p.buyer, '/orders', orderBody(p.seller), { key: 'meta-key' }).expect(201);
+    const res = await postOrder(t, orderBody(p), { key: 'meta-key' }).expect(201);
     const [event] = await t.app.get<EventStore>(EVENT_STORE).readStream(streamNameOf(res.body.orderId));
     expect(event.metadata).toMatchObject({
       idempotencyKey: 'meta-key',
@@ -166,7 +164,7 @@ describe('Idempotency-Key', () => {
       // Simulate the crashed process: its reservation (40 s old), and its events, written with the key.
       const store = t.app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
       await store.reserve(
-        p.buyer,
+        CHECKOUT,
         'crash-1',
         requestFingerprint('POST', path, body),
         Date.now() - 40_000,
@@ -223,17 +221,17 @@ describe('Idempotency-Key', () => {
 
     it('POST /orders without orderId derives the id from the key, so a retry finds the placed order', async () => {
       const p = parties();
-      const body = orderBody(p.seller);
+      const body = orderBody(p);
       const store = t.app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
       await store.reserve(
-        p.buyer,
+        CHECKOUT,
         'crash-3',
         requestFingerprint('POST', '/orders', body),
         Date.now() - 40_000,
         30_000,
       );
       // The crashed attempt had placed the order (same derived id) before dying.
-      const orderId = orderIdForIdempotencyKey(p.buyer, 'crash-3');
+      const orderId = orderIdForIdempotencyKey(CHECKOUT, 'crash-3');
       await t.app.get(OrderCommandService).execute(
         {
           type: 'PlaceOrder',
@@ -249,11 +247,11 @@ describe('Idempotency-Key', () => {
         },
         {
           orderId,
-          caller: { userId: p.buyer, roles: [] },
+          caller: { userId: CHECKOUT, roles: ['checkout'] },
           idempotency: { key: 'crash-3', takenOver: false, writeState: 'pending' },
         },
       );
-      const retry = await post(t, p.buyer, '/orders', body, { key: 'crash-3' });
+      const retry = await postOrder(t, body, { key: 'crash-3' });
       expect(retry.status).toBe(201);
       expect(retry.body).toMatchObject({ orderId, revision: 0 });
       expect(await history(t, p.buyer, orderId)).toHaveLength(1);

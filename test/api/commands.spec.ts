@@ -11,6 +11,7 @@ import {
   parties,
   placeOrder,
   post,
+  postOrder,
 } from '../support/orders';
 import { bearer, startTestApp, TestApp } from '../support/test-app';
 
@@ -26,7 +27,7 @@ describe('command routes', () => {
 
   it('POST /orders places an order: 201 { orderId, revision, position }', async () => {
     const p = parties();
-    const res = await post(t, p.buyer, '/orders', orderBody(p.seller));
+    const res = await postOrder(t, orderBody(p));
     expect(res.status).toBe(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body).toEqual({
@@ -48,12 +49,7 @@ describe('command routes', () => {
   it('POST /orders keeps a client-chosen orderId', async () => {
     const p = parties();
     const orderId = randomUUID();
-    const res = await post(
-      t,
-      p.buyer,
-      '/orders',
-      orderBody(p.seller, { orderId, requirementsNeeded: false }),
-    );
+    const res = await postOrder(t, orderBody(p, { orderId, requirementsNeeded: false }));
     expect(res.status).toBe(201);
     expect(res.body.orderId).toBe(orderId);
     const [placed] = await history(t, p.seller, orderId);
@@ -219,7 +215,7 @@ describe('command routes', () => {
 
   it('echoes x-correlation-id and records it on the events', async () => {
     const p = parties();
-    const res = await post(t, p.buyer, '/orders', orderBody(p.seller)).set('x-correlation-id', 'corr-123');
+    const res = await postOrder(t, orderBody(p)).set('x-correlation-id', 'corr-123');
     expect(res.status).toBe(201);
     expect(res.headers['x-correlation-id']).toBe('corr-123');
   });
@@ -234,7 +230,7 @@ describe('the error table', () => {
 
   it('400 VALIDATION_FAILED: malformed body, with errors[{ field, message }]', async () => {
     const p = parties();
-    const res = await post(t, p.buyer, '/orders', { ...orderBody(p.seller), deliveryDays: 0 });
+    const res = await postOrder(t, { ...orderBody(p), deliveryDays: 0 });
     expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(res.body.errors).toEqual([{ field: 'deliveryDays', message: expect.any(String) }]);
   });
@@ -296,7 +292,7 @@ describe('the error table', () => {
   });
 
   it('401 UNAUTHENTICATED: no token', async () => {
-    const res = await t.http.post('/orders').send(orderBody('s'));
+    const res = await t.http.post('/orders').send(orderBody(parties()));
     expectProblem(res, 401, 'UNAUTHENTICATED');
   });
 
@@ -353,11 +349,7 @@ describe('the error table', () => {
     const p = parties();
     const orderId = randomUUID();
     await placeOrder(t, p, { orderId });
-    expectProblem(
-      await post(t, p.buyer, '/orders', orderBody(p.seller, { orderId })),
-      409,
-      'ORDER_ALREADY_EXISTS',
-    );
+    expectProblem(await postOrder(t, orderBody(p, { orderId })), 409, 'ORDER_ALREADY_EXISTS');
   });
 
   it('409 RESOLUTION_CENTER_UNAVAILABLE: completed or cancelled orders', async () => {

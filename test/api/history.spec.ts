@@ -8,6 +8,7 @@ import {
   orderBody,
   parties,
   post,
+  postOrder,
 } from '../support/orders';
 import { bearer, startTestApp, TestApp } from '../support/test-app';
 
@@ -65,7 +66,7 @@ describe('GET /orders/:orderId/history', () => {
 
   it('accepts ?minPosition (the stream is always current) and answers X-Read-Model-Position', async () => {
     const p = parties();
-    const placed = await post(t, p.buyer, '/orders', orderBody(p.seller)).expect(201);
+    const placed = await postOrder(t, orderBody(p)).expect(201);
     const res = await t.http
       .get(`/orders/${placed.body.orderId}/history?minPosition=${placed.body.position}`)
       .set(bearer(t.token(p.buyer)));

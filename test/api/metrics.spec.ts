@@ -6,8 +6,14 @@ async function placeAndRead(t: TestApp): Promise<void> {
   const buyer = t.token('buyer-m');
   const placed = await t.http
     .post('/orders')
-    .set(bearer(buyer))
-    .send({ sellerId: 'seller-m', title: 'T', price: { amount: 100, currency: 'USD' }, deliveryDays: 2 });
+    .set(bearer(t.token('checkout-m', ['checkout'])))
+    .send({
+      buyerId: 'buyer-m',
+      sellerId: 'seller-m',
+      title: 'T',
+      price: { amount: 100, currency: 'USD' },
+      deliveryDays: 2,
+    });
   expect(placed.status).toBe(201);
   await t.http.get(`/orders/${placed.body.orderId}?minPosition=${placed.body.position}`).set(bearer(buyer));
 }

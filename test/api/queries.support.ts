@@ -2,7 +2,7 @@
 // ask for read-your-writes), reads as a user, and the manual clock.
 import type { Response } from 'supertest';
 import type { StaffRole } from '../../src/orders/domain/order.types';
-import { orderBody, post } from '../support/orders';
+import { orderBody, post, CHECKOUT } from '../support/orders';
 import { bearer, type TestApp } from '../support/test-app';
 
 export class Api {
@@ -30,7 +30,11 @@ export class Api {
   }
 
   async place(buyer: string, seller: string, extra: Record<string, unknown> = {}): Promise<string> {
-    return (await this.ok<{ orderId: string }>(buyer, '/orders', orderBody(seller, extra))).orderId;
+    return (
+      await this.ok<{ orderId: string }>(CHECKOUT, '/orders', orderBody({ buyer, seller }, extra), [
+        'checkout',
+      ])
+    ).orderId;
   }
 
   /** GET as `userId`, waiting for every command so far (unless `fresh` is false). */

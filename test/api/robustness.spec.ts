@@ -43,8 +43,8 @@ describe('malformed input', () => {
 
   it('refuses unknown fields on every kind of body', async () => {
     const cases: Array<[string, string, object]> = [
-      [p.buyer, '/orders', { ...orderBody(p.seller), isAdmin: true }],
-      [p.buyer, '/orders', { ...orderBody(p.seller), price: { amount: 1, currency: 'USD', fx: 1 } }],
+      [p.buyer, '/orders', { ...orderBody(p), isAdmin: true }],
+      [p.buyer, '/orders', { ...orderBody(p), price: { amount: 1, currency: 'USD', fx: 1 } }],
       [p.buyer, `/orders/${orderId}/requirements`, { text: 'x', extra: 1 }],
       [p.seller, `/orders/${orderId}/start`, { force: true }],
       [p.seller, `/orders/${orderId}/deliveries`, { message: 'x', files: [] }],
@@ -65,31 +65,31 @@ describe('malformed input', () => {
 
   it('refuses wrong types (no implicit conversion)', async () => {
     const bad: object[] = [
-      { ...orderBody(p.seller), price: { amount: '5000', currency: 'USD' } },
-      { ...orderBody(p.seller), price: { amount: 50.5, currency: 'USD' } },
-      { ...orderBody(p.seller), price: { amount: 5000, currency: 'usd' } },
-      { ...orderBody(p.seller), price: 'cheap' },
-      { ...orderBody(p.seller), price: null },
-      { ...orderBody(p.seller), deliveryDays: 1.5 },
-      { ...orderBody(p.seller), deliveryDays: 366 },
-      { ...orderBody(p.seller), deliveryDays: '7' },
-      { ...orderBody(p.seller), requirementsNeeded: 'yes' },
-      { ...orderBody(p.seller), sellerId: 42 },
-      { ...orderBody(p.seller), title: '' },
-      { ...orderBody(p.seller), title: 'x'.repeat(201) },
-      { ...orderBody(p.seller), orderId: 'not-a-uuid' },
+      { ...orderBody(p), price: { amount: '5000', currency: 'USD' } },
+      { ...orderBody(p), price: { amount: 50.5, currency: 'USD' } },
+      { ...orderBody(p), price: { amount: 5000, currency: 'usd' } },
+      { ...orderBody(p), price: 'cheap' },
+      { ...orderBody(p), price: null },
+      { ...orderBody(p), deliveryDays: 1.5 },
+      { ...orderBody(p), deliveryDays: 366 },
+      { ...orderBody(p), deliveryDays: '7' },
+      { ...orderBody(p), requirementsNeeded: 'yes' },
+      { ...orderBody(p), sellerId: 42 },
+      { ...orderBody(p), title: '' },
+      { ...orderBody(p), title: 'x'.repeat(201) },
+      { ...orderBody(p), orderId: 'not-a-uuid' },
     ];
     for (const body of bad) {
       const res = await post(t, p.buyer, '/orders', body);
       expectProblem(res, 400, 'VALIDATION_FAILED');
     }
-    const res = await post(t, p.buyer, '/orders', { ...orderBody(p.seller), deliveryDays: '7', title: 5 });
+    const res = await post(t, p.buyer, '/orders', { ...orderBody(p), deliveryDays: '7', title: 5 });
     expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual([
       'deliveryDays',
       'title',
     ]);
     const nested = await post(t, p.buyer, '/orders', {
-      ...orderBody(p.seller),
+      ...orderBody(p),
       price: { amount: -1, currency: 'USD' },
     });
     expect(nested.body.errors).toEqual([{ field: 'price.amount', message: expect.any(String) }]);

@@ -1,4 +1,5 @@
 // Helpers for the timeout API specs: place orders and drive the manual clock through the HTTP API only.
+import { CHECKOUT } from '../support/orders';
 import { randomUUID } from 'node:crypto';
 import { bearer, type TestApp } from '../support/test-app';
 
@@ -45,9 +46,10 @@ export class Driver {
     const orderId = randomUUID();
     await this.t.http
       .post('/orders')
-      .set(this.as('buyer'))
+      .set(bearer(this.t.token(CHECKOUT, ['checkout'])))
       .send({
         orderId,
+        buyerId: this.buyer,
         sellerId: this.seller,
         title: 'Logo',
         price: { amount: 5000, currency: 'USD' },

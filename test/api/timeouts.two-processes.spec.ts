@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signToken } from '../../src/auth/jwt';
+import { testToken } from '../support/tokens';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
 jest.setTimeout(180_000);
@@ -20,21 +20,36 @@ type Service = ServiceProcess;
 const startManualClockService = (name: string, dataDir: string) =>
   startServiceProcess({
     name,
-    env: { NODE_ENV: 'test', DATA_DIR: dataDir, CLOCK: 'manual', AUTH_JWT_SECRET: SECRET, LOG_LEVEL: 'warn' },
+    env: {
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      CLOCK: 'manual',
+      AUTH_JWT_SECRET: SECRET,
+      // The manual clocks jump by days: tokens live long enough to span them; no rate limit.
+      AUTH_MAX_TOKEN_TTL: '365d',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    },
     readyPath: '/testing/clock',
   });
+
+const TOKEN_TTL_S = 365 * 86_400;
 
 async function call<T = Record<string, unknown>>(
   url: string,
   method: string,
   path: string,
-  user: string | null,
+  user: string | { id: string; roles: string[] } | null,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
   const r = await fetch(`${url}${path}`, {
     method,
     headers: {
-      ...(user ? { authorization: `Bearer ${signToken({ sub: user, roles: [] }, SECRET)}` } : {}),
+      ...(user
+        ? {
+            authorization: `Bearer ${typeof user === 'string' ? testToken(user, [], SECRET, { ttlSeconds: TOKEN_TTL_S }) : testToken(user.id, user.roles, SECRET, { ttlSeconds: TOKEN_TTL_S })}`,
+          }
+        : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -69,14 +84,21 @@ describe('two service processes on the same data', () => {
     const seller = randomUUID();
     const place = async (via: Service, deliveryDays = 1) => {
       const orderId = randomUUID();
-      await ok(via.url, 'POST', '/orders', buyer, {
-        orderId,
-        sellerId: seller,
-        title: 'Logo',
-        price: { amount: 5000, currency: 'USD' },
-        deliveryDays,
-        requirementsNeeded: false,
-      });
+      await ok(
+        via.url,
+        'POST',
+        '/orders',
+        { id: 'checkout-1', roles: ['checkout'] },
+        {
+          orderId,
+          buyerId: buyer,
+          sellerId: seller,
+          title: 'Logo',
+          price: { amount: 5000, currency: 'USD' },
+          deliveryDays,
+          requirementsNeeded: false,
+        },
+      );
       return orderId;
     };
     // Orders are created through both processes.

@@ -2,7 +2,15 @@
 // containers, driven through HTTP like a client: commands, read-your-writes queries, history, idempotent
 // retries, timeouts (CLOCK=manual), health, and a restart on the same servers.
 import { randomUUID } from 'node:crypto';
-import { expectContiguous, history, inProgressOrder, openRequest, parties, post } from '../support/orders';
+import {
+  expectContiguous,
+  history,
+  inProgressOrder,
+  openRequest,
+  parties,
+  post,
+  postOrder,
+} from '../support/orders';
 import { bearer, startTestApp, TestApp } from '../support/test-app';
 import { CONTAINER_START_TIMEOUT_MS, describeWithContainers } from './runtime';
 import { startEventStoreDb, StartedEventStoreDb, StartedMongo, startMongoReplicaSet } from './servers';
@@ -80,13 +88,14 @@ describeWithContainers('API end to end on EventStoreDB + MongoDB', () => {
     const key = randomUUID();
     const body = {
       orderId: randomUUID(),
+      buyerId: p.buyer,
       sellerId: p.seller,
       title: 'Logo',
       price: { amount: 5000, currency: 'USD' },
       deliveryDays: 7,
     };
-    const first = await post(t, p.buyer, '/orders', body, { key });
-    const again = await post(t, p.buyer, '/orders', body, { key });
+    const first = await postOrder(t, body, { key });
+    const again = await postOrder(t, body, { key });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);

@@ -30,9 +30,13 @@ export interface Parties {
 
 export const parties = (): Parties => ({ buyer: newUser('buyer'), seller: newUser('seller') });
 
-export function orderBody(seller: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/** The marketplace's checkout: the one caller that places orders (role `checkout`), naming buyer and seller. */
+export const CHECKOUT = 'checkout-1';
+
+export function orderBody(p: Parties, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    sellerId: seller,
+    buyerId: p.buyer,
+    sellerId: p.seller,
     title: 'Logo design',
     price: { amount: 5000, currency: 'USD' },
     deliveryDays: 7,
@@ -53,13 +57,18 @@ export function post(
   return body === undefined ? req : req.send(body as object);
 }
 
+/** POST /orders as the checkout (or `opts.as`, another checkout) with an optional Idempotency-Key. */
+export function postOrder(t: TestApp, body: unknown, opts: { key?: string; as?: string } = {}) {
+  return post(t, opts.as ?? CHECKOUT, '/orders', body, { roles: ['checkout'], key: opts.key });
+}
+
 /** Places an order and returns its id (201 asserted). `requirementsNeeded: false` starts it at once. */
 export async function placeOrder(
   t: TestApp,
   p: Parties,
   extra: Record<string, unknown> = {},
 ): Promise<string> {
-  const res = await post(t, p.buyer, '/orders', orderBody(p.seller, extra));
+  const res = await postOrder(t, orderBody(p, extra));
   if (res.status !== 201) throw new Error(`place order: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.orderId as string;
 }

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
-import { signToken } from '../../src/auth/jwt';
 import { resolveJwtSecret } from '../../src/auth/jwt-secret';
-import { CLOCK, ManualClock } from '../../src/platform/clock/clock.port';
+import { CLOCK, type Clock, ManualClock } from '../../src/platform/clock/clock.port';
 import { APP_CONFIG, AppConfig } from '../../src/platform/config/config';
 import type { StaffRole } from '../../src/orders/domain/order.types';
+import { testToken } from './tokens';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
@@ -18,7 +18,7 @@ export interface TestApp {
   app: NestFastifyApplication;
   /** supertest bound to the app: `http.post('/orders').set(auth(token)).send(body)`. */
   http: ReturnType<typeof request>;
-  /** A valid token for `userId` (1 h), signed with the app's secret. */
+  /** A valid token for `userId` (1 h from the app's clock), signed with the app's secret. */
   token(userId: string, roles?: StaffRole[]): string;
   dataDir: string;
   config: AppConfig;
@@ -42,6 +42,8 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
       role: 'all',
       logLevel: 'error',
       authJwtSecret: TEST_JWT_SECRET,
+      // Test files send far more than 600 requests a minute as one caller; edge-limits.spec.ts turns it on.
+      rateLimitPerMinute: 0,
       ...overrides,
       dataDir,
     },
@@ -49,7 +51,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
   );
   const config = app.get<AppConfig>(APP_CONFIG);
   const secret = resolveJwtSecret(config);
-  const clock = app.get(CLOCK);
+  const clock = app.get<Clock>(CLOCK);
   let closed = false;
   const close = async (removeDir: boolean) => {
     if (!closed) {
@@ -61,7 +63,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
   return {
     app,
     http: request(app.getHttpServer()),
-    token: (userId, roles = []) => signToken({ sub: userId, roles }, secret),
+    token: (userId, roles = []) => testToken(userId, roles, secret, { nowMs: clock.now().getTime() }),
     dataDir,
     config,
     clock: clock instanceof ManualClock ? clock : undefined,

@@ -10,9 +10,9 @@ export interface Actor {
   id: string;
   role: ActorRole;
 }
-/** Staff roles carried by a JWT's `roles` claim. */
-export type StaffRole = 'support' | 'auditor' | 'analyst';
-export const STAFF_ROLES: readonly StaffRole[] = ['support', 'auditor', 'analyst'];
+/** Roles carried by a JWT's `roles` claim: staff, and the marketplace's checkout (the only one placing orders). */
+export type StaffRole = 'support' | 'auditor' | 'analyst' | 'checkout';
+export const STAFF_ROLES: readonly StaffRole[] = ['support', 'auditor', 'analyst', 'checkout'];
 /** The authenticated caller of an HTTP request, before it is matched against an order. */
 export interface Caller {
   userId: string;

@@ -150,6 +150,9 @@ export class OrderCommandService {
           causationId,
           schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
           ...(idempotency ? { idempotencyKey: idempotency.key } : {}),
+          ...(options.caller && options.caller.userId !== actor.id
+            ? { submittedBy: options.caller.userId }
+            : {}),
         },
       }));
       if (idempotency) idempotency.writeState = 'uncertain';
@@ -195,7 +198,13 @@ export class OrderCommandService {
     if (options.actor) return options.actor;
     const caller = options.caller;
     if (!caller) throw new Error('OrderCommandService.execute needs a caller or an actor');
-    if (input.type === 'PlaceOrder') return { id: caller.userId, role: 'buyer' };
+    if (input.type === 'PlaceOrder') {
+      // Orders come from the marketplace's checkout, after payment; the buyer it names is the actor.
+      if (!caller.roles.includes('checkout')) {
+        throw new DomainError('FORBIDDEN', 'orders are placed by the checkout (role checkout)');
+      }
+      return { id: input.data.buyerId, role: 'buyer' };
+    }
     if (!state.exists) throw new DomainError('ORDER_NOT_FOUND', `order ${options.orderId} not found`);
     const actor = resolveActor(state, caller);
     if (!actor) throw new DomainError('FORBIDDEN', 'you are not a party to this order');
@@ -203,8 +212,11 @@ export class OrderCommandService {
   }
 
   private eventsOfKey(events: StoredEvent[], key: string, options: ExecuteOptions): StoredEvent[] {
-    const actorId = options.actor?.id ?? options.caller?.userId;
-    return events.filter((e) => e.metadata.idempotencyKey === key && e.metadata.actor?.id === actorId);
+    const senderId = options.actor?.id ?? options.caller?.userId;
+    return events.filter(
+      (e) =>
+        e.metadata.idempotencyKey === key && (e.metadata.submittedBy ?? e.metadata.actor?.id) === senderId,
+    );
   }
 
   private outcomeOf(orderId: string, prior: StoredEvent[]): CommandOutcome {

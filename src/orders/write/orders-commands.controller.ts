@@ -92,7 +92,7 @@ export class OrdersCommandsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Place an order (the caller is the buyer)' })
+  @ApiOperation({ summary: 'Place an order (role checkout, naming the buyer and the seller)' })
   @ApiCreatedResponse({ type: CommandResponseDto })
   @ApiProblems(...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_ALREADY_EXISTS', 'CONCURRENCY_CONFLICT')
   placeOrder(@Body() dto: PlaceOrderDto, @CommandContext() ctx: CommandRequestContext) {
@@ -105,7 +105,7 @@ export class OrdersCommandsController {
         type: 'PlaceOrder',
         data: {
           orderId,
-          buyerId: ctx.caller.userId,
+          buyerId: dto.buyerId,
           sellerId: dto.sellerId,
           title: dto.title,
           price: { amount: dto.price.amount, currency: dto.price.currency },

@@ -31,12 +31,45 @@ export interface AppConfig {
   mongodbUri?: string;
   /** HS256 secret; when unset (outside production) one is generated into `<dataDir>/jwt-secret`. */
   authJwtSecret?: string;
+  /** The identity provider's JWKS (RS256/ES256); when set, HS256 is refused. https in production. */
+  authJwksUrl?: string;
+  authIssuer?: string;
+  authAudience?: string;
+  /** Longest lifetime (exp − iat) a token may claim, in seconds (AUTH_MAX_TOKEN_TTL, default 24 h). */
+  authMaxTokenTtlSeconds: number;
+  /** Requests a minute per caller (or client address without a valid token); 0 = no limit. */
+  rateLimitPerMinute: number;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
+  /** Browser origins allowed by CORS; none by default. */
+  corsOrigins: string[];
+  /** Open connections at most (MAX_CONNECTIONS, default 10,000); more are refused at accept. */
+  maxConnections: number;
   clock: ClockKind;
   logLevel: LogLevel;
   nodeEnv: string;
   role: AppRole;
   /** Not read from the environment: the rebuild CLI reads the SQLite files through memory maps this large. */
   sqliteMmapBytes?: number;
+}
+
+/** Production is any NODE_ENV other than development or test (compared case-insensitively). */
+export function isProduction(nodeEnv: string): boolean {
+  const env = nodeEnv.trim().toLowerCase();
+  return env !== 'development' && env !== 'test';
+}
+
+/** Shortest AUTH_JWT_SECRET accepted in production (HS256 wants at least 256 bits). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/** "24h", "30m", "7d", "90s" or plain seconds -> seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!m) throw new Error(`invalid duration ${JSON.stringify(text)}: use e.g. 90s, 30m, 24h, 7d`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(m[1]) * unit;
+  if (seconds <= 0) throw new Error('a duration must be positive');
+  return seconds;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +96,30 @@ function optional(env: Env, name: string): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number`);
+  return Number(raw);
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected true or false`);
+}
+
+function duration(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  try {
+    return parseDuration(raw);
+  } catch (e) {
+    throw new ConfigError(`${name}: ${(e as Error).message}`);
+  }
+}
+
 /** Reads the environment, applies overrides (tests, the bench) and validates the result. */
 export function loadConfig(env: Env = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const rawPort = optional(env, 'PORT');
@@ -76,6 +133,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<AppConfig>
     readStore: oneOf(env, 'READ_STORE', READ_STORE_KINDS, 'sqlite'),
     mongodbUri: optional(env, 'MONGODB_URI'),
     authJwtSecret: optional(env, 'AUTH_JWT_SECRET'),
+    authJwksUrl: optional(env, 'AUTH_JWKS_URL'),
+    authIssuer: optional(env, 'AUTH_ISSUER'),
+    authAudience: optional(env, 'AUTH_AUDIENCE'),
+    authMaxTokenTtlSeconds: duration(env, 'AUTH_MAX_TOKEN_TTL', 86_400),
+    rateLimitPerMinute: nonNegativeInt(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    trustProxy: bool(env, 'TRUST_PROXY'),
+    corsOrigins: (optional(env, 'CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+    maxConnections: nonNegativeInt(env, 'MAX_CONNECTIONS', 10_000),
     clock: oneOf(env, 'CLOCK', CLOCK_KINDS, 'system'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     nodeEnv: optional(env, 'NODE_ENV') ?? 'development',
@@ -102,7 +170,8 @@ export function validateConfig(config: AppConfig): AppConfig {
   }
   if (!c.dataDir) throw new ConfigError('DATA_DIR must not be empty');
   c.dataDir = resolve(c.dataDir);
-  const production = c.nodeEnv === 'production';
+  const production = isProduction(c.nodeEnv);
+  const env = `NODE_ENV=${c.nodeEnv}`;
   if (c.eventStore === 'esdb' && !c.esdbConnectionString) {
     throw new ConfigError(
       'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING (e.g. esdb://localhost:2113?tls=false)',
@@ -114,16 +183,41 @@ export function validateConfig(config: AppConfig): AppConfig {
     );
   }
   if (production && (c.eventStore === 'memory' || c.readStore === 'memory')) {
-    throw new ConfigError('the in-memory stores are for tests and are refused with NODE_ENV=production');
+    throw new ConfigError(`the in-memory stores are for tests and are refused in production (${env})`);
   }
   if (production && c.clock === 'manual') {
-    throw new ConfigError('CLOCK=manual is refused with NODE_ENV=production');
+    throw new ConfigError(`CLOCK=manual is refused in production (${env})`);
   }
-  if (production && !c.authJwtSecret) {
-    throw new ConfigError('AUTH_JWT_SECRET is required with NODE_ENV=production');
+  if (c.authJwksUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(c.authJwksUrl);
+    } catch {
+      throw new ConfigError(`AUTH_JWKS_URL=${JSON.stringify(c.authJwksUrl)}: not a URL`);
+    }
+    if (url.protocol !== 'https:' && (production || url.protocol !== 'http:')) {
+      throw new ConfigError(`AUTH_JWKS_URL must be an https URL in production (${env})`);
+    }
+  } else {
+    if (production && !c.authJwtSecret) {
+      throw new ConfigError(`AUTH_JWT_SECRET is required in production unless AUTH_JWKS_URL is set (${env})`);
+    }
+    const min = production ? MIN_PRODUCTION_SECRET_LENGTH : 16;
+    if (c.authJwtSecret !== undefined && c.authJwtSecret.length < min) {
+      throw new ConfigError(
+        `AUTH_JWT_SECRET must be at least ${min} characters long${production ? ` in production (${env})` : ''}`,
+      );
+    }
   }
-  if (c.authJwtSecret !== undefined && c.authJwtSecret.length < 16) {
-    throw new ConfigError('AUTH_JWT_SECRET must be at least 16 characters long');
+  if (!Number.isInteger(c.authMaxTokenTtlSeconds) || c.authMaxTokenTtlSeconds <= 0) {
+    throw new ConfigError('AUTH_MAX_TOKEN_TTL must be a positive duration');
+  }
+  for (const origin of c.corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        `CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port])`,
+      );
+    }
   }
   return c;
 }

@@ -19,6 +19,8 @@ export interface EventMetadata {
   schemaVersion: number;
   /** Set when the command came with an Idempotency-Key header. */
   idempotencyKey?: string;
+  /** Who sent the command when that is not the actor (e.g. the checkout placing an order for the buyer). */
+  submittedBy?: string;
 }
 
 export interface EventToAppend {

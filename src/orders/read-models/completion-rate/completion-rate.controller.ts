@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { isUserId } from '../../../auth/user-id';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller } from '../../../auth/current-caller.decorator';
@@ -10,8 +11,6 @@ import type { Caller } from '../../domain/order.types';
 import { CompletionRateDto, CompletionRateQueryDto } from './completion-rate.dto';
 import { GetCompletionRateQuery, type CompletionRateView } from './completion-rate.query';
 import { SELLER_STATS_PROJECTION } from './seller-stats.projection';
-
-const USER_ID = /^[^\s/]{1,200}$/;
 
 @ApiTags('queries')
 @ApiBearerAuth()
@@ -34,7 +33,7 @@ export class CompletionRateController {
     @Query() _query: CompletionRateQueryDto,
     @CurrentCaller() caller: Caller,
   ): Promise<CompletionRateView> {
-    if (!USER_ID.test(sellerId))
+    if (!isUserId(sellerId))
       throw validationFailed([{ field: 'sellerId', message: 'sellerId is not a user id' }]);
     return this.queryBus.execute(new GetCompletionRateQuery(sellerId, caller));
   }

@@ -15,14 +15,17 @@ import {
   Max,
   MaxLength,
   Min,
+  NotEquals,
   ValidateNested,
 } from 'class-validator';
 import { ALL_CANCELLATION_REASONS, REQUEST_TYPES, type RequestType } from '../../domain/order.types';
 import { UUID_RE } from '../../../http/validation';
+import { USER_ID_PATTERN, USER_ID_RE } from '../../../auth/user-id';
+
+const USER_ID_MESSAGE = (field: string) => `${field} must be 1..128 of A-Z a-z 0-9 . _ : @ -`;
 
 export const MAX_TEXT = 10_000;
 export const MAX_TITLE = 200;
-export const MAX_ID = 256;
 const MAX_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
 
 export class MoneyDto {
@@ -45,10 +48,16 @@ export class PlaceOrderDto {
   @Matches(UUID_RE, { message: 'orderId must be a uuid' })
   orderId?: string;
 
-  @ApiProperty({ example: 'seller-42' })
+  @ApiProperty({ example: 'buyer-7', pattern: USER_ID_PATTERN, description: 'The buyer who paid' })
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(MAX_ID)
+  @Matches(USER_ID_RE, { message: USER_ID_MESSAGE('buyerId') })
+  @NotEquals('system', { message: 'buyerId system is reserved' })
+  buyerId!: string;
+
+  @ApiProperty({ example: 'seller-42', pattern: USER_ID_PATTERN })
+  @IsString()
+  @Matches(USER_ID_RE, { message: USER_ID_MESSAGE('sellerId') })
+  @NotEquals('system', { message: 'sellerId system is reserved' })
   sellerId!: string;
 
   @ApiProperty({ example: 'Logo design', maxLength: MAX_TITLE })
