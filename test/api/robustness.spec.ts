@@ -182,7 +182,7 @@ describe('malformed input', () => {
     expect(lone.body.errors[0].field).toBe('message');
     const nested = await raw(
       '/orders',
-      JSON.stringify({ ...orderBody(p.seller), title: 'ok' }).replace('"title":"ok"', '"title":"\\udc00"'),
+      JSON.stringify({ ...orderBody(p), title: 'ok' }).replace('"title":"ok"', '"title":"\\udc00"'),
     );
     expectProblem(nested, 400, 'VALIDATION_FAILED');
     expect(nested.body.errors[0].field).toBe('title');
