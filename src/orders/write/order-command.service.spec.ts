@@ -21,6 +21,7 @@ class ImpatientOrderCommandService extends OrderCommandService {
 
 const buyer: Caller = { userId: 'buyer-1', roles: [] };
 const seller: Caller = { userId: 'seller-1', roles: [] };
+const checkout: Caller = { userId: 'checkout-1', roles: ['checkout'] };
 
 const place = (orderId: string): OrderCommandInput => ({
   type: 'PlaceOrder',
@@ -52,16 +53,25 @@ describe('OrderCommandService', () => {
 
   it('places, decides with the clock and records actor, correlation and causation', async () => {
     const orderId = randomUUID();
-    const out = await service.execute(place(orderId), { orderId, caller: buyer, correlationId: 'corr' });
+    const out = await service.execute(place(orderId), { orderId, caller: checkout, correlationId: 'corr' });
     expect(out).toMatchObject({ orderId, revision: 0, position: '1', replayed: false });
     const [e] = await store.readStream(streamNameOf(orderId));
     expect(e.data).toMatchObject({ placedAt: '2030-01-01T00:00:00.000Z' });
     expect(e.metadata).toEqual({
       actor: { id: buyer.userId, role: 'buyer' },
+      submittedBy: checkout.userId,
       correlationId: 'corr',
       causationId: expect.any(String),
       schemaVersion: 1,
     });
+  });
+
+  it('only the checkout places orders: a buyer placing their own is FORBIDDEN, and nothing is written', async () => {
+    const orderId = randomUUID();
+    await expect(service.execute(place(orderId), { orderId, caller: buyer })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(await store.readStream(streamNameOf(orderId))).toEqual([]);
   });
 
   it('ORDER_NOT_FOUND before FORBIDDEN; FORBIDDEN for callers who are not a party', async () => {
@@ -69,7 +79,7 @@ describe('OrderCommandService', () => {
     await expect(service.execute(openCancellation(), { orderId, caller: buyer })).rejects.toMatchObject({
       code: 'ORDER_NOT_FOUND',
     });
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     await expect(
       service.execute(openCancellation(), { orderId, caller: { userId: 'eve', roles: ['auditor'] } }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -77,7 +87,7 @@ describe('OrderCommandService', () => {
 
   it('accepts system commands with the actor as given, and returns no events when nothing is due', async () => {
     const orderId = randomUUID();
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     const out = await service.execute({ type: 'RecordLateness', data: {} }, { orderId, actor: SYSTEM_ACTOR });
     expect(out).toMatchObject({ revision: 0, position: '1', events: [] });
     clock.advance(9 * 24 * 3600 * 1000);
@@ -92,7 +102,7 @@ describe('OrderCommandService', () => {
 
   it('serializes concurrent commands on one order: one opens, the others are refused by the rule', async () => {
     const orderId = randomUUID();
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () => service.execute(openCancellation(), { orderId, caller: buyer })),
     );
@@ -106,7 +116,7 @@ describe('OrderCommandService', () => {
   it('another process writing the order: the stale cached state fails the append, is re-read, and wins', async () => {
     const orderId = randomUUID();
     const other = new OrderCommandService(store, clock); // a second process on the same store
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     const opened = await service.execute(openCancellation(), { orderId, caller: buyer });
     const requestId = (opened.events[0].data as { requestId: string }).requestId;
     // The other process withdraws; `service` still has the request open in its cache.
@@ -136,7 +146,7 @@ describe('OrderCommandService', () => {
 
   it('retries on WrongExpectedRevision and gives the conflict up after the last attempt', async () => {
     const orderId = randomUUID();
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     const conflicting: EventStore = Object.create(store);
     let appends = 0;
     conflicting.append = async (stream) => {
@@ -152,7 +162,7 @@ describe('OrderCommandService', () => {
 
   it('succeeds when a conflict clears before the attempts run out', async () => {
     const orderId = randomUUID();
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     const flaky: EventStore = Object.create(store);
     let failures = 2;
     flaky.append = async (stream, events, expected) => {
@@ -168,7 +178,7 @@ describe('OrderCommandService', () => {
 
   it('domain errors pass through unchanged', async () => {
     const orderId = randomUUID();
-    await service.execute(place(orderId), { orderId, caller: buyer });
+    await service.execute(place(orderId), { orderId, caller: checkout });
     const e = await service
       .execute({ type: 'AcceptDelivery', data: {} }, { orderId, caller: buyer })
       .catch((x: unknown) => x);
