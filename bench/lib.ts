@@ -34,6 +34,8 @@ export interface Service {
   child: ChildProcess;
   /** Peak resident set size of the service process so far (VmHWM), in MB. */
   peakRssMb(): number;
+  /** CPU time (user + system) the service process has used so far, in seconds: less noisy than rates on a shared box. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ let nextPort = 3900 + Math.floor(Math.random() * 500);
 export async function startService(
   env: Record<string, string> = {},
   dataDir?: string,
-  opts: { nice?: number } = {},
+  opts: { nice?: number; stdout?: 'inherit' | 'ignore' } = {},
 ): Promise<Service> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rc-bench-'));
   const port = nextPort++;
@@ -63,7 +65,8 @@ export async function startService(
       RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // stdout 'ignore' (/dev/null): the access log is written and costs what it costs, without flooding the report.
+    stdio: ['ignore', opts.stdout ?? 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   // Generous: on a shared 2-core box a start can overlap the previous service's shutdown.
@@ -91,6 +94,12 @@ export async function startService(
     url,
     dataDir: dir,
     child,
+    cpuSeconds() {
+      // /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; the command name may hold spaces.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     peakRssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     { name: 'write', run: () => runWriteBench({ topology: 'split' }) },
     { name: 'write-single', run: () => runWriteBench({ topology: 'single' }) },
     { name: 'write-api', run: () => runWriteBench({ topology: 'api' }) },
+    { name: 'access-log', run: runAccessLogBench },
   ];
   for (const extra of ['read', 'deadlines']) {
     try {
@@ -42,6 +43,35 @@ const TOPOLOGY = {
   single: 'one process, APP_ROLE=all',
   api: 'API process alone, no read side running',
 } as const;
+
+/**
+ * The access log's cost: the write side alone (APP_ROLE=api) with LOG_LEVEL=warn (no access line) and
+ * LOG_LEVEL=info (one JSON line per request), alternated twice in the same run.
+ */
+async function runAccessLogBench(): Promise<unknown> {
+  const runs: { logLevel: string; okPerSec: number; p99: number; cpuMicros: number }[] = [];
+  for (const logLevel of ['warn', 'info', 'warn', 'info']) {
+    const r = await runWriteBench({ topology: 'api', logLevel });
+    runs.push({
+      logLevel,
+      okPerSec: r.commands.okPerSec,
+      p99: r.commands.p99,
+      cpuMicros: r.apiCpuMicrosPerCommand,
+    });
+  }
+  const mean = (level: string, key: 'okPerSec' | 'p99' | 'cpuMicros') => {
+    const xs = runs.filter((r) => r.logLevel === level).map((r) => r[key]);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  const ratio = mean('info', 'okPerSec') / mean('warn', 'okPerSec');
+  const cpuRatio = mean('info', 'cpuMicros') / mean('warn', 'cpuMicros');
+  console.log(
+    `access-log: commands/s with the access log at ${ratio.toFixed(2)}× of without ` +
+      `(p99 ${mean('info', 'p99').toFixed(1)} ms vs ${mean('warn', 'p99').toFixed(1)} ms); API CPU per command ` +
+      `${mean('info', 'cpuMicros').toFixed(0)} µs vs ${mean('warn', 'cpuMicros').toFixed(0)} µs (${cpuRatio.toFixed(2)}×)`,
+  );
+  return { runs, ratio, cpuRatio };
+}
 
 function report(name: string, r: unknown): void {
   if (!name.startsWith('write')) return;

@@ -15,6 +15,8 @@ import {
 } from './lib';
 
 export interface WriteBenchResult {
+  /** CPU time of the API (or single) process per answered command, in µs. */
+  apiCpuMicrosPerCommand: number;
   topology: 'split' | 'single' | 'api';
   orders: number;
   commands: LoadFigures;
@@ -89,6 +91,8 @@ export async function runWriteBench(
     connections?: number;
     orders?: number;
     topology?: 'split' | 'single' | 'api';
+    /** The API process's LOG_LEVEL (default warn: no access log); its stdout goes to /dev/null. */
+    logLevel?: string;
   } = {},
 ): Promise<WriteBenchResult> {
   const duration = opts.durationSec ?? 10;
@@ -97,7 +101,14 @@ export async function runWriteBench(
   // same embedded data, one per core. 'single' runs everything in one process (APP_ROLE=all); 'api' is the write
   // side alone (APP_ROLE=api, no projections or deadlines running anywhere): what the command path itself costs.
   const topology = opts.topology ?? 'split';
-  const svc = await startService(topology === 'single' ? {} : { APP_ROLE: 'api' });
+  const svc = await startService(
+    {
+      ...(topology === 'single' ? {} : { APP_ROLE: 'api' }),
+      ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}),
+    },
+    undefined,
+    { stdout: opts.logLevel ? 'ignore' : 'inherit' },
+  );
   // The worker yields the CPU to the API process (nice 10): on a shared 2-core box the read side absorbs bursts as lag,
   // not as command latency. In production it runs on its own host.
   const worker =
@@ -113,6 +124,7 @@ export async function runWriteBench(
       connections,
       duration: Math.max(5, duration / 2),
     });
+    const cpuBefore = svc.cpuSeconds();
     const result = await cannon({
       url: svc.url,
       connections,
@@ -120,10 +132,12 @@ export async function runWriteBench(
       headers: { authorization: auth, 'content-type': 'application/json' },
       requests: openWithdrawCycle(orders),
     });
+    const cpuSeconds = svc.cpuSeconds() - cpuBefore;
     return {
       topology,
       orders: orders.length,
       commands: figures('open/withdraw commands', result),
+      apiCpuMicrosPerCommand: Math.round((cpuSeconds * 1e6) / Math.max(1, result['2xx'])),
       health: figures('GET /health (baseline)', health),
       peakRssMb: svc.peakRssMb(),
       workerPeakRssMb: worker?.peakRssMb() ?? null,

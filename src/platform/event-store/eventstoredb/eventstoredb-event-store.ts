@@ -9,32 +9,20 @@
 // - the feed (readAll, subscribeToAll, headPosition) never contains system events ($-streams, $-types).
 import { Logger } from '@nestjs/common';
 import {
-  AccessDeniedError,
   ANY,
   BACKWARDS,
   END,
   EventStoreDBClient,
   excludeSystemEvents,
   FORWARDS,
-  InvalidArgumentError,
   jsonEvent,
   NO_STREAM,
   START,
   streamNameFilter,
   StreamNotFoundError,
-  UnsupportedError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import type {
-  AllStreamResolvedEvent,
-  AllStreamSubscription,
-  AppendExpectedRevision,
-  Position,
-  ReadPosition,
-  RecordedEvent,
-  ResolvedEvent,
-  StreamingRead,
-} from '@eventstore/db-client';
+import type { AppendExpectedRevision, Position, ReadPosition, RecordedEvent } from '@eventstore/db-client';
 import {
   AppendResult,
   comparePositions,
@@ -59,6 +47,10 @@ import {
   withTimeout,
 } from '../../cluster/store-availability';
 import { decodeEsdbPosition, encodeEsdbPosition, isKnownEsdbPosition } from './esdb-position';
+import { asPermanent, cancelIfAbandoned, isPermanent } from './esdb-reads';
+import { EsdbAllSubscription } from './esdb-subscription';
+
+export { asPermanent, cancelIfAbandoned, isPermanent, EsdbAllSubscription };
 
 export interface EventStoreDbEventStoreOptions {
   /** Defaults to the process-wide registry. */
@@ -449,60 +441,6 @@ export class EventStoreDbEventStore implements EventStore, StoreHealth {
   }
 }
 
-/** gRPC status codes no retry changes: INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE,
- * UNIMPLEMENTED, UNAUTHENTICATED. */
-const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 11, 12, 16]);
-
-/**
- * Errors a retry cannot fix. Everything else (unavailable, deadline, not leader, a dropped connection, an
- * unknown server error) is retried with backoff.
- */
-export function isPermanent(error: unknown): boolean {
-  if (error instanceof PermanentStoreError) return true;
-  if (
-    error instanceof AccessDeniedError ||
-    error instanceof InvalidArgumentError ||
-    error instanceof UnsupportedError ||
-    error instanceof RangeError
-  ) {
-    return true;
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' && PERMANENT_GRPC_CODES.has(code);
-}
-
-/** A permanent error as PermanentStoreError (saying what was refused); any other error unchanged. */
-export function asPermanent(error: unknown, what: string): unknown {
-  if (error instanceof PermanentStoreError || !isPermanent(error)) return error;
-  return new PermanentStoreError(
-    `${what} was refused by EventStoreDB, retrying cannot help: ${firstLine(error)}`,
-    {
-      cause: error,
-    },
-  );
-}
-
-/**
- * Iterates a read of the client to its end. Leaving early (return, break, throw) cancels the gRPC call: the
- * client's reads have no deadline, and destroying the stream (what for-await does) leaves the call open, an
- * HTTP/2 stream held on the connection until the server finished sending, which a paused reader never lets
- * it do. About a hundred of them and the connection's appends time out and its reads hang.
- */
-export async function* cancelIfAbandoned<E extends ResolvedEvent>(
-  read: StreamingRead<E>,
-): AsyncGenerator<E, void, undefined> {
-  let ended = false;
-  try {
-    for await (const item of read as AsyncIterable<E>) yield item;
-    ended = true;
-  } finally {
-    if (!ended) {
-      await read.cancel().catch(() => undefined);
-      read.destroy();
-    }
-  }
-}
-
 function parseData(event: RecordedEvent): Record<string, unknown> {
   let data: unknown = event.data;
   if (data instanceof Uint8Array) {
@@ -516,146 +454,4 @@ function parseData(event: RecordedEvent): Record<string, unknown> {
     throw new Error(`Event ${event.id} in ${event.streamId}: data is not a JSON object`);
   }
   return data as Record<string, unknown>;
-}
-
-/**
- * A catch-up subscription to $all that survives drops: when the server or the connection ends it, it
- * resubscribes (with backoff) from the last position it delivered. Events are pulled one at a time (the
- * for-await loop does not read the next event before the handler's promise settled), and anything at or before
- * the last delivered position is dropped, so a resubscription never delivers an event twice in one run.
- */
-export class EsdbAllSubscription implements EventSubscription {
-  private stopped = false;
-  private current: AllStreamSubscription | null = null;
-  private wake: (() => void) | null = null;
-  private readonly done: Promise<void>;
-
-  constructor(
-    private readonly open: (after: string | null) => AllStreamSubscription,
-    private readonly convert: (resolved: AllStreamResolvedEvent) => StoredEvent | null,
-    after: string | null,
-    private readonly handler: (event: StoredEvent) => Promise<void>,
-    private readonly onError: ((error: unknown) => void) | undefined,
-    private readonly backoff: { min: number; max: number },
-    private readonly logger: Pick<Logger, 'warn' | 'error'>,
-    /** Checks once, before the first subscription, that `after` is a position of this store. */
-    private readonly verifyStart?: (after: string) => Promise<void>,
-  ) {
-    this.done = this.run(after);
-  }
-
-  /** Resolves once the in-flight handler call (if any) settled; a handler must not await its own stop. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    const current = this.current;
-    if (current) {
-      await current.unsubscribe().catch(() => undefined);
-      current.destroy();
-    }
-    await this.done;
-  }
-
-  private async run(after: string | null): Promise<void> {
-    // Never call the handler before subscribeToAll has returned the subscription to its caller.
-    await Promise.resolve();
-    let last = after;
-    let failures = 0;
-    let verified = after === null || !this.verifyStart;
-    while (!this.stopped) {
-      if (!verified) {
-        try {
-          await this.verifyStart!(after!);
-          verified = true;
-        } catch (error) {
-          if (this.stopped) return;
-          if (isPermanent(error)) {
-            this.fail(asPermanent(error, `Subscribing to $all after ${after}`));
-            return;
-          }
-          // A transient failure: the subscription below surfaces (and retries) it.
-        }
-      }
-      let subscription: AllStreamSubscription;
-      try {
-        subscription = this.open(last);
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      this.current = subscription;
-      let dropped: unknown = null;
-      try {
-        for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
-          if (this.stopped) break;
-          let event: StoredEvent | null;
-          try {
-            event = this.convert(resolved);
-          } catch (error) {
-            this.fail(error);
-            return;
-          }
-          if (!event || (last !== null && comparePositions(event.position, last) <= 0)) continue;
-          try {
-            await this.handler(event);
-          } catch (error) {
-            this.fail(error);
-            return;
-          }
-          last = event.position;
-          failures = 0;
-        }
-        if (!this.stopped) dropped = new Error('the server ended the subscription');
-      } catch (error) {
-        if (!this.stopped) dropped = error;
-      } finally {
-        this.current = null;
-        await subscription.unsubscribe().catch(() => undefined);
-        subscription.destroy();
-      }
-      if (this.stopped) return;
-      if (isPermanent(dropped)) {
-        this.fail(asPermanent(dropped, `Subscribing to $all after ${last ?? 'the beginning'}`));
-        return;
-      }
-      failures++;
-      const delay = Math.min(this.backoff.max, this.backoff.min * 2 ** Math.min(failures - 1, 16));
-      this.logger.warn(
-        `Subscription to $all dropped (${firstLine(dropped)}); resubscribing after ${last ?? 'the beginning'} in ${delay} ms`,
-      );
-      await this.sleep(delay);
-    }
-  }
-
-  private fail(error: unknown): void {
-    this.stopped = true;
-    if (error instanceof PermanentStoreError) {
-      this.logger.error(`Subscription to $all stopped, retrying cannot help: ${firstLine(error)}`);
-    }
-    if (!this.onError) {
-      if (!(error instanceof PermanentStoreError)) {
-        this.logger.error(`Event subscription stopped by an error: ${firstLine(error)}`);
-      }
-      return;
-    }
-    try {
-      this.onError(error);
-    } catch (reportError) {
-      this.logger.error(`Event subscription onError threw: ${firstLine(reportError)}`);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
-    });
-  }
 }
