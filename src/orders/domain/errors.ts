@@ -11,7 +11,11 @@ export type DomainErrorCode =
   | 'REQUEST_ALREADY_OPEN'
   | 'REQUEST_NOT_OPEN'
   | 'CANCELLATION_NOT_ALLOWED'
-  | 'INVALID_STATE';
+  | 'INVALID_STATE'
+  | 'CASE_NOT_FOUND'
+  | 'CASE_ALREADY_OPEN'
+  | 'CASE_NOT_OPEN'
+  | 'REFUND_NOT_ALLOWED';
 
 export const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -25,6 +29,10 @@ export const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
   REQUEST_NOT_OPEN: 409,
   CANCELLATION_NOT_ALLOWED: 409,
   INVALID_STATE: 409,
+  CASE_NOT_FOUND: 404,
+  CASE_ALREADY_OPEN: 409,
+  CASE_NOT_OPEN: 409,
+  REFUND_NOT_ALLOWED: 409,
 };
 
 export class DomainError extends Error {

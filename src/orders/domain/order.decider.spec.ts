@@ -1556,6 +1556,7 @@ const OPENERS: Record<RequestType, Actor[]> = {
   cancellation: [buyer, seller],
   delivery_extension: [seller],
   order_update: [buyer],
+  partial_refund: [seller],
 };
 const openRequestArb: fc.Arbitrary<Build> = fc
   .constantFrom<RequestType>('cancellation', 'delivery_extension', 'order_update')

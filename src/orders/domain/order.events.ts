@@ -1,6 +1,16 @@
 // The order's events: past tense, data only, stable `type`. All timestamps are ISO-8601 UTC strings.
 // schemaVersion of every type below is 1; upcasters for older versions sit in order.upcasters.ts.
-import type { CancellationInitiator, CancellationMode, Money, Party, RequestType } from './order.types';
+import type {
+  CancellationInitiator,
+  CancellationMode,
+  Evidence,
+  Money,
+  Party,
+  RefundSource,
+  RequestType,
+  SupportCaseCategory,
+  SupportCaseOutcome,
+} from './order.types';
 
 export interface OrderPlaced {
   type: 'OrderPlaced';
@@ -57,6 +67,13 @@ export interface ResolutionRequestOpened {
     proposedDueAt: string | null;
     openedAt: string;
     respondBy: string;
+    /**
+     * partial_refund only: the offered amount (minor units) and the seller's confidential reason, kept apart from
+     * `reason` so that no reader shows it by accident. Absent (read as null) in events written before partial
+     * refunds existed: an additive field, hence no schemaVersion bump.
+     */
+    amount?: number | null;
+    confidentialReason?: string | null;
   };
 }
 
@@ -108,6 +125,18 @@ export interface ResolutionRequestExpired {
   };
 }
 
+/** A support case closed the open request: cancel_order / complete_order close any, extend_due_date an extension. */
+export interface ResolutionRequestClosed {
+  type: 'ResolutionRequestClosed';
+  data: {
+    orderId: string;
+    requestId: string;
+    requestType: RequestType;
+    caseId: string;
+    closedAt: string;
+  };
+}
+
 /** dueAt moved: through an accepted (or auto-accepted) extension request, or accepted extras. */
 export interface DueDateExtended {
   type: 'DueDateExtended';
@@ -115,8 +144,8 @@ export interface DueDateExtended {
     orderId: string;
     previousDueAt: string | null;
     newDueAt: string;
-    source: 'delivery_extension' | 'extras';
-    /** requestId or offerId */
+    source: 'delivery_extension' | 'extras' | 'support_case';
+    /** requestId, offerId or caseId */
     sourceId: string;
     extendedAt: string;
   };
@@ -187,6 +216,122 @@ export interface OrderBecameVeryLate {
   data: { orderId: string; dueAt: string; recordedAt: string };
 }
 
+/** Money given back: an accepted partial refund request, or a support case's partial_refund outcome. */
+export interface RefundRecorded {
+  type: 'RefundRecorded';
+  data: {
+    orderId: string;
+    /** Minor units, in the order's currency. */
+    amount: number;
+    by: RefundSource;
+    /** requestId (by request) or caseId (by support). */
+    sourceId: string;
+    /** Price with extras minus every refund so far, this one included. */
+    netPrice: Money;
+    recordedAt: string;
+  };
+}
+
+/** Who wrote an entry of a support case's thread. */
+export interface CaseAuthor {
+  id: string;
+  role: 'buyer' | 'seller' | 'support';
+}
+
+export interface SupportCaseOpened {
+  type: 'SupportCaseOpened';
+  data: {
+    orderId: string;
+    caseId: string;
+    openedBy: CaseAuthor & { role: Party };
+    category: SupportCaseCategory;
+    description: string;
+    evidence: Evidence[];
+    openedAt: string;
+    firstResponseDueAt: string;
+  };
+}
+
+/** Support takes the case: assignee := the agent. A first response. */
+export interface SupportCaseClaimed {
+  type: 'SupportCaseClaimed';
+  data: { orderId: string; caseId: string; assignee: string; claimedAt: string };
+}
+
+/** Seen by both parties. A first response. */
+export interface SupportMessagePosted {
+  type: 'SupportMessagePosted';
+  data: { orderId: string; caseId: string; by: CaseAuthor; text: string; postedAt: string };
+}
+
+export interface SupportInformationRequested {
+  type: 'SupportInformationRequested';
+  data: {
+    orderId: string;
+    caseId: string;
+    informationRequestId: string;
+    by: CaseAuthor;
+    party: Party;
+    question: string;
+    requestedAt: string;
+    respondBy: string;
+  };
+}
+
+/** A party's statement; with informationRequestId it answers support's information request. */
+export interface SupportStatementAdded {
+  type: 'SupportStatementAdded';
+  data: {
+    orderId: string;
+    caseId: string;
+    by: CaseAuthor & { role: Party };
+    text: string;
+    evidence: Evidence[];
+    informationRequestId: string | null;
+    addedAt: string;
+  };
+}
+
+/** The party did not answer within 48 h: recorded, the case goes on. */
+export interface SupportInformationRequestLapsed {
+  type: 'SupportInformationRequestLapsed';
+  data: { orderId: string; caseId: string; informationRequestId: string; party: Party; lapsedAt: string };
+}
+
+/** No first response (claim or message) within 24 h of opening. Recorded once per case. */
+export interface SupportCaseMarkedOverdue {
+  type: 'SupportCaseMarkedOverdue';
+  data: { orderId: string; caseId: string; firstResponseDueAt: string; markedAt: string };
+}
+
+export interface SupportCaseWithdrawn {
+  type: 'SupportCaseWithdrawn';
+  data: { orderId: string; caseId: string; withdrawnBy: Party; withdrawnAt: string };
+}
+
+/**
+ * The case closed with an outcome. Support's resolution carries its rationale and agent; `settled_by_parties`
+ * (the order ended otherwise while the case was open) has neither. The outcome's effects on the order follow
+ * as their own events in the same decision (OrderCancelled, RefundRecorded, DueDateExtended, OrderCompleted).
+ */
+export interface SupportCaseResolved {
+  type: 'SupportCaseResolved';
+  data: {
+    orderId: string;
+    caseId: string;
+    outcome: SupportCaseOutcome;
+    rationale: string | null;
+    resolvedBy: string | null;
+    /** partial_refund only */
+    amount: number | null;
+    /** extend_due_date only */
+    newDueAt: string | null;
+    /** cancel_order only */
+    countsTowardCompletionRate: boolean | null;
+    resolvedAt: string;
+  };
+}
+
 export type OrderEvent =
   | OrderPlaced
   | RequirementsSubmitted
@@ -206,7 +351,18 @@ export type OrderEvent =
   | ExtrasDeclined
   | ExtrasOfferLapsed
   | OrderBecameLate
-  | OrderBecameVeryLate;
+  | OrderBecameVeryLate
+  | ResolutionRequestClosed
+  | RefundRecorded
+  | SupportCaseOpened
+  | SupportCaseClaimed
+  | SupportMessagePosted
+  | SupportInformationRequested
+  | SupportStatementAdded
+  | SupportInformationRequestLapsed
+  | SupportCaseMarkedOverdue
+  | SupportCaseWithdrawn
+  | SupportCaseResolved;
 
 export type OrderEventType = OrderEvent['type'];
 
@@ -230,6 +386,17 @@ export const ORDER_EVENT_TYPES: readonly OrderEventType[] = [
   'ExtrasOfferLapsed',
   'OrderBecameLate',
   'OrderBecameVeryLate',
+  'ResolutionRequestClosed',
+  'RefundRecorded',
+  'SupportCaseOpened',
+  'SupportCaseClaimed',
+  'SupportMessagePosted',
+  'SupportInformationRequested',
+  'SupportStatementAdded',
+  'SupportInformationRequestLapsed',
+  'SupportCaseMarkedOverdue',
+  'SupportCaseWithdrawn',
+  'SupportCaseResolved',
 ];
 
 /** Current schema version of every order event type. */

@@ -179,8 +179,12 @@ describe('allowedActions', () => {
     ['completed', COMPLETED, 20, { buyer: [], seller: [], support: [] }],
     ['cancelled', CANCELLED, 20, { buyer: [], seller: [], support: [] }],
   ])('%s', (_, history, hours, expected) => {
-    expect(actions(history, buyer, hours)).toEqual(expected.buyer);
-    expect(actions(history, seller, hours)).toEqual(expected.seller);
+    // Either party may open a support case on any active order (the fixtures' 50.00 allows no partial refund).
+    const active = ![COMPLETED, CANCELLED].includes(history);
+    const party = (list: AllowedAction[]): AllowedAction[] =>
+      active ? [...list, 'open_support_case'] : list;
+    expect(actions(history, buyer, hours)).toEqual(party(expected.buyer));
+    expect(actions(history, seller, hours)).toEqual(party(expected.seller));
     expect(actions(history, support, hours)).toEqual(expected.support);
   });
 
@@ -203,29 +207,47 @@ describe('allowedActions', () => {
     ];
 
     it('the counterpart may accept or decline it, the requester withdraw it; nobody opens another or cancels', () => {
-      expect(actions(sellerCancellation, buyer, 97)).toEqual(['accept_request', 'decline_request']);
+      expect(actions(sellerCancellation, buyer, 97)).toEqual([
+        'accept_request',
+        'decline_request',
+        'open_support_case',
+      ]);
       expect(actions(sellerCancellation, seller, 90)).toEqual([
         'deliver',
         'withdraw_request',
         'offer_extras',
+        'open_support_case',
       ]);
       expect(actions(sellerCancellation, support, 90)).toEqual([]);
     });
 
     it('after respondBy nobody answers or withdraws it (the timeout wins), and it still blocks', () => {
-      expect(actions(sellerCancellation, buyer, 128)).toEqual([]);
-      expect(actions(sellerCancellation, seller, 128)).toEqual(['deliver', 'offer_extras']);
+      expect(actions(sellerCancellation, buyer, 128)).toEqual(['open_support_case']);
+      expect(actions(sellerCancellation, seller, 128)).toEqual([
+        'deliver',
+        'offer_extras',
+        'open_support_case',
+      ]);
     });
 
     it('an order update is accepted (with the update), never declined', () => {
       const update = [...IN_PROGRESS, ev.opened({ hours: 20, type: 'order_update', openedBy: 'buyer' })];
-      expect(actions(update, seller, 30)).toEqual(['deliver', 'accept_request', 'offer_extras']);
-      expect(actions(update, buyer, 30)).toEqual(['withdraw_request']);
+      expect(actions(update, seller, 30)).toEqual([
+        'deliver',
+        'accept_request',
+        'offer_extras',
+        'open_support_case',
+      ]);
+      expect(actions(update, buyer, 30)).toEqual(['withdraw_request', 'open_support_case']);
     });
 
     it('[decision] the buyer cannot accept a delivery while a request is open', () => {
       const history = [...DELIVERED, ev.opened({ hours: 20, type: 'cancellation', openedBy: 'buyer' })];
-      expect(actions(history, buyer, 30)).toEqual(['request_revision', 'withdraw_request']);
+      expect(actions(history, buyer, 30)).toEqual([
+        'request_revision',
+        'withdraw_request',
+        'open_support_case',
+      ]);
     });
   });
 
@@ -238,8 +260,13 @@ describe('allowedActions', () => {
         'open_order_update_request',
         'accept_extras',
         'decline_extras',
+        'open_support_case',
       ]);
-      expect(actions(offered, buyer, 53)).toEqual(['open_cancellation_request', 'open_order_update_request']);
+      expect(actions(offered, buyer, 53)).toEqual([
+        'open_cancellation_request',
+        'open_order_update_request',
+        'open_support_case',
+      ]);
     });
 
     it('not once answered', () => {

@@ -1,10 +1,21 @@
 // Who may do what now: the ONE place these rules live. `decide` runs the guard of a command before validating
 // its input; `allowedActions` runs the same guards, so the order page shows exactly the buttons that will work.
 // A guard returns the refusal (code + message) or null; it never throws, so listing actions stays cheap.
-import type { DomainErrorCode } from './errors';
 import type { OrderState, RequestRecord } from './order.state';
+import { isActive, ms, partyOf, refuse, requireParty, type Refusal } from './rules/common';
+import { checkPartialRefundAmount, checkPartialRefundAvailable } from './rules/refunds';
 import {
-  ACTIVE_STATUSES,
+  checkAddStatement,
+  checkClaimSupportCase,
+  checkOpenSupportCase,
+  checkPostSupportMessage,
+  checkRequestInformation,
+  checkResolveSupportCase,
+  checkWithdrawSupportCase,
+  openCaseOf,
+} from './rules/support-cases';
+import {
+  AUTO_COMPLETE_AFTER_MS,
   BUYER_CANCELLATION_REASONS,
   SELLER_CANCELLATION_REASONS,
   SUPPORT_CANCELLATION_REASONS,
@@ -17,6 +28,15 @@ import {
   type RequestType,
 } from './order.types';
 
+export { isActive, partyOf, type Refusal } from './rules/common';
+export * from './rules/refunds';
+export * from './rules/support-cases';
+
+/**
+ * The order page's buttons. Issue 17 added: open_partial_refund_request (seller), open_support_case (parties),
+ * claim_support_case, post_support_message, request_information, resolve_support_case (support),
+ * add_statement (parties), withdraw_support_case (the case's opener).
+ */
 export type AllowedAction =
   | 'submit_requirements'
   | 'start_without_requirements'
@@ -32,7 +52,15 @@ export type AllowedAction =
   | 'cancel_without_consent'
   | 'offer_extras'
   | 'accept_extras'
-  | 'decline_extras';
+  | 'decline_extras'
+  | 'open_partial_refund_request'
+  | 'open_support_case'
+  | 'claim_support_case'
+  | 'post_support_message'
+  | 'request_information'
+  | 'add_statement'
+  | 'withdraw_support_case'
+  | 'resolve_support_case';
 
 export const ALLOWED_ACTIONS: readonly AllowedAction[] = [
   'submit_requirements',
@@ -50,14 +78,15 @@ export const ALLOWED_ACTIONS: readonly AllowedAction[] = [
   'offer_extras',
   'accept_extras',
   'decline_extras',
+  'open_partial_refund_request',
+  'open_support_case',
+  'claim_support_case',
+  'post_support_message',
+  'request_information',
+  'add_statement',
+  'withdraw_support_case',
+  'resolve_support_case',
 ];
-
-export interface Refusal {
-  code: DomainErrorCode;
-  message: string;
-  field?: string;
-}
-const refuse = (code: DomainErrorCode, message: string): Refusal => ({ code, message });
 
 // ---- time -------------------------------------------------------------------------------------------------
 
@@ -83,8 +112,6 @@ export function parseIsoInstant(value: unknown): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const ms = (iso: string): number => Date.parse(iso);
-
 // ---- who is who -------------------------------------------------------------------------------------------
 
 /** buyer if caller.userId === buyerId, seller if === sellerId, else support if roles include it, else null. */
@@ -95,24 +122,11 @@ export function resolveActor(state: OrderState, caller: Caller): Actor | null {
   return null;
 }
 
-/** The party the actor is on this order: both the role and the id must match. */
-export function partyOf(state: OrderState, actor: Actor): Party | null {
-  if (actor.role === 'buyer' && actor.id === state.buyerId) return 'buyer';
-  if (actor.role === 'seller' && actor.id === state.sellerId) return 'seller';
-  return null;
-}
-
-const requireParty = (state: OrderState, actor: Actor, party: Party, what: string): Refusal | null =>
-  partyOf(state, actor) === party ? null : refuse('FORBIDDEN', `only the ${party} may ${what}`);
-
 /** Timeouts are the scheduler's. */
 export const checkSystem = (actor: Actor): Refusal | null =>
   actor.role === 'system' ? null : refuse('FORBIDDEN', 'only the system acts on timeouts');
 
 // ---- order facts ------------------------------------------------------------------------------------------
-
-export const isActive = (state: OrderState): boolean =>
-  state.exists && state.status !== null && ACTIVE_STATUSES.includes(state.status);
 
 const requireStatus = (state: OrderState, statuses: readonly OrderStatus[], what: string): Refusal | null =>
   state.status !== null && statuses.includes(state.status)
@@ -148,6 +162,19 @@ export function isRequestAnswerable(state: OrderState, requestId: string, now: D
   return isActive(state) && open?.requestId === requestId && now.getTime() < ms(open.respondBy);
 }
 
+/**
+ * When CompleteAutomatically will complete the order: 3 days after the last delivery, and not before the last
+ * support case closed (max(deliveredAt + 3 d, closedAt)). null while not delivered, or while a request or a case is
+ * open (they wait; the schedule asks again when they close).
+ */
+export function autoCompletionDueAt(state: OrderState): string | null {
+  if (state.status !== 'delivered' || state.deliveredAt === null) return null;
+  if (state.openRequest || openCaseOf(state)) return null;
+  const byDelivery = ms(state.deliveredAt) + AUTO_COMPLETE_AFTER_MS;
+  const closedAt = state.supportCase?.closedAt ?? null;
+  return new Date(closedAt === null ? byDelivery : Math.max(byDelivery, ms(closedAt))).toISOString();
+}
+
 // ---- lifecycle --------------------------------------------------------------------------------------------
 
 export const checkSubmitRequirements = (state: OrderState, actor: Actor): Refusal | null =>
@@ -179,6 +206,7 @@ const OPENED_BY: Record<RequestType, readonly Party[]> = {
   cancellation: ['buyer', 'seller'],
   delivery_extension: ['seller'],
   order_update: ['buyer'],
+  partial_refund: ['seller'],
 };
 
 export function checkOpenRequest(state: OrderState, actor: Actor, type: RequestType): Refusal | null {
@@ -202,6 +230,7 @@ export function checkOpenRequest(state: OrderState, actor: Actor, type: RequestT
     );
   }
   if (type === 'order_update') return requireStatus(state, ['in_progress'], 'ask for an order update');
+  if (type === 'partial_refund') return checkPartialRefundAvailable(state);
   return null;
 }
 
@@ -230,6 +259,10 @@ export function checkAnswerRequest(
   }
   if (answer === 'decline' && request.type === 'order_update') {
     return refuse('INVALID_STATE', 'an order update request is answered by posting the update, not declined');
+  }
+  // [decision] Support may have refunded meanwhile: an offer that no longer fits is refused (declined or lapses).
+  if (answer === 'accept' && request.type === 'partial_refund') {
+    return checkPartialRefundAmount(state, state.openRequest?.amount ?? 0);
   }
   return null;
 }
@@ -307,6 +340,9 @@ export function allowedActions(state: OrderState, actor: Actor | null, now: Date
   if (actor === null || actor.role === 'system' || !state.exists) return [];
   const open = state.openRequest;
   const ok = (refusal: Refusal | null): boolean => refusal === null;
+  const caseId = state.supportCase?.caseId ?? null;
+  const onCase = (check: (id: string) => Refusal | null) => (): boolean =>
+    caseId !== null && ok(check(caseId));
   const anyOffer = (): boolean =>
     state.pendingExtras.some((o) => ok(checkAnswerExtras(state, actor, o.offerId, now)));
   const checks: Record<AllowedAction, () => boolean> = {
@@ -327,6 +363,14 @@ export function allowedActions(state: OrderState, actor: Actor | null, now: Date
     offer_extras: () => ok(checkOfferExtras(state, actor)),
     accept_extras: anyOffer,
     decline_extras: anyOffer,
+    open_partial_refund_request: () => ok(checkOpenRequest(state, actor, 'partial_refund')),
+    open_support_case: () => ok(checkOpenSupportCase(state, actor)),
+    claim_support_case: onCase((id) => checkClaimSupportCase(state, actor, id)),
+    post_support_message: onCase((id) => checkPostSupportMessage(state, actor, id)),
+    request_information: onCase((id) => checkRequestInformation(state, actor, id)),
+    add_statement: onCase((id) => checkAddStatement(state, actor, id)),
+    withdraw_support_case: onCase((id) => checkWithdrawSupportCase(state, actor, id)),
+    resolve_support_case: onCase((id) => checkResolveSupportCase(state, actor, id)),
   };
   return ALLOWED_ACTIONS.filter((action) => checks[action]());
 }

@@ -54,6 +54,9 @@ describe('state', () => {
       sellerId: 'seller-1',
       title: 'A logo',
       price: { amount: PRICE + 2000, currency: 'USD' },
+      primaryPrice: { amount: PRICE, currency: 'USD' },
+      netPrice: { amount: PRICE + 2000, currency: 'USD' },
+      refunds: [],
       deliveryDays: DELIVERY_DAYS + 1,
       requirementsNeeded: true,
       status: 'completed',
@@ -78,6 +81,8 @@ describe('state', () => {
       cancellation: null,
       lateRecordedForDueAt: null,
       veryLateRecordedForDueAt: null,
+      supportCase: null,
+      supportCases: [],
     });
   });
 
@@ -97,6 +102,8 @@ describe('state', () => {
       openedAt: iso(3),
       respondBy: iso(51),
       proposedDueAt: plusDays(DUE, 1),
+      amount: null,
+      confidentialReason: null,
     });
     expect(state.pendingExtras).toEqual([
       {

@@ -2,6 +2,12 @@
 // for time, arrays instead of Maps. `evolve` never decides anything: it records what the events say.
 import type { OrderEvent } from './order.events';
 import {
+  evolveSupportCase,
+  type CaseRecord,
+  type RefundState,
+  type SupportCaseState,
+} from './support-case.state';
+import {
   DAY_MS,
   type CancellationInitiator,
   type CancellationMode,
@@ -22,9 +28,14 @@ export interface OpenRequestState {
   respondBy: string;
   /** delivery_extension only */
   proposedDueAt: string | null;
+  /** partial_refund only: the offered amount, minor units */
+  amount: number | null;
+  /** partial_refund only: the seller's reason, never shown to the buyer */
+  confidentialReason: string | null;
 }
 
-export type RequestOutcome = 'open' | 'accepted' | 'declined' | 'withdrawn' | 'expired';
+/** `closed`: closed by a support case's resolution (ResolutionRequestClosed). */
+export type RequestOutcome = 'open' | 'accepted' | 'declined' | 'withdrawn' | 'expired' | 'closed';
 /** Every request ever opened, so an answer to a closed one is REQUEST_NOT_OPEN and an unknown id REQUEST_NOT_FOUND. */
 export interface RequestRecord {
   requestId: string;
@@ -68,6 +79,11 @@ export interface OrderState {
   title: string | null;
   /** Includes accepted extras. */
   price: Money | null;
+  /** The price at placement, extras excluded: what partial refund requests are measured against. */
+  primaryPrice: Money | null;
+  /** price minus every refund. */
+  netPrice: Money | null;
+  refunds: RefundState[];
   /** Includes the extra days of extras accepted before work started. */
   deliveryDays: number | null;
   requirementsNeeded: boolean | null;
@@ -95,6 +111,9 @@ export interface OrderState {
   /** The dueAt for which OrderBecameLate / OrderBecameVeryLate was recorded: a moved dueAt can be late again. */
   lateRecordedForDueAt: string | null;
   veryLateRecordedForDueAt: string | null;
+  /** The latest support case (open or closed), or null. */
+  supportCase: SupportCaseState | null;
+  supportCases: CaseRecord[];
 }
 
 /** An order that exists: the fields set by OrderPlaced are not null. */
@@ -105,6 +124,8 @@ export interface PlacedOrderState extends OrderState {
   sellerId: string;
   title: string;
   price: Money;
+  primaryPrice: Money;
+  netPrice: Money;
   deliveryDays: number;
   requirementsNeeded: boolean;
   status: OrderStatus;
@@ -120,6 +141,9 @@ export const initialOrderState: OrderState = Object.freeze({
   sellerId: null,
   title: null,
   price: null,
+  primaryPrice: null,
+  netPrice: null,
+  refunds: Object.freeze([]) as unknown as RefundState[],
   deliveryDays: null,
   requirementsNeeded: null,
   status: null,
@@ -139,6 +163,8 @@ export const initialOrderState: OrderState = Object.freeze({
   cancellation: null,
   lateRecordedForDueAt: null,
   veryLateRecordedForDueAt: null,
+  supportCase: null,
+  supportCases: Object.freeze([]) as unknown as CaseRecord[],
 }) as OrderState;
 
 const laterOf = (a: string | null, b: string | null): string | null => {
@@ -174,6 +200,9 @@ const end = (state: OrderState): OrderState => ({
   offers: state.offers.map((o) => (o.outcome === 'pending' ? { ...o, outcome: 'void' } : o)),
 });
 
+/** The sum of every refund recorded so far. */
+export const refunded = (state: OrderState): number => state.refunds.reduce((sum, r) => sum + r.amount, 0);
+
 const assertNever = (x: never): never => {
   throw new Error(`unknown order event ${JSON.stringify(x)}`);
 };
@@ -190,6 +219,8 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
         sellerId: d.sellerId,
         title: d.title,
         price: { ...d.price },
+        primaryPrice: { ...d.price },
+        netPrice: { ...d.price },
         deliveryDays: d.deliveryDays,
         requirementsNeeded: d.requirementsNeeded,
         status: d.dueAt === null ? 'awaiting_requirements' : 'in_progress',
@@ -200,6 +231,8 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
         requests: [],
         pendingExtras: [],
         offers: [],
+        refunds: [],
+        supportCases: [],
       };
     }
     case 'RequirementsSubmitted':
@@ -248,6 +281,8 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
           openedAt: d.openedAt,
           respondBy: d.respondBy,
           proposedDueAt: d.proposedDueAt,
+          amount: d.amount ?? null,
+          confidentialReason: d.confidentialReason ?? null,
         },
         requests: [
           ...state.requests,
@@ -305,7 +340,8 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
     }
     case 'ExtrasAccepted': {
       const d = event.data;
-      const accepted = closeOffer({ ...state, price: { ...d.newPrice } }, d.offerId, 'accepted');
+      const netPrice = { ...d.newPrice, amount: d.newPrice.amount - refunded(state) };
+      const accepted = closeOffer({ ...state, price: { ...d.newPrice }, netPrice }, d.offerId, 'accepted');
       // Not started yet: the extra days add to the delivery days (and to an already agreed date); once started,
       // the decider moves dueAt through DueDateExtended instead.
       if (state.dueAt !== null || d.extraDays === 0) return accepted;
@@ -326,6 +362,26 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       return { ...state, lateRecordedForDueAt: event.data.dueAt };
     case 'OrderBecameVeryLate':
       return { ...state, veryLateRecordedForDueAt: event.data.dueAt };
+    case 'ResolutionRequestClosed':
+      return closeRequest(state, event.data.requestId, 'closed');
+    case 'RefundRecorded': {
+      const d = event.data;
+      return {
+        ...state,
+        refunds: [...state.refunds, { amount: d.amount, at: d.recordedAt, by: d.by }],
+        netPrice: { ...d.netPrice },
+      };
+    }
+    case 'SupportCaseOpened':
+    case 'SupportCaseClaimed':
+    case 'SupportMessagePosted':
+    case 'SupportInformationRequested':
+    case 'SupportStatementAdded':
+    case 'SupportInformationRequestLapsed':
+    case 'SupportCaseMarkedOverdue':
+    case 'SupportCaseWithdrawn':
+    case 'SupportCaseResolved':
+      return { ...state, ...evolveSupportCase(state, event) };
     default:
       return assertNever(event);
   }
