@@ -189,7 +189,7 @@ export const ev = {
     hours: number;
     previousDueAt: string | null;
     newDueAt: string;
-    source?: 'delivery_extension' | 'extras';
+    source?: 'delivery_extension' | 'extras' | 'support_case';
     sourceId?: string;
   }): OrderEvent => ({
     type: 'DueDateExtended',
