@@ -2,6 +2,7 @@
 import type { OrderEvent } from './order.events';
 import { evolve, foldOrder, initialOrderState, type OrderState } from './order.state';
 import { DELIVERY_DAYS, ORDER_ID, PRICE, ev, iso, plusDays } from './testing/given-when-then';
+import { CASE_ID, EVIDENCE, INFO_ID, caseEv } from './testing/support-case-events';
 
 const deepFreeze = <T>(value: T): T => {
   if (value && typeof value === 'object') {
@@ -184,5 +185,93 @@ describe('state', () => {
     expect(() => evolve(initialOrderState, { type: 'Nope', data: {} } as unknown as OrderEvent)).toThrow(
       /unknown order event/,
     );
+  });
+});
+
+describe('state: refunds and support cases', () => {
+  it('folds the latest case with its thread, outstanding information request and resolution', () => {
+    const state = foldOrder([
+      ev.placed(),
+      ev.submitted(1),
+      caseEv.opened({ hours: 20, evidence: [EVIDENCE] }),
+      caseEv.overdue(44),
+      caseEv.claimed(45),
+      caseEv.message(46, 'hello'),
+      caseEv.infoRequested({ hours: 47, party: 'seller', question: 'files?' }),
+      caseEv.statement({ hours: 48, by: 'buyer', text: 'meanwhile' }),
+    ]);
+    expect(state.supportCase).toEqual({
+      caseId: CASE_ID,
+      status: 'open',
+      category: 'quality',
+      description: 'the logo is blurry',
+      evidence: [EVIDENCE],
+      openedBy: 'buyer',
+      openedById: 'buyer-1',
+      openedAt: iso(20),
+      firstResponseDueAt: iso(44),
+      firstRespondedAt: iso(45),
+      overdue: true,
+      assignee: 'agent-1',
+      informationRequest: {
+        id: INFO_ID,
+        party: 'seller',
+        question: 'files?',
+        requestedAt: iso(47),
+        respondBy: iso(95),
+      },
+      thread: [
+        {
+          kind: 'message',
+          by: { id: 'agent-1', role: 'support' },
+          text: 'hello',
+          evidence: [],
+          at: iso(46),
+          informationRequestId: null,
+          party: null,
+        },
+        {
+          kind: 'information_request',
+          by: { id: 'agent-1', role: 'support' },
+          text: 'files?',
+          evidence: [],
+          at: iso(47),
+          informationRequestId: INFO_ID,
+          party: 'seller',
+        },
+        {
+          kind: 'statement',
+          by: { id: 'buyer-1', role: 'buyer' },
+          text: 'meanwhile',
+          evidence: [],
+          at: iso(48),
+          informationRequestId: null,
+          party: null,
+        },
+      ],
+      resolution: null,
+      closedAt: null,
+    });
+    expect(state.supportCases).toEqual([{ caseId: CASE_ID, openedBy: 'buyer', status: 'open' }]);
+  });
+
+  it('a closed case drops its outstanding information request and keeps its resolution', () => {
+    const state = foldOrder([
+      ev.placed(),
+      ev.submitted(1),
+      caseEv.opened(),
+      caseEv.infoRequested({ hours: 21 }),
+      caseEv.resolved({ hours: 30, outcome: 'partial_refund', amount: 1000 }),
+      caseEv.refunded({ hours: 30, amount: 1000, netPrice: 4000, by: 'support' }),
+    ]);
+    expect(state.supportCase).toMatchObject({
+      status: 'resolved',
+      informationRequest: null,
+      resolution: { outcome: 'partial_refund', rationale: 'we looked at it', at: iso(30) },
+      closedAt: iso(30),
+    });
+    expect(state.refunds).toEqual([{ amount: 1000, at: iso(30), by: 'support' }]);
+    expect(state.netPrice).toEqual({ amount: 4000, currency: 'USD' });
+    expect(state.primaryPrice).toEqual({ amount: 5000, currency: 'USD' });
   });
 });
