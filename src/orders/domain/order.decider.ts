@@ -10,8 +10,11 @@ import {
   checkDeliver,
   checkRequestRevision,
   checkStartWithoutRequirements,
+  checkSubmitRequirements,
+  checkSystem,
+  isActive,
+  openCaseOf,
 } from './order.rules';
-import { checkSubmitRequirements, checkSystem, isActive, openCaseOf } from './order.rules';
 import { evolve, isPlaced, type OrderState, type PlacedOrderState } from './order.state';
 import { acceptExtras, declineExtras, lapseExtrasOffer, offerExtras } from './decide/extras';
 import { enforce, requireText } from './decide/helpers';

@@ -384,7 +384,11 @@ export function settledByParties(state: PlacedOrderState, caseId: string, now: D
 
 // ---- timeouts: idempotent, [] when there is nothing (left) to do ------------------------------------------
 
-/** Overdue once: no claim or message before firstResponseDueAt, and not marked yet. */
+/**
+ * Overdue once: no claim or message before firstResponseDueAt, and not marked yet. [decision] Only a claim or a
+ * message is a first response (domain.md); an information request alone is not, nor a late claim: once the 24 h
+ * passed without one, the case is overdue even if the scheduler runs after a late response.
+ */
 export function markSupportCaseOverdue(
   command: MarkSupportCaseOverdue,
   state: PlacedOrderState,
