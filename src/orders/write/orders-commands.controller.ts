@@ -1,5 +1,4 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -10,12 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
-import { IdempotencyService } from '../../http/idempotency/idempotency.service';
 import { COMMON_PROBLEMS } from '../../http/openapi';
 import { ApiProblems } from '../order-problems';
 import { EmptyBody, UuidParam } from '../../http/validation';
-import type { OrderEvent } from '../domain/order.events';
 import { CommandContext, type CommandRequestContext } from './command-context.decorator';
 import {
   AnswerRequestDto,
@@ -32,20 +28,13 @@ import {
   OfferExtrasResponseDto,
   OpenRequestResponseDto,
 } from './dto/command-responses.dto';
-import { ExecuteOrderCommand } from './execute-order.command';
+import { baseResponse, dataOf, OrderCommandRunner } from './order-command.runner';
 import { CommandOutcome, OrderCommandInput, orderIdForIdempotencyKey } from './order-command.service';
 
 const ORDER_PROBLEMS = [...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND', 'CONCURRENCY_CONFLICT'] as const;
 const IDEMPOTENCY_PROBLEMS = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE'] as const;
 
-const base = (o: CommandOutcome): CommandResponseDto => ({
-  orderId: o.orderId,
-  revision: o.revision,
-  position: o.position,
-});
-
-const dataOf = <T extends OrderEvent['type']>(o: CommandOutcome, type: T) =>
-  o.events.find((e) => e.type === type)?.data as Extract<OrderEvent, { type: T }>['data'] | undefined;
+const base = baseResponse;
 
 @ApiTags('commands')
 @ApiBearerAuth()
@@ -58,36 +47,15 @@ const dataOf = <T extends OrderEvent['type']>(o: CommandOutcome, type: T) =>
 @ApiProblems(...IDEMPOTENCY_PROBLEMS)
 @Controller('orders')
 export class OrdersCommandsController {
-  constructor(
-    private readonly commandBus: CommandBus,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+  constructor(private readonly runner: OrderCommandRunner) {}
 
-  /**
-   * Sends the command and shapes the response; with an Idempotency-Key, through IdempotencyService so that a
-   * retry gets the recorded response.
-   */
   private run<T>(
     orderId: string,
     input: OrderCommandInput,
     ctx: CommandRequestContext,
     respond: (outcome: CommandOutcome) => T,
   ): Promise<T> {
-    const send = (idempotency?: IdempotencyContext): Promise<T> =>
-      this.commandBus
-        .execute(
-          new ExecuteOrderCommand(input, {
-            orderId,
-            caller: ctx.caller,
-            correlationId: ctx.correlationId,
-            idempotency,
-          }),
-        )
-        .then(respond);
-    if (!ctx.idempotency) return send();
-    return this.idempotency.execute(ctx.caller.userId, ctx.idempotency, ctx.successStatus, send, () =>
-      ctx.reply.header('idempotent-replayed', 'true'),
-    );
+    return this.runner.run(orderId, input, ctx, respond);
   }
 
   @Post()
@@ -190,7 +158,13 @@ export class OrdersCommandsController {
   @ApiOperation({ summary: 'Open a Resolution Center request (buyer or seller)' })
   @ApiBody({ type: OpenRequestDto })
   @ApiCreatedResponse({ type: OpenRequestResponseDto })
-  @ApiProblems(...ORDER_PROBLEMS, 'RESOLUTION_CENTER_UNAVAILABLE', 'REQUEST_ALREADY_OPEN', 'INVALID_STATE')
+  @ApiProblems(
+    ...ORDER_PROBLEMS,
+    'RESOLUTION_CENTER_UNAVAILABLE',
+    'REQUEST_ALREADY_OPEN',
+    'REFUND_NOT_ALLOWED',
+    'INVALID_STATE',
+  )
   openRequest(
     @UuidParam('orderId') orderId: string,
     @Body() dto: OpenRequestDto,
@@ -207,6 +181,7 @@ export class OrdersCommandsController {
           reason: dto.reason,
           comment: dto.comment,
           proposedDueAt: dto.proposedDueAt,
+          amount: dto.amount,
         },
       },
       ctx,

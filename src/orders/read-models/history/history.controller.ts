@@ -9,11 +9,13 @@ import { READ_MODEL_POSITION_HEADER_DOC, ReadQueryDto, ReadYourWrites } from '..
 import { DomainError } from '../../domain/errors';
 import type { OrderPlaced } from '../../domain/order.events';
 import { streamNameOf, type Caller } from '../../domain/order.types';
+import { redactEventData, seesConfidential } from '../confidential';
 import { OrderHistoryDto } from './history.dto';
 
 /**
  * The audit record is the stream itself: read it directly rather than from a projection, so the history is
  * complete and in order by construction: `?minPosition` never waits, and X-Read-Model-Position is the store's head.
+ * Redacted per viewer: the buyer never reads a partial refund's confidential reason.
  */
 @ApiTags('queries')
 @ApiBearerAuth()
@@ -41,6 +43,8 @@ export class HistoryController {
       caller.roles.includes('auditor');
     if (!allowed)
       throw new DomainError('FORBIDDEN', "only the order's parties, support and auditors read its history");
+    // The buyer reads the history without the seller's confidential fields (a partial refund's reason).
+    const confidential = seesConfidential(placed, caller);
     return {
       orderId,
       entries: events.map((e) => ({
@@ -48,7 +52,7 @@ export class HistoryController {
         type: e.type,
         at: e.recordedAt,
         actor: { id: e.metadata.actor.id, role: e.metadata.actor.role },
-        data: e.data,
+        data: confidential ? e.data : redactEventData(e.type, e.data),
         position: e.position,
       })),
     };

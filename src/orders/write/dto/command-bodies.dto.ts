@@ -18,7 +18,12 @@ import {
   NotEquals,
   ValidateNested,
 } from 'class-validator';
-import { ALL_CANCELLATION_REASONS, REQUEST_TYPES, type RequestType } from '../../domain/order.types';
+import {
+  ALL_CANCELLATION_REASONS,
+  PARTIAL_REFUND_REASONS,
+  REQUEST_TYPES,
+  type RequestType,
+} from '../../domain/order.types';
 import { UUID_RE } from '../../../http/validation';
 import { USER_ID_PATTERN, USER_ID_RE } from '../../../auth/user-id';
 
@@ -26,7 +31,11 @@ const USER_ID_MESSAGE = (field: string) => `${field} must be 1..128 of A-Z a-z 0
 
 export const MAX_TEXT = 10_000;
 export const MAX_TITLE = 200;
-const MAX_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
+export const MAX_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
+/** A request's reason: a cancellation reason, or a partial refund's (confidential) reason. */
+export const REQUEST_REASONS: readonly string[] = [
+  ...new Set<string>([...ALL_CANCELLATION_REASONS, ...PARTIAL_REFUND_REASONS]),
+];
 
 export class MoneyDto {
   @ApiProperty({ description: 'Minor units (cents)', example: 5000, minimum: 1 })
@@ -109,11 +118,13 @@ export class OpenRequestDto {
   type!: RequestType;
 
   @ApiPropertyOptional({
-    enum: ALL_CANCELLATION_REASONS,
-    description: "cancellation only (required there); must be one of the opener's reasons (see domain.md)",
+    enum: REQUEST_REASONS,
+    description:
+      "cancellation (one of the opener's reasons) and partial_refund (scope_changed, delay_compensation, " +
+      'partial_dissatisfaction, other: confidential, never shown to the buyer); required there (see domain.md)',
   })
   @IsOptional()
-  @IsIn(ALL_CANCELLATION_REASONS)
+  @IsIn(REQUEST_REASONS)
   reason?: string;
 
   @ApiProperty({ maxLength: MAX_TEXT, description: 'Travels to the counterpart verbatim' })
@@ -130,6 +141,19 @@ export class OpenRequestDto {
   @IsString()
   @MaxLength(64)
   proposedDueAt?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "partial_refund only (required there): minor units of the order's currency; at least 500, at most 60 % of " +
+      'the primary price (all agreed partial refunds together)',
+    minimum: 1,
+    example: 1500,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_MINOR_UNITS)
+  amount?: number;
 }
 
 export class AnswerRequestDto {

@@ -24,3 +24,17 @@ export class OfferExtrasResponseDto extends CommandResponseDto {
   @ApiProperty({ format: 'uuid' })
   offerId!: string;
 }
+
+export class OpenSupportCaseResponseDto extends CommandResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  caseId!: string;
+  @ApiProperty({ format: 'date-time', description: 'openedAt + 24 h: support claims or answers before this' })
+  firstResponseDueAt!: string;
+}
+
+export class RequestInformationResponseDto extends CommandResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  informationRequestId!: string;
+  @ApiProperty({ format: 'date-time', description: 'requestedAt + 48 h: the party answers before this' })
+  respondBy!: string;
+}

@@ -4,8 +4,8 @@ import 'reflect-metadata';
 import fc from 'fast-check';
 import { ProblemException } from '../../../http/problem';
 import { StrictValidationPipe } from '../../../http/validation';
-import { ALL_CANCELLATION_REASONS, REQUEST_TYPES } from '../../domain/order.types';
-import { MAX_TEXT, OpenRequestDto } from './command-bodies.dto';
+import { REQUEST_TYPES } from '../../domain/order.types';
+import { MAX_MINOR_UNITS, MAX_TEXT, OpenRequestDto, REQUEST_REASONS } from './command-bodies.dto';
 
 const pipe = new StrictValidationPipe();
 
@@ -26,7 +26,7 @@ const TYPE = {
 };
 const REASON = {
   field: 'reason',
-  message: `reason must be one of the following values: ${ALL_CANCELLATION_REASONS.join(', ')}`,
+  message: `reason must be one of the following values: ${REQUEST_REASONS.join(', ')}`,
 };
 const COMMENT_LENGTH = {
   field: 'comment',
@@ -39,6 +39,9 @@ const DUE_LENGTH = {
   message: 'proposedDueAt must be shorter than or equal to 64 characters',
 };
 const DUE_STRING = { field: 'proposedDueAt', message: 'proposedDueAt must be a string' };
+const AMOUNT_MAX = { field: 'amount', message: `amount must not be greater than ${MAX_MINOR_UNITS}` };
+const AMOUNT_MIN = { field: 'amount', message: 'amount must not be less than 1' };
+const AMOUNT_INT = { field: 'amount', message: 'amount must be an integer number' };
 const NO_COMMENT = [COMMENT_LENGTH, COMMENT_EMPTY, COMMENT_STRING];
 
 describe('OpenRequestDto', () => {
@@ -90,6 +93,17 @@ describe('OpenRequestDto', () => {
       { type: 1, reason: 5, comment: 5, proposedDueAt: 7 },
       [TYPE, REASON, COMMENT_LENGTH, COMMENT_STRING, DUE_LENGTH, DUE_STRING],
     ],
+    [
+      'an amount that is not a whole number',
+      { type: 'partial_refund', reason: 'other', comment: 'c', amount: 10.5 },
+      [AMOUNT_INT],
+    ],
+    [
+      'an amount that is a string',
+      { type: 'partial_refund', reason: 'other', comment: 'c', amount: '1000' },
+      [AMOUNT_MAX, AMOUNT_MIN, AMOUNT_INT],
+    ],
+    ['an amount of 0', { type: 'partial_refund', reason: 'other', comment: 'c', amount: 0 }, [AMOUNT_MIN]],
   ])('refuses %s, with its field errors', async (_name, body, errors) => {
     expect(await validate(body)).toEqual({ errors });
   });
@@ -104,6 +118,11 @@ describe('OpenRequestDto', () => {
       'an extension',
       { type: 'delivery_extension', comment: 'c', proposedDueAt: '2030-01-01T00:00:00.000Z' },
       { type: 'delivery_extension', comment: 'c', proposedDueAt: '2030-01-01T00:00:00.000Z' },
+    ],
+    [
+      'a partial refund (amount and a partial refund reason)',
+      { type: 'partial_refund', reason: 'delay_compensation', comment: 'c', amount: 1500 },
+      { type: 'partial_refund', reason: 'delay_compensation', comment: 'c', amount: 1500 },
     ],
     [
       'a 10,000-character comment',
@@ -127,15 +146,22 @@ describe('OpenRequestDto', () => {
   /** api.md's shape of the body, written out independently of the decorators. */
   function wellShaped(body: Record<string, unknown> | undefined): boolean {
     const b = body ?? {};
-    const known = ['type', 'reason', 'comment', 'proposedDueAt'];
+    const known = ['type', 'reason', 'comment', 'proposedDueAt', 'amount'];
     const inherited = (k: string) =>
       typeof (Object.prototype as unknown as Record<string, unknown>)[k] === 'function';
     if (Object.keys(b).some((k) => !known.includes(k) && !inherited(k))) return false;
     const own = (k: string): unknown => (Object.hasOwn(b, k) ? b[k] : undefined);
-    const { type, reason, comment, proposedDueAt } = Object.fromEntries(known.map((k) => [k, own(k)]));
+    const { type, reason, comment, proposedDueAt, amount } = Object.fromEntries(
+      known.map((k) => [k, own(k)]),
+    );
     return (
       (REQUEST_TYPES as readonly unknown[]).includes(type) &&
-      (reason == null || (ALL_CANCELLATION_REASONS as readonly unknown[]).includes(reason)) &&
+      (reason == null || REQUEST_REASONS.includes(reason as string)) &&
+      (amount == null ||
+        (typeof amount === 'number' &&
+          Number.isInteger(amount) &&
+          amount >= 1 &&
+          amount <= MAX_MINOR_UNITS)) &&
       typeof comment === 'string' &&
       comment.length > 0 &&
       comment.length <= MAX_TEXT &&
@@ -144,7 +170,8 @@ describe('OpenRequestDto', () => {
   }
 
   const value = fc.oneof(
-    fc.constantFrom(...REQUEST_TYPES, ...ALL_CANCELLATION_REASONS, '', ' ', 'x'.repeat(64), 'x'.repeat(65)),
+    fc.constantFrom(...REQUEST_TYPES, ...REQUEST_REASONS, '', ' ', 'x'.repeat(64), 'x'.repeat(65)),
+    fc.constantFrom(0, -1, 1, 1.5, 600, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2),
     fc.constantFrom('x'.repeat(10_000), 'x'.repeat(10_001)),
     fc.string(),
     fc.integer(),
@@ -158,6 +185,7 @@ describe('OpenRequestDto', () => {
     'reason',
     'comment',
     'proposedDueAt',
+    'amount',
     'extra',
     'toString',
     'constructor',
@@ -174,7 +202,8 @@ describe('OpenRequestDto', () => {
       fc.record(
         {
           type: maybe(fc.constantFrom(...REQUEST_TYPES)),
-          reason: maybe(fc.constantFrom(...ALL_CANCELLATION_REASONS)),
+          reason: maybe(fc.constantFrom(...REQUEST_REASONS)),
+          amount: maybe(fc.integer({ min: 1, max: 100_000 })),
           comment: maybe(fc.string({ minLength: 1, maxLength: 20 })),
           proposedDueAt: maybe(fc.constantFrom('2030-01-01T00:00:00.000Z', '')),
         },
@@ -203,6 +232,7 @@ describe('OpenRequestDto', () => {
               'reason',
               'comment',
               'proposedDueAt',
+              'amount',
             ]);
             for (const e of outcome.errors as Array<{ field: string }>)
               expect(fields.has(e.field)).toBe(true);
