@@ -16,6 +16,10 @@ const TITLES: Record<DomainErrorCode, string> = {
   REQUEST_NOT_OPEN: 'Request not open',
   CANCELLATION_NOT_ALLOWED: 'Cancellation not allowed',
   INVALID_STATE: 'Invalid state',
+  CASE_NOT_FOUND: 'Support case not found',
+  CASE_ALREADY_OPEN: 'A support case is already open',
+  CASE_NOT_OPEN: 'Support case not open',
+  REFUND_NOT_ALLOWED: 'Refund not allowed',
 };
 
 export const ORDER_PROBLEM_CODES: Record<string, ProblemCode> = Object.fromEntries(

@@ -77,7 +77,7 @@ describe('query routes', () => {
           },
         ],
         cancellation: null,
-        allowedActions: ['withdraw_request', 'accept_extras', 'decline_extras'],
+        allowedActions: ['withdraw_request', 'accept_extras', 'decline_extras', 'open_support_case'],
         revision: opened.revision,
       });
     });
@@ -92,12 +92,14 @@ describe('query routes', () => {
         'submit_requirements',
         'open_cancellation_request',
         'cancel_without_consent',
+        'open_support_case',
       ]);
       expect(await actions(seller)).toEqual([
         'start_without_requirements',
         'open_cancellation_request',
         'open_delivery_extension_request',
         'offer_extras',
+        'open_support_case',
       ]);
       expect(await actions(newUser('agent'), ['support'])).toEqual(['cancel_without_consent']);
       expect(await actions(newUser('auditor'), ['auditor'])).toEqual([]);
@@ -108,8 +110,13 @@ describe('query routes', () => {
         'open_cancellation_request',
         'open_delivery_extension_request',
         'offer_extras',
+        'open_support_case',
       ]);
-      expect(await actions(buyer)).toEqual(['open_cancellation_request', 'open_order_update_request']);
+      expect(await actions(buyer)).toEqual([
+        'open_cancellation_request',
+        'open_order_update_request',
+        'open_support_case',
+      ]);
     });
 
     it('refuses anyone else (403), unknown orders (404), bad ids and unknown parameters (400), no token (401)', async () => {
