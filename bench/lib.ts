@@ -3,7 +3,7 @@
 // in the same run (the machines are shared and noisy).
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -32,10 +32,15 @@ export interface Service {
   url: string;
   dataDir: string;
   child: ChildProcess;
-  /** Peak resident set size of the service process so far (VmHWM), in MB. */
+  /**
+   * Peak resident set size so far (VmHWM), in MB, summed over the service's processes (with APP_ROLE=all its
+   * worker child too): an upper bound of their peak together.
+   */
   peakRssMb(): number;
   /** CPU time (user + system) the service process has used so far, in seconds: less noisy than rates on a shared box. */
   cpuSeconds(): number;
+  /** Resident memory now, summed over the service's processes: all of it, and its anonymous part, in MB. */
+  rssNow(): { rssMb: number; anonMb: number; processes: number };
   stop(): Promise<void>;
 }
 
@@ -101,9 +106,15 @@ export async function startService(
       return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     peakRssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return Math.round(kb / 1024);
+      return Math.round(sumStatus(processTree(child.pid), 'VmHWM') / 1024);
+    },
+    rssNow() {
+      const pids = processTree(child.pid);
+      return {
+        rssMb: Math.round(sumStatus(pids, 'VmRSS') / 1024),
+        anonMb: Math.round(sumStatus(pids, 'RssAnon') / 1024),
+        processes: pids.length,
+      };
     },
     async stop() {
       if (child.exitCode === null) {
@@ -113,6 +124,37 @@ export async function startService(
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The process and its descendants (Linux /proc). */
+export function processTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${pids[i]}/task`)) {
+        const children = readFileSync(`/proc/${pids[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) pids.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Sum of a `/proc/<pid>/status` field (kB) over the processes. */
+function sumStatus(pids: number[], field: string): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      kb += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return kb;
 }
 
 export async function http<T = unknown>(
@@ -174,3 +216,10 @@ export function figures(label: string, r: autocannon.Result): LoadFigures {
 }
 
 export const uuid = randomUUID;
+
+/** `npm run bench -- cores --steady-sec 60`: the value after `--name`, or the fallback. */
+export function benchFlag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i > 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}

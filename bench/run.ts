@@ -6,14 +6,17 @@ import { runWriteBench } from './write.bench';
 type Bench = { name: string; run: () => Promise<unknown>; onlyWhenAsked?: boolean };
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  // Bench names; `--flag value` pairs are options the benches read themselves (benchFlag in lib.ts).
+  const wanted = process.argv
+    .slice(2)
+    .filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
   const benches: Bench[] = [
     { name: 'write', run: () => runWriteBench({ topology: 'split' }) },
     { name: 'write-single', run: () => runWriteBench({ topology: 'single' }) },
     { name: 'write-api', run: () => runWriteBench({ topology: 'api' }) },
     { name: 'access-log', run: runAccessLogBench },
   ];
-  for (const extra of ['read', 'deadlines']) {
+  for (const extra of ['read', 'deadlines', 'cores']) {
     try {
       // Sibling benches register themselves by exporting `run`.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,7 +43,8 @@ async function main(): Promise<void> {
 
 const TOPOLOGY = {
   split: 'API process + worker process',
-  single: 'one process, APP_ROLE=all',
+  single: 'APP_ROLE=all: API process + its worker child',
+  inline: 'one process, APP_ROLE=all APP_WORKERS=inline',
   api: 'API process alone, no read side running',
 } as const;
 

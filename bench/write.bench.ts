@@ -14,14 +14,21 @@ import {
   uuid,
 } from './lib';
 
+/**
+ * split: an API process + a worker process started separately; single: `npm start`'s default, APP_ROLE=all (its
+ * workers in a child process); inline: APP_ROLE=all with APP_WORKERS=inline (everything on one event loop, as
+ * before); api: the write side alone (APP_ROLE=api, no projections or deadlines running anywhere).
+ */
+export type Topology = 'split' | 'single' | 'inline' | 'api';
+
 export interface WriteBenchResult {
   /** CPU time of the API (or single) process per answered command, in µs. */
   apiCpuMicrosPerCommand: number;
-  topology: 'split' | 'single' | 'api';
+  topology: Topology;
   orders: number;
   commands: LoadFigures;
   health: LoadFigures;
-  /** The API process's peak RSS. */
+  /** The service's peak RSS: the API process's, plus its worker child's with APP_ROLE=all. */
   peakRssMb: number;
   workerPeakRssMb: number | null;
 }
@@ -90,7 +97,7 @@ export async function runWriteBench(
     durationSec?: number;
     connections?: number;
     orders?: number;
-    topology?: 'split' | 'single' | 'api';
+    topology?: Topology;
     /** The API process's LOG_LEVEL (default warn: no access log); its stdout goes to /dev/null. */
     logLevel?: string;
   } = {},
@@ -101,11 +108,14 @@ export async function runWriteBench(
   // same embedded data, one per core. 'single' runs everything in one process (APP_ROLE=all); 'api' is the write
   // side alone (APP_ROLE=api, no projections or deadlines running anywhere): what the command path itself costs.
   const topology = opts.topology ?? 'split';
+  const env: Record<Topology, Record<string, string>> = {
+    split: { APP_ROLE: 'api' },
+    single: {},
+    inline: { APP_WORKERS: 'inline' },
+    api: { APP_ROLE: 'api' },
+  };
   const svc = await startService(
-    {
-      ...(topology === 'single' ? {} : { APP_ROLE: 'api' }),
-      ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}),
-    },
+    { ...env[topology], ...(opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {}) },
     undefined,
     { stdout: opts.logLevel ? 'ignore' : 'inherit' },
   );

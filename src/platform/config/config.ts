@@ -8,6 +8,8 @@ export const EVENT_STORE_KINDS = ['sqlite', 'esdb', 'memory'] as const;
 export const READ_STORE_KINDS = ['sqlite', 'mongo', 'memory'] as const;
 export const CLOCK_KINDS = ['system', 'manual'] as const;
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
+/** Where an APP_ROLE=all process runs its projections and poller: a child process (default) or its own loop. */
+export const WORKER_MODES = ['process', 'inline'] as const;
 export const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
@@ -16,6 +18,7 @@ export type ClockKind = (typeof CLOCK_KINDS)[number];
 /** api: HTTP only; worker: projections and deadlines only; all: both in one process. */
 export type AppRole = (typeof APP_ROLES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type WorkerMode = (typeof WORKER_MODES)[number];
 
 export interface AppConfig {
   port: number;
@@ -49,6 +52,12 @@ export interface AppConfig {
   logLevel: LogLevel;
   nodeEnv: string;
   role: AppRole;
+  /**
+   * APP_WORKERS, for APP_ROLE=all on stores kept outside the process: `process` (default) runs the projections and
+   * the poller in a supervised child process (a second core), `inline` on the HTTP process's own event loop.
+   * The in-memory stores (tests) are always inline.
+   */
+  workers: WorkerMode;
   /** Not read from the environment: the rebuild CLI reads the SQLite files through memory maps this large. */
   sqliteMmapBytes?: number;
 }
@@ -148,6 +157,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<AppConfig>
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     nodeEnv: optional(env, 'NODE_ENV') ?? 'development',
     role: oneOf(env, 'APP_ROLE', APP_ROLES, 'all'),
+    workers: oneOf(env, 'APP_WORKERS', WORKER_MODES, 'process'),
     ...stripUndefined(overrides),
   };
   return validateConfig(config);

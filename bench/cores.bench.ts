@@ -1,0 +1,310 @@
+// `npm start` on two cores (APP_ROLE=all, its workers in a child process) against the API alone and against the
+// old all-on-one-loop shape (APP_WORKERS=inline), alternated in the same run (the machines are shared and noisy):
+//   1. flat-out commands: commands/s, p99 and peak RSS (summed over the service's processes), per round, with the
+//      ratio to APP_ROLE=api of the same round;
+//   2. a steady 1,000 commands/s: p99 per 30 s window, RSS over time, projection lag (the engine's measure and a
+//      client probe through ?minPosition);
+//   3. the order page (GET /orders/:orderId) with GET /health of the same service as the baseline.
+// `npm run bench -- cores [--rounds 2] [--steady-sec 300] [--steady-inline-sec 0]`: --steady-sec 60 for a quick run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  benchFlag,
+  cannon,
+  figures,
+  http,
+  type LoadFigures,
+  type Service,
+  signToken,
+  startService,
+  uuid,
+} from './lib';
+import { openWithdrawCycle, placeOrders, runWriteBench, type WriteBenchResult } from './write.bench';
+
+const WINDOW_SEC = 30;
+const STEADY_RATE = 1000;
+
+type Mode = 'process' | 'inline';
+const ENV: Record<Mode, Record<string, string>> = { process: {}, inline: { APP_WORKERS: 'inline' } };
+
+interface WriteRound {
+  api: WriteBenchResult;
+  all: WriteBenchResult;
+  inline: WriteBenchResult;
+}
+
+interface Window {
+  fromSec: number;
+  commands: LoadFigures;
+  rssMb: number;
+  anonMb: number;
+}
+
+interface SteadyResult {
+  mode: Mode;
+  seconds: number;
+  windows: Window[];
+  /** Sampled every 5 s: seconds since the load started, RSS and anonymous RSS (MB, all processes). */
+  rss: { sec: number; rssMb: number; anonMb: number }[];
+  peakRssMb: number;
+  probe: { p50: number; p99: number; samples: number };
+  appendToVisibleMs: Record<string, { p50: number | null; p99: number | null; samples: number }>;
+}
+
+interface PageRound {
+  mode: Mode;
+  orderPage: LoadFigures;
+  health: LoadFigures;
+  peakRssMb: number;
+}
+
+export interface CoresBenchResult {
+  write: WriteRound[];
+  steady: SteadyResult[];
+  orderPage: PageRound[];
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN);
+
+/** A client's view of projection lag: command acknowledged -> GET ?minPosition=<its position> answered. */
+function startProbe(svc: Service, orders: string[], token: string): { stop(): Promise<number[]> } {
+  const samples: number[] = [];
+  let probing = true;
+  const loop = (async () => {
+    let n = 0;
+    while (probing) {
+      const orderId = orders[n++ % orders.length];
+      const opened = await http<{ position: string; requestId: string }>(
+        `${svc.url}/orders/${orderId}/requests`,
+        'POST',
+        token,
+        { type: 'cancellation', reason: 'no_longer_needed', comment: 'probe' },
+      );
+      if (opened.status !== 201) continue;
+      const t0 = performance.now();
+      const read = await http(
+        `${svc.url}/orders/${orderId}?minPosition=${opened.body.position}`,
+        'GET',
+        token,
+      );
+      if (read.status === 200) samples.push(performance.now() - t0);
+      await http(
+        `${svc.url}/orders/${orderId}/requests/${opened.body.requestId}/withdraw`,
+        'POST',
+        token,
+        {},
+      );
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      probing = false;
+      await loop;
+      return samples.sort((a, b) => a - b);
+    },
+  };
+}
+
+async function engineLag(svc: Service): Promise<SteadyResult['appendToVisibleMs']> {
+  const health = await http<{ checks: { projections?: { details?: Record<string, unknown> } } }>(
+    `${svc.url}/health`,
+    'GET',
+    null,
+  );
+  const out: SteadyResult['appendToVisibleMs'] = {};
+  for (const [name, d] of Object.entries(health.body.checks.projections?.details ?? {})) {
+    const detail = d as { appendToVisibleMs?: { p50: number | null; p99: number | null; samples: number } };
+    if (detail?.appendToVisibleMs) out[name] = detail.appendToVisibleMs;
+  }
+  return out;
+}
+
+async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
+  const svc = await startService(ENV[mode]);
+  try {
+    const buyer = uuid();
+    const orders = await placeOrders(svc, 2050, buyer, uuid());
+    const token = signToken(buyer);
+    const probe = startProbe(svc, orders.splice(0, 50), token);
+    const rss: SteadyResult['rss'] = [];
+    const t0 = performance.now();
+    const sample = () => rss.push({ sec: Math.round((performance.now() - t0) / 1000), ...svc.rssNow() });
+    sample();
+    const sampler = setInterval(sample, 5000);
+    const windows: Window[] = [];
+    try {
+      for (let from = 0; from < seconds; from += WINDOW_SEC) {
+        const result = await cannon({
+          url: svc.url,
+          connections: 16,
+          overallRate: STEADY_RATE,
+          duration: Math.min(WINDOW_SEC, seconds - from),
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          requests: openWithdrawCycle(orders),
+        });
+        const now = svc.rssNow();
+        windows.push({
+          fromSec: from,
+          commands: figures('open/withdraw commands', result),
+          rssMb: now.rssMb,
+          anonMb: now.anonMb,
+        });
+        const w = windows.at(-1)!;
+        console.log(
+          `  steady (${mode}) ${from}-${from + WINDOW_SEC} s: ${w.commands.okPerSec} commands/s, p99 ${w.commands.p99} ms, ` +
+            `errors ${w.commands.errors}, non-2xx ${w.commands.non2xx}; RSS ${w.rssMb} MB (anonymous ${w.anonMb} MB)`,
+        );
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const probed = await probe.stop();
+    return {
+      mode,
+      seconds,
+      windows,
+      rss,
+      peakRssMb: svc.peakRssMb(),
+      probe: { p50: percentile(probed, 50), p99: percentile(probed, 99), samples: probed.length },
+      appendToVisibleMs: await engineLag(svc),
+    };
+  } finally {
+    await svc.stop();
+  }
+}
+
+async function orderPage(mode: Mode, dir: string, sample: string[], token: string): Promise<PageRound> {
+  const svc = await startService(ENV[mode], dir);
+  try {
+    let i = 0;
+    const requests: NonNullable<Parameters<typeof cannon>[0]['requests']> = [
+      { method: 'GET', setupRequest: (req) => ({ ...req, path: `/orders/${sample[i++ % sample.length]}` }) },
+    ];
+    const headers = { authorization: `Bearer ${token}` };
+    await cannon({ url: svc.url, connections: 32, duration: 3, headers, requests }); // warm-up
+    const pages = await cannon({ url: svc.url, connections: 32, duration: 10, headers, requests });
+    const health = await cannon({ url: `${svc.url}/health`, connections: 32, duration: 5 });
+    return {
+      mode,
+      orderPage: figures('GET /orders/:orderId', pages),
+      health: figures('GET /health (baseline)', health),
+      peakRssMb: svc.peakRssMb(),
+    };
+  } finally {
+    await svc.stop();
+  }
+}
+
+const range = (xs: number[], digits = 0): string => {
+  const f = (x: number) => x.toFixed(digits);
+  return xs.length === 0 ? '-' : `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
+};
+
+export async function runCoresBench(
+  opts: { rounds?: number; steadySec?: number; steadyInlineSec?: number } = {},
+): Promise<CoresBenchResult> {
+  const rounds = opts.rounds ?? 2;
+  const result: CoresBenchResult = { write: [], steady: [], orderPage: [] };
+
+  // 1. Flat out, alternated: api, all, inline, api, all, inline...
+  for (let r = 0; r < rounds; r++) {
+    const api = await runWriteBench({ topology: 'api' });
+    const all = await runWriteBench({ topology: 'single' });
+    const inline = await runWriteBench({ topology: 'inline' });
+    result.write.push({ api, all, inline });
+    const line = (name: string, w: WriteBenchResult) =>
+      `${name} ${w.commands.okPerSec} commands/s (${(w.commands.okPerSec / api.commands.okPerSec).toFixed(2)}x api), ` +
+      `p99 ${w.commands.p99} ms, peak RSS ${w.peakRssMb} MB, errors ${w.commands.errors + w.commands.non2xx}`;
+    console.log(
+      `cores round ${r + 1}: ${line('api', api)}\n  ${line('all (worker child)', all)}\n  ${line('all inline', inline)}`,
+    );
+  }
+
+  // 3. The order page, alternated (process, inline) on the same data.
+  const dir = mkdtempSync(join(tmpdir(), 'rc-cores-pages-'));
+  try {
+    const buyer = uuid();
+    const seed = await startService({}, dir);
+    let sample: string[];
+    try {
+      sample = await placeOrders(seed, 2000, buyer, uuid());
+    } finally {
+      await seed.stop();
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of ['process', 'inline'] as const) {
+        const p = await orderPage(mode, dir, sample, signToken(buyer));
+        result.orderPage.push(p);
+        console.log(
+          `cores order page (${mode}): ${p.orderPage.okPerSec} req/s, p99 ${p.orderPage.p99} ms ` +
+            `(${(p.orderPage.okPerSec / p.health.okPerSec).toFixed(2)}x GET /health ${p.health.okPerSec} req/s)`,
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // 2. Steady load, last: the long part.
+  result.steady.push(await steady('process', opts.steadySec ?? 300));
+  if (opts.steadyInlineSec) result.steady.push(await steady('inline', opts.steadyInlineSec));
+
+  printSummary(result);
+  return result;
+}
+
+function printSummary(r: CoresBenchResult): void {
+  const ratio = (f: (w: WriteRound) => number) => r.write.map(f);
+  const lines = [
+    `cores: all/api commands ${range(
+      ratio((w) => w.all.commands.okPerSec / w.api.commands.okPerSec),
+      2,
+    )}x (target >= 0.7x), inline/api ${range(
+      ratio((w) => w.inline.commands.okPerSec / w.api.commands.okPerSec),
+      2,
+    )}x`,
+    `cores: commands/s api ${range(ratio((w) => w.api.commands.okPerSec))}, all ${range(
+      ratio((w) => w.all.commands.okPerSec),
+    )}, inline ${range(ratio((w) => w.inline.commands.okPerSec))}`,
+    `cores: p99 ms api ${range(ratio((w) => w.api.commands.p99))}, all ${range(
+      ratio((w) => w.all.commands.p99),
+    )} (target <= 20), inline ${range(ratio((w) => w.inline.commands.p99))}`,
+    `cores: peak RSS MB api ${range(ratio((w) => w.api.peakRssMb))}, all ${range(
+      ratio((w) => w.all.peakRssMb),
+    )} (target <= 300, both processes), inline ${range(ratio((w) => w.inline.peakRssMb))}`,
+  ];
+  for (const mode of ['process', 'inline'] as const) {
+    const pages = r.orderPage.filter((p) => p.mode === mode);
+    lines.push(
+      `cores: order page (${mode}) ${range(pages.map((p) => p.orderPage.okPerSec))} req/s, ` +
+        `${range(
+          pages.map((p) => p.orderPage.okPerSec / p.health.okPerSec),
+          2,
+        )}x of GET /health, p99 ${range(pages.map((p) => p.orderPage.p99))} ms`,
+    );
+  }
+  for (const s of r.steady) {
+    const p99s = s.windows.map((w) => w.commands.p99);
+    const afterWarmUp = s.windows.slice(1);
+    const worstLag = Math.max(...Object.values(s.appendToVisibleMs).map((l) => l.p99 ?? 0));
+    lines.push(
+      `cores: steady ${STEADY_RATE}/s (${s.mode}) for ${s.seconds} s: p99 per ${WINDOW_SEC} s window ${p99s.join(', ')} ms ` +
+        `(target <= 15 each), errors ${s.windows.reduce((n, w) => n + w.commands.errors + w.commands.non2xx, 0)}; ` +
+        `RSS ${s.windows.map((w) => w.rssMb).join(', ')} MB (anonymous ${s.windows.map((w) => w.anonMb).join(', ')}); ` +
+        `after warm-up ${range(afterWarmUp.map((w) => w.rssMb))} MB; peak ${s.peakRssMb} MB`,
+      `cores: projection lag under ${STEADY_RATE}/s (${s.mode}): engine append->visible worst p99 ${worstLag} ms ` +
+        `(target <= 100); client probe p50 ${s.probe.p50} ms, p99 ${s.probe.p99} ms (${s.probe.samples} samples)`,
+    );
+  }
+  console.log(lines.join('\n'));
+}
+
+export const run = (): Promise<CoresBenchResult> =>
+  runCoresBench({
+    rounds: benchFlag('rounds', 2),
+    steadySec: benchFlag('steady-sec', 300),
+    steadyInlineSec: process.argv.includes('--steady-inline-sec') ? benchFlag('steady-inline-sec', 0) : 0,
+  });
