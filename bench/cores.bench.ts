@@ -39,6 +39,7 @@ interface Window {
   commands: LoadFigures;
   rssMb: number;
   anonMb: number;
+  onceMb: number;
 }
 
 interface SteadyResult {
@@ -46,7 +47,7 @@ interface SteadyResult {
   seconds: number;
   windows: Window[];
   /** Sampled every 5 s: seconds since the load started, RSS and anonymous RSS (MB, all processes). */
-  rss: { sec: number; rssMb: number; anonMb: number }[];
+  rss: { sec: number; rssMb: number; anonMb: number; onceMb: number; processes: number }[];
   peakRssMb: number;
   probe: { p50: number; p99: number; samples: number };
   appendToVisibleMs: Record<string, { p50: number | null; p99: number | null; samples: number }>;
@@ -151,11 +152,13 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
           commands: figures('open/withdraw commands', result),
           rssMb: now.rssMb,
           anonMb: now.anonMb,
+          onceMb: now.onceMb,
         });
         const w = windows.at(-1)!;
         console.log(
           `  steady (${mode}) ${from}-${from + WINDOW_SEC} s: ${w.commands.okPerSec} commands/s, p99 ${w.commands.p99} ms, ` +
-            `errors ${w.commands.errors}, non-2xx ${w.commands.non2xx}; RSS ${w.rssMb} MB (anonymous ${w.anonMb} MB)`,
+            `errors ${w.commands.errors}, non-2xx ${w.commands.non2xx}; RSS ${w.rssMb} MB (anonymous ${w.anonMb} MB, ` +
+            `shared code once ${w.onceMb} MB)`,
         );
       }
     } finally {
@@ -293,7 +296,8 @@ function printSummary(r: CoresBenchResult): void {
     lines.push(
       `cores: steady ${STEADY_RATE}/s (${s.mode}) for ${s.seconds} s: p99 per ${WINDOW_SEC} s window ${p99s.join(', ')} ms ` +
         `(target <= 15 each), errors ${s.windows.reduce((n, w) => n + w.commands.errors + w.commands.non2xx, 0)}; ` +
-        `RSS ${s.windows.map((w) => w.rssMb).join(', ')} MB (anonymous ${s.windows.map((w) => w.anonMb).join(', ')}); ` +
+        `RSS ${s.windows.map((w) => w.rssMb).join(', ')} MB (anonymous ${s.windows.map((w) => w.anonMb).join(', ')}; ` +
+        `shared code once ${s.windows.map((w) => w.onceMb).join(', ')}); ` +
         `after warm-up ${range(afterWarmUp.map((w) => w.rssMb))} MB; peak ${s.peakRssMb} MB`,
       `cores: projection lag under ${STEADY_RATE}/s (${s.mode}): engine append->visible worst p99 ${worstLag} ms ` +
         `(target <= 100); client probe p50 ${s.probe.p50} ms, p99 ${s.probe.p99} ms (${s.probe.samples} samples)`,

@@ -39,8 +39,12 @@ export interface Service {
   peakRssMb(): number;
   /** CPU time (user + system) the service process has used so far, in seconds: less noisy than rates on a shared box. */
   cpuSeconds(): number;
-  /** Resident memory now, summed over the service's processes: all of it, and its anonymous part, in MB. */
-  rssNow(): { rssMb: number; anonMb: number; processes: number };
+  /**
+   * Resident memory now over the service's processes, in MB: the sum of their RSS, of its anonymous part, and
+   * `onceMb`: the anonymous parts plus the largest file-backed part (the node binary and modules every process
+   * maps, counted once).
+   */
+  rssNow(): { rssMb: number; anonMb: number; onceMb: number; processes: number };
   stop(): Promise<void>;
 }
 
@@ -110,9 +114,15 @@ export async function startService(
     },
     rssNow() {
       const pids = processTree(child.pid);
+      const anon = sumStatus(pids, 'RssAnon');
+      const file = Math.max(
+        0,
+        ...pids.map((pid) => sumStatus([pid], 'RssFile') + sumStatus([pid], 'RssShmem')),
+      );
       return {
         rssMb: Math.round(sumStatus(pids, 'VmRSS') / 1024),
-        anonMb: Math.round(sumStatus(pids, 'RssAnon') / 1024),
+        anonMb: Math.round(anon / 1024),
+        onceMb: Math.round((anon + file) / 1024),
         processes: pids.length,
       };
     },

@@ -40,6 +40,7 @@ export class AppModule {
           now: () => clock.now(),
           mmapBytes: config.sqliteMmapBytes,
           upcasters: ORDER_UPCASTERS,
+          cacheMb: config.sqliteCacheMb?.events,
         }),
         CqrsModule.forRoot(),
         AuthModule.forRoot({ roles: STAFF_ROLES }),

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       nodeEnv: 'development',
       role: 'all',
+      workers: 'process',
     });
   });
 
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
     [{ CORS_ORIGINS: 'https://a.example/path' }, /CORS_ORIGINS/],
     [{ APP_ROLE: 'boss' }, /APP_ROLE/],
+    [{ APP_WORKERS: 'threads' }, /APP_WORKERS/],
     [{ EVENT_STORE: 'esdb' }, /ESDB_CONNECTION_STRING/],
     [{ READ_STORE: 'mongo' }, /MONGODB_URI/],
     [{ AUTH_JWT_SECRET: 'short' }, /at least 16/],

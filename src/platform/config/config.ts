@@ -60,6 +60,8 @@ export interface AppConfig {
   workers: WorkerMode;
   /** Not read from the environment: the rebuild CLI reads the SQLite files through memory maps this large. */
   sqliteMmapBytes?: number;
+  /** Not read from the environment: SQLite page cache per connection, MB (default: events 32, read models 64). */
+  sqliteCacheMb?: { events?: number; read?: number };
 }
 
 /** Production is any NODE_ENV other than development or test (compared case-insensitively). */

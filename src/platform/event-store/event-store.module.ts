@@ -19,6 +19,8 @@ export interface EventStoreModuleOptions {
   mmapBytes?: number;
   /** The product's upcasters, registered before the store reads anything. */
   upcasters?: readonly UpcasterDefinition[];
+  /** SQLite: page cache, MB (default 32). */
+  cacheMb?: number;
 }
 
 /** Builds the configured store outside Nest too (bench, scripts); registers the given upcasters first. */
@@ -32,6 +34,7 @@ export function createEventStore(options: EventStoreModuleOptions): EventStore {
         now: options.now,
         pollIntervalMs: options.pollIntervalMs,
         mmapBytes: options.mmapBytes,
+        cacheMb: options.cacheMb,
       });
     case 'memory':
       return new InMemoryEventStore({ now: options.now });

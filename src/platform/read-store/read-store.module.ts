@@ -29,10 +29,12 @@ import { SqliteReadStore } from './sqlite/sqlite-read-store';
 export const RAW_READ_STORE = Symbol('RAW_READ_STORE');
 
 /** Builds the configured read store outside Nest too (CLI, bench). */
-export function createReadStore(config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri'>): ReadStore {
+export function createReadStore(
+  config: Pick<AppConfig, 'readStore' | 'dataDir' | 'mongodbUri' | 'sqliteCacheMb'>,
+): ReadStore {
   switch (config.readStore) {
     case 'sqlite':
-      return new SqliteReadStore({ dataDir: config.dataDir });
+      return new SqliteReadStore({ dataDir: config.dataDir, cacheMb: config.sqliteCacheMb?.read });
     case 'memory':
       return new InMemoryReadStore();
     case 'mongo': {

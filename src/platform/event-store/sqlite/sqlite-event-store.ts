@@ -53,6 +53,8 @@ export interface SqliteEventStoreOptions {
    * read() per page, no copy into the page cache. Off for the service: mapped pages would count in its RSS.
    */
   mmapBytes?: number;
+  /** Page cache, MB (default 32). */
+  cacheMb?: number;
 }
 
 export const EVENTS_DB_FILE = 'events.db';
@@ -144,8 +146,8 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('synchronous = NORMAL');
     // Keep the WAL file from staying large after a burst.
     this.db.pragma('journal_size_limit = 67108864');
-    // Up to 32 MB of pages (default 2 MB): stream reads hit random pages; filled only as the data grows.
-    this.db.pragma('cache_size = -32768');
+    // Up to 32 MB of pages (SQLite's default 2 MB): stream reads hit random pages; filled only as the data grows.
+    this.db.pragma(`cache_size = ${-Math.round((options.cacheMb ?? 32) * 1024)}`);
     if (options.mmapBytes) this.db.pragma(`mmap_size = ${Math.floor(options.mmapBytes)}`);
     this.db.pragma(`wal_autocheckpoint = ${background ? 0 : INLINE_CHECKPOINT_PAGES}`);
     this.migrate();

@@ -32,16 +32,21 @@ export interface SqliteReadStoreOptions {
   fileName?: string;
   /** How long a write waits for another connection's write lock. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** The query connection's page cache, MB (default 64). */
+  cacheMb?: number;
 }
 
 export const READ_DB_FILE = 'read.db';
 const TABLE_PREFIX = 'c_';
 /** doc: JSONB (a BLOB); tables written by an earlier build hold JSON text, which every json_* function reads too. */
 const COLUMNS = 'id TEXT PRIMARY KEY, doc BLOB NOT NULL';
-/** The page cache of every connection (KiB, negative as the pragma takes it). */
-const CACHE_KIB = -65536;
+/** The page cache of the query connection (MB) unless told otherwise. */
+const CACHE_MB = 64;
 /** What queries want of a connection (an index build changes them for its duration). */
-const QUERY_PRAGMAS = [`cache_size = ${CACHE_KIB}`, 'temp_store = MEMORY'];
+const queryPragmas = (cacheMb: number) => [
+  `cache_size = ${-Math.round(cacheMb * 1024)}`,
+  'temp_store = MEMORY',
+];
 /**
  * How an index is built over a filled collection (a rebuild's deferred indexes). SQLite's sorter keeps as many
  * pages in memory as the page cache holds, then writes the sorted run out and merges the runs at the end: small
@@ -138,6 +143,7 @@ export class SqliteReadStore implements ReadStore {
   /** get() by collection: the hottest read (every event of a projection), prepared once, no SQL text per call. */
   private readonly gets = new Map<string, Database.Statement>();
   private closed = false;
+  private readonly queryPragmas: string[];
 
   constructor(options: SqliteReadStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
@@ -149,7 +155,8 @@ export class SqliteReadStore implements ReadStore {
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
-    for (const p of ['synchronous = NORMAL', 'journal_size_limit = 67108864', ...QUERY_PRAGMAS])
+    this.queryPragmas = queryPragmas(options.cacheMb ?? CACHE_MB);
+    for (const p of ['synchronous = NORMAL', 'journal_size_limit = 67108864', ...this.queryPragmas])
       this.db.pragma(p);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _checkpoints (
@@ -239,7 +246,7 @@ export class SqliteReadStore implements ReadStore {
     try {
       this.db.transaction(() => statements.forEach((s) => this.db.exec(s))).immediate();
     } finally {
-      if (building) for (const p of QUERY_PRAGMAS) this.db.pragma(p);
+      if (building) for (const p of this.queryPragmas) this.db.pragma(p);
     }
   }
 
