@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     { name: 'write-api', run: () => runWriteBench({ topology: 'api' }) },
     { name: 'access-log', run: runAccessLogBench },
   ];
-  for (const extra of ['read', 'deadlines', 'cores']) {
+  for (const extra of ['read', 'deadlines', 'cores', 'projection-cost']) {
     try {
       // Sibling benches register themselves by exporting `run`.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
