@@ -1,6 +1,7 @@
 // The MongoDB adapters against a real MongoDB (single-node replica set): the read-store, idempotency and lease
 // contracts (the same suites as the embedded adapters), and the start-up refusals only a real server shows.
 import { GenericContainer, Wait } from 'testcontainers';
+import { ManualClock } from '../../src/platform/clock/clock.port';
 import { MongoLeaseStore } from '../../src/platform/cluster/mongo-lease-store';
 import { describeLeaseStoreContract } from '../contract/lease-store.contract';
 import { StoreUnavailableError } from '../../src/platform/cluster/store-availability';
@@ -70,11 +71,14 @@ describeWithContainers('MongoDB adapters', () => {
 
   describeLeaseStoreContract('MongoDB (two connections)', async () => {
     const uri = server.uri();
-    const store = new MongoLeaseStore(uri);
-    const other = new MongoLeaseStore(`${uri}&appName=replica-2`);
+    // Expiry by the test's clock (a date literal in the pipelines) instead of the server's $$NOW.
+    const clock = new ManualClock();
+    const store = new MongoLeaseStore(uri, { clock });
+    const other = new MongoLeaseStore(`${uri}&appName=replica-2`, { clock });
     return {
       store,
       other,
+      clock,
       cleanup: async () => {
         await store.close();
         await other.close();

@@ -1,15 +1,16 @@
-// The behaviour every LeaseStore adapter shares: run by src/cluster/lease-stores.spec.ts (SQLite, in-memory) and
-// test/containers/mongo-stores.spec.ts (MongoDB).
+// The behaviour every LeaseStore adapter shares: run by test/contract/lease-store.spec.ts (SQLite, in-memory) and
+// test/containers/mongo-stores.spec.ts (MongoDB), each on a ManualClock (no test sleeps through real time).
+import type { ManualClock } from '../../src/platform/clock/clock.port';
 import type { LeaseStore } from '../../src/platform/cluster/lease-store.port';
 
 export interface LeaseStoreFixture {
   store: LeaseStore;
   /** A second connection to the same data (another process, in production). */
   other: LeaseStore;
+  /** The clock both connections measure expiry by: the tests move it instead of sleeping. */
+  clock: ManualClock;
   cleanup(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function describeLeaseStoreContract(name: string, factory: () => Promise<LeaseStoreFixture>): void {
   describe(`LeaseStore contract: ${name}`, () => {
@@ -38,9 +39,27 @@ export function describeLeaseStoreContract(name: string, factory: () => Promise<
       expect((await f.store.holder(lease))?.generation).toBe(1);
     });
 
+    it('keeps a lease up to its expiry and hands it over from then on', async () => {
+      expect(await f.store.tryAcquire(lease, 'a', 150)).toBe(true);
+      f.clock.advance(149);
+      expect(await f.other.tryAcquire(lease, 'b', 60_000)).toBe(false);
+      f.clock.advance(1);
+      expect(await f.other.tryAcquire(lease, 'b', 60_000)).toBe(true);
+    });
+
+    it('a renewal extends the lease by ttl from now', async () => {
+      expect(await f.store.tryAcquire(lease, 'a', 150)).toBe(true);
+      f.clock.advance(100);
+      expect(await f.store.renew(lease, 'a', 150)).toBe(true);
+      f.clock.advance(149); // 249 ms after the acquisition: alive thanks to the renewal
+      expect(await f.other.tryAcquire(lease, 'b', 60_000)).toBe(false);
+      f.clock.advance(1);
+      expect(await f.other.tryAcquire(lease, 'b', 60_000)).toBe(true);
+    });
+
     it('hands an expired lease over, and the old holder can no longer renew', async () => {
       expect(await f.store.tryAcquire(lease, 'a', 150)).toBe(true);
-      await sleep(300);
+      f.clock.advance(300);
       expect(await f.other.tryAcquire(lease, 'b', 60_000)).toBe(true);
       expect(await f.store.renew(lease, 'a', 60_000)).toBe(false);
       const holder = await f.store.holder(lease);
@@ -50,7 +69,7 @@ export function describeLeaseStoreContract(name: string, factory: () => Promise<
 
     it('renews an expired lease nobody took', async () => {
       expect(await f.store.tryAcquire(lease, 'a', 150)).toBe(true);
-      await sleep(300);
+      f.clock.advance(300);
       expect(await f.store.renew(lease, 'a', 60_000)).toBe(true);
       expect(await f.other.tryAcquire(lease, 'b', 60_000)).toBe(false);
     });

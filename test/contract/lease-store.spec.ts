@@ -1,17 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ManualClock } from '../../src/platform/clock/clock.port';
 import { InMemoryLeaseStore } from '../../src/platform/cluster/in-memory-lease-store';
 import { describeLeaseStoreContract } from './lease-store.contract';
 import { SqliteLeaseStore } from '../../src/platform/cluster/sqlite-lease-store';
 
 describeLeaseStoreContract('SQLite (two connections to one cluster.db)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-leases-'));
-  const store = new SqliteLeaseStore({ dataDir });
-  const other = new SqliteLeaseStore({ dataDir });
+  const clock = new ManualClock();
+  const store = new SqliteLeaseStore({ dataDir, clock });
+  const other = new SqliteLeaseStore({ dataDir, clock });
   return {
     store,
     other,
+    clock,
     cleanup: async () => {
       await store.close();
       await other.close();
@@ -21,6 +24,7 @@ describeLeaseStoreContract('SQLite (two connections to one cluster.db)', async (
 });
 
 describeLeaseStoreContract('in-memory', async () => {
-  const store = new InMemoryLeaseStore();
-  return { store, other: store, cleanup: () => store.close() };
+  const clock = new ManualClock();
+  const store = new InMemoryLeaseStore(clock);
+  return { store, other: store, clock, cleanup: () => store.close() };
 });

@@ -1,4 +1,5 @@
 // Leases inside one process (tests, the in-memory stores).
+import { type Clock, SystemClock } from '../clock/clock.port';
 import { assertLeaseArgs, LeaseHolder, LeaseStore } from './lease-store.port';
 
 interface Lease {
@@ -11,7 +12,12 @@ interface Lease {
 export class InMemoryLeaseStore implements LeaseStore {
   private readonly leases = new Map<string, Lease>();
 
-  constructor(private readonly nowMs: () => number = Date.now) {}
+  /** Expiry by `clock` (the system clock unless a test passes a ManualClock). */
+  constructor(private readonly clock: Clock = new SystemClock()) {}
+
+  private nowMs(): number {
+    return this.clock.now().getTime();
+  }
 
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
     assertLeaseArgs(name, owner, ttlMs);

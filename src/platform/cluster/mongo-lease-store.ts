@@ -13,6 +13,7 @@ import {
   pingMongo,
 } from '../read-store/mongo/mongo-connection';
 import type { StoreHealth } from './store-availability';
+import type { Clock } from '../clock/clock.port';
 import { assertLeaseArgs, LeaseHolder, LeaseStore } from './lease-store.port';
 
 export const LEASES_COLLECTION = '_leases';
@@ -27,10 +28,16 @@ interface LeaseDoc {
 export class MongoLeaseStore implements LeaseStore, StoreHealth {
   private readonly handle: MongoHandle;
   private readonly timeoutMs: number;
+  private readonly clock: Clock | undefined;
   private closed = false;
 
-  constructor(source: string | Connection, options: { timeoutMs?: number } = {}) {
+  /**
+   * `clock`: tests only (a ManualClock, the same one for every connection of the test). Without it, expiry is
+   * MongoDB's own clock ($$NOW), so replicas on different hosts need no synchronised clocks.
+   */
+  constructor(source: string | Connection, options: { timeoutMs?: number; clock?: Clock } = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
+    this.clock = options.clock;
     this.handle = mongoHandle(source, { timeoutMs: this.timeoutMs });
   }
 
@@ -41,12 +48,13 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
     assertLeaseArgs(name, owner, ttlMs);
     const c = await this.collection();
+    const now = this.now();
     try {
       const doc = await c.findOneAndUpdate(
         {
           _id: name,
           $expr: {
-            $or: [{ $eq: ['$owner', owner] }, { $eq: ['$owner', null] }, { $lte: ['$expiresAt', '$$NOW'] }],
+            $or: [{ $eq: ['$owner', owner] }, { $eq: ['$owner', null] }, { $lte: ['$expiresAt', now] }],
           },
         },
         [
@@ -62,7 +70,7 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
                 ],
               },
               owner,
-              expiresAt: { $add: ['$$NOW', ttlMs] },
+              expiresAt: { $add: [now, ttlMs] },
             },
           },
         ],
@@ -79,7 +87,7 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
     assertLeaseArgs(name, owner, ttlMs);
     const c = await this.collection();
     const result = await c.updateOne({ _id: name, owner }, [
-      { $set: { expiresAt: { $add: ['$$NOW', ttlMs] } } },
+      { $set: { expiresAt: { $add: [this.now(), ttlMs] } } },
     ]);
     return result.matchedCount === 1;
   }
@@ -87,7 +95,7 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
   async release(name: string, owner: string): Promise<void> {
     assertLeaseArgs(name, owner);
     const c = await this.collection();
-    await c.updateOne({ _id: name, owner }, [{ $set: { owner: null, expiresAt: '$$NOW' } }]);
+    await c.updateOne({ _id: name, owner }, [{ $set: { owner: null, expiresAt: this.now() } }]);
   }
 
   async holder(name: string): Promise<LeaseHolder | null> {
@@ -105,6 +113,11 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
     if (this.closed) return;
     this.closed = true;
     await this.handle.release();
+  }
+
+  /** The server's clock, or the injected one (a date literal in the pipeline). */
+  private now(): Date | '$$NOW' {
+    return this.clock ? this.clock.now() : '$$NOW';
   }
 
   private async collection(): Promise<mongo.Collection<LeaseDoc>> {

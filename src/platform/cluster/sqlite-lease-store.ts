@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { type Clock, SystemClock } from '../clock/clock.port';
 import { assertLeaseArgs, LeaseHolder, LeaseStore } from './lease-store.port';
 
 export const CLUSTER_DB_FILE = 'cluster.db';
@@ -15,14 +16,18 @@ interface Row {
 
 export interface SqliteLeaseStoreOptions {
   dataDir: string;
-  nowMs?: () => number;
+  /**
+   * Expiry by this clock; default the system clock, which every process on the host shares. Not the app's CLOCK:
+   * under CLOCK=manual each process's test clock jumps on its own, and leases must not follow it.
+   */
+  clock?: Clock;
   busyTimeoutMs?: number;
 }
 
 export class SqliteLeaseStore implements LeaseStore {
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly nowMs: () => number;
+  private readonly clock: Clock;
   private readonly acquireTx: (name: string, owner: string, ttlMs: number) => boolean;
   private readonly renewStmt: Database.Statement<[number, string, string]>;
   private readonly releaseStmt: Database.Statement<[string, string]>;
@@ -31,7 +36,7 @@ export class SqliteLeaseStore implements LeaseStore {
   constructor(options: SqliteLeaseStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
     this.file = join(options.dataDir, CLUSTER_DB_FILE);
-    this.nowMs = options.nowMs ?? Date.now;
+    this.clock = options.clock ?? new SystemClock();
     this.db = new Database(this.file);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.pragma('journal_mode = WAL');
@@ -54,7 +59,7 @@ export class SqliteLeaseStore implements LeaseStore {
       'UPDATE leases SET owner = NULL, expires_at = 0 WHERE name = ? AND owner = ?',
     );
     const tx = this.db.transaction((name: string, owner: string, ttlMs: number): boolean => {
-      const now = this.nowMs();
+      const now = this.clock.now().getTime();
       const row = this.selectStmt.get(name);
       if (row && row.owner !== null && row.owner !== owner && row.expires_at > now) return false;
       const generation = !row ? 1 : row.owner === owner ? row.generation : row.generation + 1;
@@ -71,7 +76,7 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
     assertLeaseArgs(name, owner, ttlMs);
-    return this.renewStmt.run(this.nowMs() + ttlMs, name, owner).changes === 1;
+    return this.renewStmt.run(this.clock.now().getTime() + ttlMs, name, owner).changes === 1;
   }
 
   async release(name: string, owner: string): Promise<void> {

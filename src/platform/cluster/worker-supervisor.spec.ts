@@ -1,17 +1,14 @@
+// The supervisor on a manual clock: the ManualClock (the supervisor's and the lease store's time) and jest's fake
+// timers (its renewal interval and watchdog) move together, one millisecond at a time, so every bound below is
+// exact on the simulated timeline and nothing waits for real time.
+import { ManualClock } from '../clock/clock.port';
 import { InMemoryLeaseStore } from './in-memory-lease-store';
 import type { LeaseStore } from './lease-store.port';
 import { WorkerSupervisor } from './worker-supervisor';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+const TTL = 300;
+const RENEWAL = TTL / 3;
 
 class FakeWorker {
   running = false;
@@ -55,101 +52,145 @@ class FlakyLeases implements LeaseStore {
 
 describe('WorkerSupervisor', () => {
   const supervisors: WorkerSupervisor[] = [];
-  const make = (leases: LeaseStore, role: 'api' | 'worker' | 'all', worker: FakeWorker, ttlMs = 300) => {
-    const s = new WorkerSupervisor(leases, { role, ttlMs, logger: quiet });
+  let clock: ManualClock;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    clock = new ManualClock(new Date('2026-01-01T00:00:00.000Z'));
+  });
+  afterEach(async () => {
+    const stopping = Promise.all(supervisors.splice(0).map((s) => s.stop()));
+    await jest.advanceTimersByTimeAsync(5000); // a release that hangs gives up after its timeout
+    await stopping;
+    jest.useRealTimers();
+  });
+
+  /** The clock and the timers forward by `ms`, a millisecond at a time; `check` runs after each step. */
+  async function advance(ms: number, check: () => void = () => undefined): Promise<void> {
+    for (let i = 0; i < ms; i++) {
+      clock.advance(1);
+      await jest.advanceTimersByTimeAsync(1);
+      check();
+    }
+  }
+
+  /** Forward until `condition` holds; the simulated milliseconds it took. Fails after `limitMs`. */
+  async function advanceUntil(
+    condition: () => boolean,
+    limitMs: number,
+    check: () => void = () => undefined,
+  ): Promise<number> {
+    let elapsed = 0;
+    while (!condition()) {
+      if (elapsed >= limitMs) throw new Error(`condition not met within ${limitMs} ms of the manual clock`);
+      await advance(1, check);
+      elapsed++;
+    }
+    return elapsed;
+  }
+
+  const leasesOnClock = () => new InMemoryLeaseStore(clock);
+  const make = (leases: LeaseStore, role: 'api' | 'worker' | 'all', worker: FakeWorker, ttlMs = TTL) => {
+    const s = new WorkerSupervisor(leases, { role, ttlMs, logger: quiet, clock });
     s.register('projections', worker);
     supervisors.push(s);
     return s;
   };
-  afterEach(async () => {
-    await Promise.all(supervisors.splice(0).map((s) => s.stop()));
-  });
+  const neverBoth = (a: FakeWorker, b: FakeWorker) => () => {
+    if (a.running && b.running) throw new Error('both instances run the workers');
+  };
 
   it('never runs workers with APP_ROLE=api', async () => {
     const worker = new FakeWorker();
-    const s = make(new InMemoryLeaseStore(), 'api', worker);
+    const s = make(leasesOnClock(), 'api', worker);
     await s.start();
-    await sleep(50);
+    await advance(3 * TTL);
     expect(worker.starts).toBe(0);
     expect(s.isLeader).toBe(false);
   });
 
-  it('runs the workers in exactly one of two competing instances', async () => {
-    const leases = new InMemoryLeaseStore();
+  it('runs the workers in exactly one of two competing instances, renewal after renewal', async () => {
+    const leases = leasesOnClock();
     const a = new FakeWorker();
     const b = new FakeWorker();
     const sa = make(leases, 'worker', a);
     const sb = make(leases, 'all', b);
     await sa.start();
     await sb.start();
-    await sleep(400);
+    await advance(5 * TTL, neverBoth(a, b));
     expect(sa.isLeader).toBe(true);
     expect(sb.isLeader).toBe(false);
     expect(a.running).toBe(true);
+    expect(a.starts).toBe(1);
     expect(b.starts).toBe(0);
   });
 
-  it('hands over on a graceful stop without waiting for the TTL', async () => {
-    const leases = new InMemoryLeaseStore();
+  it("hands over on a graceful stop at the standby's next attempt, without waiting for the TTL", async () => {
+    const leases = leasesOnClock();
     const a = new FakeWorker();
     const b = new FakeWorker();
     const sa = make(leases, 'worker', a, 60_000);
-    const sb = make(leases, 'worker', b, 300);
+    const sb = make(leases, 'worker', b);
     await sa.start();
     await sb.start();
     await sa.stop();
     expect(a.running).toBe(false);
-    await until(() => b.running, 1000);
+    expect(await advanceUntil(() => b.running, TTL)).toBeLessThanOrEqual(RENEWAL);
   });
 
-  it('a standby takes over from a dead holder within the TTL plus one renewal period', async () => {
-    const shared = new InMemoryLeaseStore();
-    const dead = new FlakyLeases(shared);
+  it('a standby takes over from a frozen holder within the TTL plus one renewal period, never both at once', async () => {
+    const shared = leasesOnClock();
+    const frozen = new FlakyLeases(shared);
     const a = new FakeWorker();
     const b = new FakeWorker();
-    const sa = make(dead, 'worker', a);
+    const sa = make(frozen, 'worker', a);
     const sb = make(shared, 'worker', b);
     await sa.start();
     await sb.start();
     expect(a.running).toBe(true);
-    dead.mode = 'hang'; // the holder's process is frozen as far as the store is concerned
-    const lostAt = Date.now();
-    await until(() => b.running, 1000);
-    expect(Date.now() - lostAt).toBeLessThan(300 + 100 + 150);
+    frozen.mode = 'hang'; // the holder's process is frozen as far as the store is concerned
+
+    const takeoverMs = await advanceUntil(() => b.running, 10 * TTL, neverBoth(a, b));
+
+    // The holder renewed at most one renewal period ago; its lease ran out TTL after that; the standby tries
+    // every renewal period.
+    expect(takeoverMs).toBeLessThanOrEqual(TTL + RENEWAL);
+    expect(takeoverMs).toBeGreaterThan(TTL - RENEWAL);
     // The old holder's watchdog stopped its workers before the lease could be taken over.
     expect(a.running).toBe(false);
     expect(a.stops).toBe(1);
   });
 
-  it('stops its workers when it cannot renew before the lease would expire', async () => {
-    const leases = new FlakyLeases(new InMemoryLeaseStore());
+  it('stops its workers before the lease would expire when it cannot renew, and takes it back once it can', async () => {
+    const leases = new FlakyLeases(leasesOnClock());
     const a = new FakeWorker();
     const sa = make(leases, 'worker', a);
     await sa.start();
     expect(a.running).toBe(true);
     leases.mode = 'fail';
-    await until(() => !a.running, 1000);
+    // The last renewal was at most one renewal period before the failures began; the watchdog fires before TTL.
+    expect(await advanceUntil(() => !a.running, 2 * TTL)).toBeLessThan(TTL);
     expect(sa.isLeader).toBe(false);
     leases.mode = 'ok';
-    await until(() => a.running, 1000); // still the owner: takes it back
+    expect(await advanceUntil(() => a.running, 2 * TTL)).toBeLessThanOrEqual(RENEWAL); // still the owner
     expect(a.starts).toBe(2);
   });
 
-  it('stops when another instance holds the lease at renewal', async () => {
-    const leases = new InMemoryLeaseStore();
+  it('stops at the next renewal when another instance holds the lease', async () => {
+    const leases = leasesOnClock();
     const a = new FakeWorker();
     const sa = make(leases, 'worker', a);
     await sa.start();
     await leases.release('worker', sa.owner);
     await leases.tryAcquire('worker', 'intruder', 60_000);
-    await until(() => !a.running, 1000);
+    expect(await advanceUntil(() => !a.running, 2 * TTL)).toBeLessThanOrEqual(RENEWAL);
     expect(sa.status().handovers).toBe(1);
   });
 
   it('hands the lease back when a worker fails to start', async () => {
-    const leases = new InMemoryLeaseStore();
+    const leases = leasesOnClock();
     const broken = { start: () => Promise.reject(new Error('boom')), stop: () => undefined };
-    const s = new WorkerSupervisor(leases, { role: 'worker', ttlMs: 60_000, logger: quiet });
+    const s = new WorkerSupervisor(leases, { role: 'worker', ttlMs: 60_000, logger: quiet, clock });
     supervisors.push(s);
     s.register('broken', broken);
     await s.start();

@@ -6,6 +6,7 @@
 // A graceful shutdown releases the lease so a standby takes over at its next attempt instead of after the TTL.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Clock } from '../clock/clock.port';
 import type { AppRole } from '../config/config';
 import type { LeaseStore } from './lease-store.port';
 import { firstLine, withTimeout } from './store-availability';
@@ -27,6 +28,11 @@ export interface WorkerSupervisorOptions {
   logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
   /** Monotonic milliseconds (the watchdog must not jump with the wall clock). */
   nowMs?: () => number;
+  /**
+   * Instead of nowMs, for tests: a ManualClock (with timers the test drives). Not the app's CLOCK in production:
+   * under CLOCK=manual it jumps by days, and the watchdog must follow real time.
+   */
+  clock?: Clock;
 }
 
 export interface SupervisorStatus {
@@ -72,7 +78,8 @@ export class WorkerSupervisor {
     }
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.logger = options.logger ?? console;
-    this.nowMs = options.nowMs ?? (() => performance.now());
+    const clock = options.clock;
+    this.nowMs = options.nowMs ?? (clock ? () => clock.now().getTime() : () => performance.now());
   }
 
   /** Adds a worker; register before start(). Ignored for APP_ROLE=api (they never run there). */
