@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { itSkippedWithReason } from '../support/skip-with-reason';
 
 export type RuntimeAnswer = { available: true; info: string } | { available: false; reason: string };
 
@@ -105,12 +106,12 @@ export function describeWithContainers(title: string, body: () => void): void {
     });
     return;
   }
-  // Straight to stderr: jest swallows console output of a file whose tests are all skipped.
-  process.stderr.write(`\n[containers] ${skippedTitle}\n`);
   describe(skippedTitle, () => {
-    it.skip(`runs against real servers in containers; start Docker or Podman (or set DOCKER_HOST) to run it`, () => {
-      // never runs: reported as skipped
-    });
+    itSkippedWithReason(
+      'runs against real servers in containers',
+      `no container runtime (${reason}); start Docker or Podman (or set DOCKER_HOST) to run it`,
+      `[containers] ${title}: `,
+    );
   });
 }
 

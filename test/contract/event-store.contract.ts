@@ -15,6 +15,7 @@ import {
 } from '../../src/platform/event-store/event-store.port';
 import { DuplicateEventIdError } from '../../src/platform/event-store/store-support';
 import { UpcasterRegistry } from '../../src/platform/event-store/upcasting';
+import { itUnless } from '../support/skip-with-reason';
 
 export interface EventStoreUnderTest {
   store: EventStore;
@@ -649,10 +650,8 @@ export function describeEventStoreContract(
 
     const durableTitle = 'keeps everything across a restart; revisions and positions continue';
     const skipDurable = options.restart === false;
-    const skippedTitle = `${durableTitle} — SKIPPED: the ${name} store keeps nothing across a restart`;
-    // Straight to stderr, as the container suites do: jest prints no titles of skipped tests by default.
-    if (skipDurable) process.stderr.write(`\n[contract] EventStore contract: ${name}: ${skippedTitle}\n`);
-    (skipDurable ? it.skip : it)(skipDurable ? skippedTitle : durableTitle, async () => {
+    const durableReason = `the ${name} store keeps nothing across a restart`;
+    itUnless(skipDurable ? durableReason : null, durableTitle, async () => {
       if (!sut.restart) return; // the factory gives no restart: nothing durable to check
       await store.append(stream('a'), [testEvent('A1'), testEvent('A2')], 'no_stream');
       await store.append(stream('b'), [testEvent('B1')], 'no_stream');
