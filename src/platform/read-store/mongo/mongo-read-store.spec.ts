@@ -167,8 +167,9 @@ describe('MongoDB adapters start-up', () => {
     );
     expect(message).not.toContain('secret');
     expect(String((error as Error).stack)).not.toContain('\n');
-    expect(Date.now() - started).toBeLessThan(3000);
-  });
+    // Gives up on its own timeout (0.5 s) instead of retrying forever; generous, so a loaded machine passes.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
 
   it('the idempotency and lease stores fail the same way', async () => {
     const port = await closedPort();
