@@ -16,6 +16,10 @@ import { ListNotificationsHandler } from './notifications/notifications.query';
 import { OrderPageController } from './order-page/order-page.controller';
 import { GetOrderPageHandler } from './order-page/order-page.query';
 import { ReadProjectionsModule } from './read-projections.module';
+import { DisputeAnalyticsController } from './dispute-analytics/dispute-analytics.controller';
+import { GetDisputeAnalyticsHandler } from './dispute-analytics/dispute-analytics.query';
+import { SupportQueueController } from './support-queue/support-queue.controller';
+import { ListSupportCasesHandler } from './support-queue/support-queue.query';
 
 @Module({
   controllers: [
@@ -25,6 +29,8 @@ import { ReadProjectionsModule } from './read-projections.module';
     NotificationsController,
     CompletionRateController,
     CancellationAnalyticsController,
+    SupportQueueController,
+    DisputeAnalyticsController,
   ],
   providers: [
     GetOrderPageHandler,
@@ -32,6 +38,8 @@ import { ReadProjectionsModule } from './read-projections.module';
     ListNotificationsHandler,
     GetCompletionRateHandler,
     GetCancellationAnalyticsHandler,
+    ListSupportCasesHandler,
+    GetDisputeAnalyticsHandler,
   ],
 })
 export class ReadQueriesModule {}

@@ -4,6 +4,8 @@ import { CancellationAnalyticsProjection } from './cancellation-analytics/cancel
 import { NotificationsProjection } from './notifications/notifications.projection';
 import { OrdersProjection } from './order-page/order-page.projection';
 import { SellerStatsProjection } from './completion-rate/seller-stats.projection';
+import { DisputeAnalyticsProjection } from './dispute-analytics/dispute-analytics.projection';
+import { SupportQueueProjection } from './support-queue/support-queue.projection';
 
 export function createReadSideProjections(): Projection[] {
   return [
@@ -11,5 +13,7 @@ export function createReadSideProjections(): Projection[] {
     new NotificationsProjection(),
     new SellerStatsProjection(),
     new CancellationAnalyticsProjection(),
+    new SupportQueueProjection(),
+    new DisputeAnalyticsProjection(),
   ];
 }

@@ -1,24 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
-import { ReadQueryDto } from '../../../http/read-your-writes';
+import { DateRangeQueryDto } from '../date-range';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export class CancellationAnalyticsQueryDto extends ReadQueryDto {
-  @ApiProperty({ format: 'date', example: '2025-03-01', description: 'First day (UTC), included' })
-  @IsString()
-  @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
-  from!: string;
-
-  @ApiProperty({
-    format: 'date',
-    example: '2025-03-31',
-    description: 'Last day (UTC), included; at most 366 days',
-  })
-  @IsString()
-  @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
-  to!: string;
-}
+/** ?from=&to= (UTC days, both included). */
+export class CancellationAnalyticsQueryDto extends DateRangeQueryDto {}
 
 export class DailyCountDto {
   @ApiProperty({ format: 'date' })

@@ -1,13 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { validationFailed } from '../../../http/problem';
 import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
-import { parseIsoInstant } from '../../domain/order.rules';
-import { ALL_CANCELLATION_REASONS, DAY_MS, type Caller } from '../../domain/order.types';
+import { ALL_CANCELLATION_REASONS, type Caller } from '../../domain/order.types';
 import { CANCELLATION_DAILY, type CancellationDailyDoc } from './cancellation-analytics.projection';
 import { assertHasRole } from '../access';
+import { daysOf } from '../date-range';
 
-export const MAX_ANALYTICS_DAYS = 366;
 const MODES = ['unilateral', 'forced', 'mutual', 'auto_accepted', 'support'];
 const INITIATORS = ['buyer', 'seller', 'support'];
 
@@ -29,24 +27,6 @@ export class GetCancellationAnalyticsQuery extends Query<CancellationAnalyticsVi
   ) {
     super();
   }
-}
-
-/** Days from..to (YYYY-MM-DD, UTC), both included; 400 for impossible dates, reversed or too long ranges. */
-export function daysOf(from: string, to: string): string[] {
-  const start = parseIsoInstant(from);
-  const end = parseIsoInstant(to);
-  const errors = [];
-  if (start === null) errors.push({ field: 'from', message: 'from must be a valid date YYYY-MM-DD' });
-  if (end === null) errors.push({ field: 'to', message: 'to must be a valid date YYYY-MM-DD' });
-  if (errors.length) throw validationFailed(errors);
-  if (start! > end!) throw validationFailed([{ field: 'to', message: 'to must not be before from' }]);
-  const count = (end! - start!) / DAY_MS + 1;
-  if (count > MAX_ANALYTICS_DAYS) {
-    throw validationFailed([
-      { field: 'to', message: `the range must not exceed ${MAX_ANALYTICS_DAYS} days` },
-    ]);
-  }
-  return Array.from({ length: count }, (_, i) => new Date(start! + i * DAY_MS).toISOString().slice(0, 10));
 }
 
 const zeros = (keys: readonly string[]): Record<string, number> =>

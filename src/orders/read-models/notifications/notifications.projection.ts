@@ -1,6 +1,12 @@
 // The `notifications` read model: what the other party (or the system, or support) did to a user's orders, one
 // document per event and recipient. Never the recipient's own actions: recipients are the parties other than
-// the actor.
+// the actor. A partial refund's confidential reason is left out of the buyer's documents (domain.md).
+// [decision] Support cases: every step is told to the parties it did not come from (opening, claim, message,
+// information request: both parties, the asked one and the other, as both see the thread; statement, withdrawal,
+// resolution incl. settled_by_parties, the lapse of an information request). SupportCaseMarkedOverdue is not:
+// it is support's own deadline, nothing changes for the parties (the queue shows it). Refunds: every step of a
+// partial refund request (offered, accepted, declined, withdrawn, expired), RefundRecorded (by request or by
+// support) and a request closed by a case resolution.
 import type { StoredEvent } from '../../../platform/event-store/event-store.port';
 import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import type { OrderEventType } from '../../domain/order.events';
@@ -27,6 +33,16 @@ export const NOTIFYING_EVENT_TYPES: readonly OrderEventType[] = [
   'OrderDelivered',
   'RevisionRequested',
   'OrderCompleted',
+  'ResolutionRequestClosed',
+  'RefundRecorded',
+  'SupportCaseOpened',
+  'SupportCaseClaimed',
+  'SupportMessagePosted',
+  'SupportInformationRequested',
+  'SupportStatementAdded',
+  'SupportInformationRequestLapsed',
+  'SupportCaseWithdrawn',
+  'SupportCaseResolved',
 ];
 const NOTIFYING = new Set<string>(NOTIFYING_EVENT_TYPES);
 
@@ -45,7 +61,28 @@ const TIME_FIELD: Partial<Record<OrderEventType, string>> = {
   OrderDelivered: 'deliveredAt',
   RevisionRequested: 'requestedAt',
   OrderCompleted: 'completedAt',
+  ResolutionRequestClosed: 'closedAt',
+  RefundRecorded: 'recordedAt',
+  SupportCaseOpened: 'openedAt',
+  SupportCaseClaimed: 'claimedAt',
+  SupportMessagePosted: 'postedAt',
+  SupportInformationRequested: 'requestedAt',
+  SupportStatementAdded: 'addedAt',
+  SupportInformationRequestLapsed: 'lapsedAt',
+  SupportCaseWithdrawn: 'withdrawnAt',
+  SupportCaseResolved: 'resolvedAt',
 };
+
+/** Fields the buyer never sees (the seller's confidential reason of a partial refund). */
+const CONFIDENTIAL_FOR_BUYER = ['confidentialReason'];
+
+/** What the recipient is shown of the event's data. */
+export function notificationData(data: Record<string, unknown>, recipient: Party): Record<string, unknown> {
+  if (recipient !== 'buyer' || !CONFIDENTIAL_FOR_BUYER.some((f) => f in data)) return data;
+  const shown = { ...data };
+  for (const f of CONFIDENTIAL_FOR_BUYER) delete shown[f];
+  return shown;
+}
 
 export interface NotificationOrderDoc {
   buyerId: string;
@@ -76,9 +113,9 @@ export class NotificationsProjection implements Projection {
   readonly name = NOTIFICATIONS_PROJECTION;
   /**
    * 2: documents keyed by position and recipient instead of event id and recipient. 3: by order first (a rebuild
-   * folds order by order, so its keys ascend).
+   * folds order by order, so its keys ascend). 4: refunds and support cases; the buyer never sees the confidential reason.
    */
-  readonly version = 3;
+  readonly version = 4;
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],
@@ -118,7 +155,7 @@ export class NotificationsProjection implements Projection {
         type: event.type,
         at,
         actor: { id: actor.id, role: actor.role },
-        data,
+        data: notificationData(data, role),
         position: event.position,
       };
       // Keyed by order, event (its position) and recipient: applying the event again rewrites the same document.
