@@ -17,7 +17,9 @@ import { ProjectionEngine } from '../../platform/projections/projection-engine';
 import type { DocumentWriter, Projection, ReadStore } from '../../platform/read-store/read-store.port';
 import { RoutedReadStore } from '../../platform/read-store/routed-read-store';
 import { SqliteReadStore } from '../../platform/read-store/sqlite/sqlite-read-store';
+import { ORDER_EVENT_TYPES } from '../domain/order.events';
 import { DeadlinesProjection } from '../timeouts/deadlines.projection';
+import { CASE_OUTCOMES } from './dispute-analytics/dispute-analytics.query';
 import { createReadSideProjections } from './read-side.projections';
 import { simulateOrders, type SimulatedEvent } from './testing/order-simulation';
 import { appendSimulated, dumpReadModels } from './testing/read-models';
@@ -111,6 +113,15 @@ describe('read-side projections over simulated lifecycles', () => {
   it('the simulation covers the lifecycle: every event type, every cancellation mode', () => {
     const types = new Set(simulated.map((e) => e.event.type));
     expect(types.size).toBeGreaterThanOrEqual(18);
+    // Issue 17: partial refunds and every step of a support case, each outcome.
+    expect(ORDER_EVENT_TYPES.filter((t) => !types.has(t))).toEqual([]);
+    const outcomes = new Set(
+      simulated
+        .filter((e) => e.event.type === 'SupportCaseResolved')
+        .map((e) => (e.event.data as { outcome: string }).outcome),
+    );
+    expect([...outcomes].sort()).toEqual([...CASE_OUTCOMES].sort());
+    expect(Object.keys(reference['support-queue/support_cases']).length).toBeGreaterThan(10);
     const modes = new Set(
       simulated
         .filter((e) => e.event.type === 'OrderCancelled')

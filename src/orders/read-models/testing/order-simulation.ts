@@ -1,7 +1,8 @@
 // Realistic order lifecycles, fast and deterministic (seeded), decided by the real decider: many orders in flight
 // at once, interleaved in time order; requirements, deliveries, revisions, acceptances and auto-completions;
 // requests of every type answered, declined, withdrawn or left to expire; extras accepted, declined, lapsed;
-// cancellations of every mode; buyers reordering from a seller after a mutual cancellation. Used by the
+// cancellations of every mode; buyers reordering from a seller after a mutual cancellation; partial refunds and
+// support cases (dispute-steps.ts). Used by the
 // projection tests (replays, rebuilds) and the read bench (a million events straight into an event store).
 import type { EventToAppend } from '../../../platform/event-store/event-store.port';
 import type { OrderCommand } from '../../domain/order.commands';
@@ -15,6 +16,7 @@ import {
   HOUR_MS,
   type Actor,
 } from '../../domain/order.types';
+import { disputeStep, disputeTimeout, type DisputeContext, type DisputeIntent } from './dispute-steps';
 
 export interface SimulatedEvent {
   streamName: string;
@@ -63,7 +65,7 @@ interface Flight {
   revisions: number;
   steps: number;
   /** A timeout it is waiting for (the step runs once its time has come). */
-  intent: 'expire' | 'lapse' | 'very_late' | 'auto_complete' | null;
+  intent: 'expire' | 'lapse' | 'very_late' | 'auto_complete' | DisputeIntent | null;
 }
 
 /** A min-heap of flights by nextAt (ties by insertion order, for determinism). */
@@ -158,6 +160,11 @@ export function* simulateOrders(options: SimulationOptions): Generator<Simulated
       ({ type, data, actor, now: new Date(at) }) as OrderCommand;
     const intent = f.intent;
     f.intent = null;
+    const dispute: DisputeContext = { state: s, buyer: f.buyer, seller: f.seller, at, random, uuid, hours };
+    if (intent === 'overdue' || intent === 'info_lapse') {
+      const command = disputeTimeout(intent, dispute);
+      if (command) return { command, after: hours(1, 5) };
+    }
     if (intent === 'expire' && s.openRequest) {
       return {
         command: cmd('ExpireRequest', { requestId: s.openRequest.requestId }, SYSTEM),
@@ -198,6 +205,9 @@ export function* simulateOrders(options: SimulationOptions): Generator<Simulated
     }
     if (s.status === 'completed' || s.status === 'cancelled' || f.steps > 40) return null;
     const open = s.openRequest;
+    // A case goes on while a request is open (its resolution may close the request).
+    const casing = open && s.supportCase?.status === 'open' && chance(0.6) ? disputeStep(dispute) : null;
+    if (casing) return casing;
     if (open) {
       const counterpart = open.openedBy === 'buyer' ? f.seller : f.buyer;
       const requester = open.openedBy === 'buyer' ? f.buyer : f.seller;
@@ -232,6 +242,8 @@ export function* simulateOrders(options: SimulationOptions): Generator<Simulated
         return { command: cmd('DeclineExtras', { offerId: offer.offerId }, f.buyer), after: hours(1, 5) };
       return { command: cmd('AcceptExtras', { offerId: offer.offerId }, f.buyer), after: hours(1, 5) };
     }
+    const disputing = disputeStep(dispute);
+    if (disputing) return disputing;
     const request = (actor: Actor, type: string, extra: object = {}) =>
       cmd(
         'OpenRequest',
