@@ -61,9 +61,9 @@ export class ListSupportCasesHandler implements IQueryHandler<ListSupportCasesQu
   constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
 
   async execute({ caller, options }: ListSupportCasesQuery): Promise<SupportQueue> {
+    const after = decodeCursor(options.cursor); // a malformed query is a 400 before the 403 (api.md)
     assertHasRole(caller, ['support', 'auditor'], 'the support queue');
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(options.cursor);
     const filter: Filter = { status: options.status ?? 'open' };
     if (options.assignee === 'me') filter.assignee = caller.userId;
     if (options.assignee === 'unassigned') filter.assignee = null;
