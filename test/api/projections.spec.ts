@@ -193,11 +193,21 @@ describe('projections in the running service', () => {
     const generations = new Map((await engine.status()).map((s) => [s.name, s.generation]));
     const [first, second] = await Promise.all([
       runCli(['rebuild', 'orders', 'notifications'], t.dataDir),
-      runCli(['rebuild', 'deadlines', 'seller-stats', 'cancellation-analytics'], t.dataDir),
+      runCli(
+        [
+          'rebuild',
+          'deadlines',
+          'seller-stats',
+          'cancellation-analytics',
+          'support-queue',
+          'dispute-analytics',
+        ],
+        t.dataDir,
+      ),
     ]);
     expect([first.code, second.code]).toEqual([0, 0]);
     expect(first.stdout).toMatch(/rebuilt 2 projection\(s\) over [\d,]+ events in [\d.]+ s/);
-    expect(second.stdout).toMatch(/rebuilt 3 projection\(s\) over [\d,]+ events in [\d.]+ s/);
+    expect(second.stdout).toMatch(/rebuilt 5 projection\(s\) over [\d,]+ events in [\d.]+ s/);
     const out = first.stdout + second.stdout;
     for (const [name, generation] of generations) {
       // Each projection is built by exactly one of the commands.
