@@ -11,6 +11,7 @@ import type { StoredEvent } from '../../../platform/event-store/event-store.port
 import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import type { OrderEventType } from '../../domain/order.events';
 import type { ActorRole, Party } from '../../domain/order.types';
+import { redactEventData } from '../confidential';
 import { orderEventOf, orderIdOfStream, sortablePosition } from '../order-event';
 
 export const NOTIFICATIONS_PROJECTION = 'notifications';
@@ -73,16 +74,12 @@ const TIME_FIELD: Partial<Record<OrderEventType, string>> = {
   SupportCaseResolved: 'resolvedAt',
 };
 
-/** Fields the buyer never sees (the seller's confidential reason of a partial refund). */
-const CONFIDENTIAL_FOR_BUYER = ['confidentialReason'];
-
-/** What the recipient is shown of the event's data. */
-export function notificationData(data: Record<string, unknown>, recipient: Party): Record<string, unknown> {
-  if (recipient !== 'buyer' || !CONFIDENTIAL_FOR_BUYER.some((f) => f in data)) return data;
-  const shown = { ...data };
-  for (const f of CONFIDENTIAL_FOR_BUYER) delete shown[f];
-  return shown;
-}
+/** What the recipient is shown of the event's data: the buyer never the confidential fields (confidential.ts). */
+export const notificationData = (
+  type: string,
+  data: Record<string, unknown>,
+  recipient: Party,
+): Record<string, unknown> => (recipient === 'buyer' ? redactEventData(type, data) : data);
 
 export interface NotificationOrderDoc {
   buyerId: string;
@@ -155,7 +152,7 @@ export class NotificationsProjection implements Projection {
         type: event.type,
         at,
         actor: { id: actor.id, role: actor.role },
-        data: notificationData(data, role),
+        data: notificationData(event.type, data, role),
         position: event.position,
       };
       // Keyed by order, event (its position) and recipient: applying the event again rewrites the same document.

@@ -66,8 +66,11 @@ describe('notifications of refunds and support cases', () => {
 
   it('the seller would see the confidential reason; the buyer not', () => {
     const data = { requestId: 'r1', amount: 900, confidentialReason: 'scope_changed' };
-    expect(notificationData(data, 'seller')).toEqual(data);
-    expect(notificationData(data, 'buyer')).toEqual({ requestId: 'r1', amount: 900 });
+    expect(notificationData('ResolutionRequestOpened', data, 'seller')).toEqual(data);
+    expect(notificationData('ResolutionRequestOpened', data, 'buyer')).toEqual({
+      requestId: 'r1',
+      amount: 900,
+    });
     expect(data).toHaveProperty('confidentialReason'); // not changed in place
   });
 
