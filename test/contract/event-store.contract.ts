@@ -652,7 +652,9 @@ export function describeEventStoreContract(
     const skipDurable = options.restart === false;
     const durableReason = `the ${name} store keeps nothing across a restart`;
     itUnless(skipDurable ? durableReason : null, durableTitle, async () => {
-      if (!sut.restart) return; // the factory gives no restart: nothing durable to check
+      // A store that does not declare itself volatile ({ restart: false }) must let the suite restart it.
+      if (!sut.restart)
+        throw new Error(`the ${name} contract gives no restart: pass { restart: false } to skip`);
       await store.append(stream('a'), [testEvent('A1'), testEvent('A2')], 'no_stream');
       await store.append(stream('b'), [testEvent('B1')], 'no_stream');
       const streamBefore = await store.readStream(stream('a'));
