@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
+import { finishOpenApiDocument } from './http/openapi-document';
 import { createLogger, PinoNestLogger, registerAccessLog } from './observability/logger';
 import { AppConfig, loadConfig } from './platform/config/config';
 
@@ -75,7 +76,7 @@ function registerBodyParsers(fastify: FastifyInstance): void {
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
+  const generated = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Resolution Center API')
@@ -87,5 +88,10 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256)' })
       .build(),
   );
+  const document = finishOpenApiDocument(generated, {
+    servers: ['/'],
+    license: 'Proprietary',
+    rateLimitExempt: (path) => path === '/health' || path.startsWith('/testing/'),
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

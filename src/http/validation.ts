@@ -7,6 +7,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { malformedTextPath } from '../platform/read-store/read-store.port';
 import { FieldError, validationFailed } from './problem';
 
@@ -121,5 +122,15 @@ export class EmptyBodyPipe implements PipeTransform<unknown, Record<string, neve
 /** `@EmptyBody()`: the body of a command without input (documented as `{}`). */
 export const EmptyBody = (): ParameterDecorator => Body(EmptyBodyPipe);
 
-/** `@UuidParam('orderId')`: a path parameter that must be a uuid (400 VALIDATION_FAILED otherwise). */
-export const UuidParam = (name: string): ParameterDecorator => Param(name, new UuidPipe(name));
+/** Documents a path parameter as a uuid (for routes that check it with `UuidPipe` themselves). */
+export const ApiUuidParam = (name: string): MethodDecorator =>
+  ApiParam({ name, schema: { type: 'string', format: 'uuid' } });
+
+/** `@UuidParam('orderId')`: a path parameter that must be a uuid (400 VALIDATION_FAILED otherwise), so documented. */
+export const UuidParam =
+  (name: string): ParameterDecorator =>
+  (target, key, index) => {
+    Param(name, new UuidPipe(name))(target, key, index);
+    const descriptor = key === undefined ? undefined : Object.getOwnPropertyDescriptor(target, key);
+    if (key !== undefined && descriptor) ApiUuidParam(name)(target, key, descriptor);
+  };

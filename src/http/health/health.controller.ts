@@ -1,5 +1,11 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../auth/public.decorator';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
@@ -28,6 +34,7 @@ export class HealthController {
 
   @Public()
   @Get()
+  @ApiOperation({ summary: 'Liveness and readiness of the stores and projections (no token needed)' })
   @ApiOkResponse({ type: HealthReportDto, description: 'ok or degraded' })
   @ApiServiceUnavailableResponse({ type: HealthReportDto, description: 'down: a critical check failed' })
   async health(

@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
@@ -29,6 +30,11 @@ import {
   OpenRequestResponseDto,
 } from './dto/command-responses.dto';
 import { baseResponse, dataOf, OrderCommandRunner } from './order-command.runner';
+import {
+  OPEN_REQUEST_BODY_SCHEMA,
+  OPEN_REQUEST_EXAMPLES,
+  OPEN_REQUEST_VARIANTS,
+} from './dto/open-request.variants';
 import { CommandOutcome, OrderCommandInput, orderIdForIdempotencyKey } from './order-command.service';
 
 const ORDER_PROBLEMS = [...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND', 'CONCURRENCY_CONFLICT'] as const;
@@ -156,7 +162,8 @@ export class OrdersCommandsController {
   @Post(':orderId/requests')
   @HttpCode(201)
   @ApiOperation({ summary: 'Open a Resolution Center request (buyer or seller)' })
-  @ApiBody({ type: OpenRequestDto })
+  @ApiExtraModels(...OPEN_REQUEST_VARIANTS)
+  @ApiBody({ schema: OPEN_REQUEST_BODY_SCHEMA, examples: OPEN_REQUEST_EXAMPLES })
   @ApiCreatedResponse({ type: OpenRequestResponseDto })
   @ApiProblems(
     ...ORDER_PROBLEMS,

@@ -7,7 +7,7 @@ export class CancellationAnalyticsQueryDto extends DateRangeQueryDto {}
 export class DailyCountDto {
   @ApiProperty({ format: 'date' })
   date!: string;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   count!: number;
 }
 
@@ -16,7 +16,7 @@ export class CancellationAnalyticsDto {
   from!: string;
   @ApiProperty({ format: 'date' })
   to!: string;
-  @ApiProperty({ description: 'Cancellations in the range' })
+  @ApiProperty({ type: 'integer', description: 'Cancellations in the range' })
   total!: number;
   @ApiProperty({
     type: 'object',

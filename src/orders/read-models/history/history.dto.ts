@@ -8,7 +8,7 @@ export class HistoryActorDto {
 }
 
 export class HistoryEntryDto {
-  @ApiProperty({ description: 'Revision in the order stream: 0, 1, 2, ... without gaps' })
+  @ApiProperty({ type: 'integer', description: 'Revision in the order stream: 0, 1, 2, ... without gaps' })
   revision!: number;
   @ApiProperty({ example: 'ResolutionRequestOpened' })
   type!: string;

@@ -26,7 +26,7 @@ export class ListOrdersQueryDto extends ReadQueryDto {
   @IsIn(ORDER_STATUSES)
   status?: (typeof ORDER_STATUSES)[number];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -81,7 +81,7 @@ export class OrderSummaryDto {
   cancelledAt!: string | null;
   @ApiProperty({ type: OpenRequestSummaryDto, nullable: true })
   openRequest!: OpenRequestSummaryDto | null;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   revision!: number;
 }
 

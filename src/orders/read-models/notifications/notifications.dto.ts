@@ -5,7 +5,7 @@ import { ReadQueryDto } from '../../../http/read-your-writes';
 import { NOTIFYING_EVENT_TYPES } from './notifications.projection';
 
 export class NotificationsQueryDto extends ReadQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -28,7 +28,7 @@ export class NotificationActorDto {
 }
 
 export class NotificationDto {
-  @ApiProperty({ description: 'Unique per event (the event id)' })
+  @ApiProperty({ format: 'uuid', description: 'Unique per event (the event id)' })
   notificationId!: string;
   @ApiProperty({ format: 'uuid' })
   orderId!: string;

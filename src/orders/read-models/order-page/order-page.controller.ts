@@ -1,11 +1,11 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { callerOf, type RequestWithCaller } from '../../../auth/current-caller.decorator';
 import { COMMON_PROBLEMS } from '../../../http/openapi';
 import { ApiProblems } from '../../order-problems';
-import { UuidPipe } from '../../../http/validation';
+import { ApiUuidParam, UuidPipe } from '../../../http/validation';
 import { ProjectionEngine } from '../../../platform/projections/projection-engine';
 import {
   ApiMinPositionQuery,
@@ -48,7 +48,7 @@ export class OrderPageController {
   @ApiOkResponse({ type: OrderPageDto, headers: READ_MODEL_POSITION_HEADER_DOC })
   @ApiProblems(...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND')
   @ApiMinPositionQuery()
-  @ApiParam({ name: 'orderId', type: String })
+  @ApiUuidParam('orderId')
   async page(
     @Req() request: FastifyRequest & RequestWithCaller,
     @Res({ passthrough: true }) reply: FastifyReply,

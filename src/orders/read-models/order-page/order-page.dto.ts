@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ALLOWED_ACTIONS } from '../../domain/order.rules';
 
 export class PriceDto {
-  @ApiProperty({ description: 'Minor units', example: 5000 })
+  @ApiProperty({ type: 'integer', description: 'Minor units', example: 5000 })
   amount!: number;
   @ApiProperty({ example: 'USD' })
   currency!: string;
@@ -32,9 +32,9 @@ export class PendingExtrasViewDto {
   offerId!: string;
   @ApiProperty()
   description!: string;
-  @ApiProperty({ description: 'Minor units, in the order currency' })
+  @ApiProperty({ type: 'integer', description: 'Minor units, in the order currency' })
   amount!: number;
-  @ApiProperty()
+  @ApiProperty({ type: 'integer' })
   extraDays!: number;
   @ApiProperty({ format: 'date-time' })
   expiresAt!: string;
@@ -96,6 +96,6 @@ export class OrderPageDto {
     description: 'What the caller may do right now (the same rules as the commands)',
   })
   allowedActions!: string[];
-  @ApiProperty({ description: "The order stream's revision this page reflects", example: 7 })
+  @ApiProperty({ type: 'integer', description: "The order stream's revision this page reflects", example: 7 })
   revision!: number;
 }

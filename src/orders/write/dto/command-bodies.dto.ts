@@ -94,7 +94,7 @@ export class PlaceOrderDto {
 }
 
 export class SubmitRequirementsDto {
-  @ApiProperty({ maxLength: MAX_TEXT })
+  @ApiProperty({ maxLength: MAX_TEXT, example: 'A fox, orange, minimal.' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)
@@ -105,7 +105,7 @@ export class SubmitRequirementsDto {
 export class EmptyBodyDto {}
 
 export class MessageDto {
-  @ApiProperty({ maxLength: MAX_TEXT })
+  @ApiProperty({ maxLength: MAX_TEXT, example: 'Here are the files' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)
@@ -160,6 +160,7 @@ export class AnswerRequestDto {
   @ApiPropertyOptional({
     maxLength: MAX_TEXT,
     description: 'Required when accepting an order_update request: it is the update',
+    example: 'Fine by me',
   })
   @IsOptional()
   @IsString()
@@ -168,7 +169,11 @@ export class AnswerRequestDto {
 }
 
 export class CancelOrderDto {
-  @ApiProperty({ enum: ALL_CANCELLATION_REASONS, description: "buyer's or support's reasons (domain.md)" })
+  @ApiProperty({
+    enum: ALL_CANCELLATION_REASONS,
+    description: "buyer's or support's reasons (domain.md)",
+    example: 'late_delivery',
+  })
   @IsIn(ALL_CANCELLATION_REASONS)
   reason!: string;
 
@@ -185,7 +190,7 @@ export class CancelOrderDto {
 }
 
 export class OfferExtrasDto {
-  @ApiProperty({ maxLength: MAX_TEXT })
+  @ApiProperty({ maxLength: MAX_TEXT, example: 'Source files in SVG' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TEXT)

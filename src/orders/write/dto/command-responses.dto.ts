@@ -3,7 +3,11 @@ import { ApiProperty } from '@nestjs/swagger';
 export class CommandResponseDto {
   @ApiProperty({ format: 'uuid' })
   orderId!: string;
-  @ApiProperty({ description: "The order stream's revision after the command (0-based)", example: 3 })
+  @ApiProperty({
+    type: 'integer',
+    description: "The order stream's revision after the command (0-based)",
+    example: 3,
+  })
   revision!: number;
   @ApiProperty({
     type: String,

@@ -48,13 +48,23 @@ export class EvidenceDto {
   @MaxLength(MAX_LABEL)
   contentType!: string;
 
-  @ApiProperty({ minimum: 0, maximum: MAX_EVIDENCE_BYTES, description: 'Bytes, at most 100 MB (MiB)' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 20480,
+    maximum: MAX_EVIDENCE_BYTES,
+    description: 'Bytes, at most 100 MB (MiB)',
+  })
   @IsInt()
   @Min(0)
   @Max(MAX_EVIDENCE_BYTES)
   sizeBytes!: number;
 
-  @ApiProperty({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, 64 hex digits' })
+  @ApiProperty({
+    pattern: '^[0-9a-f]{64}$',
+    description: 'SHA-256 of the file, 64 hex digits',
+    example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  })
   @IsString()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hex digits' })
   sha256!: string;
@@ -74,7 +84,7 @@ export class OpenSupportCaseDto {
   @IsIn(SUPPORT_CASE_CATEGORIES)
   category!: SupportCaseCategory;
 
-  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT })
+  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, example: 'The files do not open' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_CASE_TEXT)
@@ -91,7 +101,12 @@ export class OpenSupportCaseDto {
 }
 
 export class SupportMessageDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, description: 'Seen by both parties' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: MAX_CASE_TEXT,
+    description: 'Seen by both parties',
+    example: 'We are looking into it',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_CASE_TEXT)
@@ -103,7 +118,7 @@ export class RequestInformationDto {
   @IsIn(PARTIES)
   party!: Party;
 
-  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT })
+  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, example: 'Which file format did you agree on?' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_CASE_TEXT)
@@ -111,7 +126,7 @@ export class RequestInformationDto {
 }
 
 export class AddStatementDto {
-  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT })
+  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, example: 'The brief asked for SVG' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_CASE_TEXT)
@@ -141,7 +156,12 @@ export class ResolveSupportCaseDto {
   @IsIn(SUPPORT_RESOLUTION_OUTCOMES)
   outcome!: SupportResolutionOutcome;
 
-  @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, description: 'Shown to both parties' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: MAX_CASE_TEXT,
+    description: 'Shown to both parties',
+    example: 'The delivery matched the brief',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_CASE_TEXT)
