@@ -275,6 +275,19 @@ describe('the published OpenAPI document', () => {
       expectDocumented('get', `/orders/${orderId}/history`, await get(`/orders/${orderId}/history`));
       expectDocumented('get', '/orders?as=buyer', await get('/orders?as=buyer'));
       expectDocumented('get', '/health', await t.http.get('/health'));
+      const staff = (url: string) => t.http.get(url).set(bearer(t.token('agent-1', ['support'])));
+      for (const url of [
+        '/support/cases',
+        '/analytics/disputes?from=2025-01-01&to=2025-01-31',
+        '/analytics/cancellations?from=2025-01-01&to=2025-01-31',
+        `/sellers/${p.seller}/completion-rate`,
+        `/orders/${orderId}`,
+      ]) {
+        const res = await staff(url);
+        expect([url, res.status]).toEqual([url, 200]);
+        expectDocumented('get', url, res);
+      }
+      expectDocumented('get', '/notifications', await get('/notifications', p.seller));
     });
   });
 });

@@ -121,6 +121,9 @@ export class SchemaValidator {
         for (const [name, v] of Object.entries(record)) {
           if (properties[name]) out.push(...this.errors(v, properties[name], `${at}.${name}`));
           else if (schema.additionalProperties === false) out.push(`${at}: ${name} is not allowed`);
+          else if (typeof schema.additionalProperties === 'object') {
+            out.push(...this.errors(v, schema.additionalProperties as Schema, `${at}.${name}`));
+          }
         }
         return out;
       }

@@ -9,13 +9,13 @@ export class DisputeAnalyticsDto {
   from!: string;
   @ApiProperty({ format: 'date' })
   to!: string;
-  @ApiProperty({ description: 'Support cases opened in the range' })
+  @ApiProperty({ type: 'integer', description: 'Support cases opened in the range' })
   opened!: number;
-  @ApiProperty({ description: 'Of those, resolved (settled_by_parties included)' })
+  @ApiProperty({ type: 'integer', description: 'Of those, resolved (settled_by_parties included)' })
   resolved!: number;
-  @ApiProperty({ description: 'Of those, withdrawn by their opener' })
+  @ApiProperty({ type: 'integer', description: 'Of those, withdrawn by their opener' })
   withdrawn!: number;
-  @ApiProperty({ description: 'Of those, marked overdue (no first response within 24 h)' })
+  @ApiProperty({ type: 'integer', description: 'Of those, marked overdue (no first response within 24 h)' })
   overdue!: number;
   @ApiProperty({
     type: 'object',
@@ -38,12 +38,14 @@ export class DisputeAnalyticsDto {
   byCategory!: Record<string, number>;
   @ApiProperty({
     type: Number,
+    format: 'double',
     nullable: true,
     description: 'Median minutes from opening to the first claim or support message; null when none',
   })
   medianMinutesToFirstResponse!: number | null;
   @ApiProperty({
     type: Number,
+    format: 'double',
     nullable: true,
     description:
       "Median minutes from opening to support's resolution (settled_by_parties left out); null when none",
