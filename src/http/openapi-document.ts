@@ -35,6 +35,10 @@ const HEADERS: Record<string, HeaderObject> = {
       'The request’s X-Correlation-Id (or one made for it): recorded on the events and in the logs',
     schema: { type: 'string' },
   },
+  'Cache-Control': {
+    description: 'Answers to authenticated requests are not stored by caches',
+    schema: { type: 'string', example: 'no-store' },
+  },
   'Idempotent-Replayed': {
     description:
       '`true` when this is the recorded response of an earlier request with the same Idempotency-Key',
@@ -61,7 +65,7 @@ const SHUTTING_DOWN: SchemaObject = {
   required: ['error', 'message', 'statusCode'],
 };
 
-/** Statuses answered before the route's own code runs (no read-model position, no correlation, no replay). */
+/** Statuses answered before the route's own code runs (no read-model position, no replay). */
 const BEFORE_THE_ROUTE = new Set(['401', '413', '429', '503']);
 
 /**
@@ -117,9 +121,11 @@ function finishOperation(path: string, op: OperationObject, edge: OpenApiEdge): 
     .map((r) => r.headers?.['X-Read-Model-Position'] as HeaderObject | undefined)
     .find((h) => h !== undefined);
   for (const status of Object.keys(responses)) {
+    // Optional headers: on every answer the service's own code gives (a shutting-down fastify sends none).
+    header(status, 'X-Correlation-Id', HEADERS['X-Correlation-Id']);
+    if (authenticated) header(status, 'Cache-Control', HEADERS['Cache-Control']);
     if (BEFORE_THE_ROUTE.has(status)) continue;
     if (position) header(status, 'X-Read-Model-Position', position);
-    if (takes('x-correlation-id')) header(status, 'X-Correlation-Id', HEADERS['X-Correlation-Id']);
     // A replay answers the recorded success or domain refusal; 422 and 500 are never recorded.
     if (takes('idempotency-key') && status !== '422' && status !== '500') {
       header(status, 'Idempotent-Replayed', HEADERS['Idempotent-Replayed']);

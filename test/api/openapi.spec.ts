@@ -209,6 +209,7 @@ describe('the published OpenAPI document', () => {
       'idempotent-replayed',
       'www-authenticate',
       'retry-after',
+      'cache-control',
     ];
 
     /** The response's status, body and headers are the ones documented for it. */
