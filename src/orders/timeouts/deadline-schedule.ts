@@ -21,6 +21,18 @@ export interface DeadlineTrack {
   veryLateRecordedFor: string | null;
   /** Pending extras offers: offerId -> expiresAt. */
   offers: Record<string, string>;
+  /** The open support case (absent in tracks stored before support cases: read as null). */
+  openCase?: OpenCaseTrack | null;
+  /** When the last support case was resolved or withdrawn: auto-completion is due no earlier. */
+  lastCaseClosedAt?: string | null;
+}
+
+export interface OpenCaseTrack {
+  caseId: string;
+  firstResponseDueAt: string;
+  /** Claimed or messaged, or already marked overdue: no overdue deadline (any more). */
+  overdueSettled: boolean;
+  informationRequest: { id: string; respondBy: string } | null;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -99,6 +111,8 @@ export function trackEvent(track: DeadlineTrack | null, event: OrderEvent): Dead
       lateRecordedFor: null,
       veryLateRecordedFor: null,
       offers: {},
+      openCase: null,
+      lastCaseClosedAt: null,
     };
   }
   if (track === null) return null;
@@ -114,6 +128,8 @@ export function trackEvent(track: DeadlineTrack | null, event: OrderEvent): Dead
     lateRecordedFor: track.lateRecordedFor,
     veryLateRecordedFor: track.veryLateRecordedFor,
     offers: track.offers,
+    openCase: track.openCase ?? null,
+    lastCaseClosedAt: track.lastCaseClosedAt ?? null,
   };
   switch (event.type) {
     case 'RequirementsSubmitted':
@@ -146,6 +162,8 @@ export function trackEvent(track: DeadlineTrack | null, event: OrderEvent): Dead
       return closeRequest(t, event.data.requestId, event.data.withdrawnAt);
     case 'ResolutionRequestExpired':
       return closeRequest(t, event.data.requestId, event.data.expiredAt);
+    case 'ResolutionRequestClosed':
+      return closeRequest(t, event.data.requestId, event.data.closedAt);
     case 'DueDateExtended':
       t.dueAt = event.data.newDueAt;
       return t;
@@ -164,6 +182,33 @@ export function trackEvent(track: DeadlineTrack | null, event: OrderEvent): Dead
     case 'OrderBecameVeryLate':
       t.veryLateRecordedFor = event.data.dueAt;
       return t;
+    case 'SupportCaseOpened':
+      t.openCase = {
+        caseId: event.data.caseId,
+        firstResponseDueAt: event.data.firstResponseDueAt,
+        overdueSettled: false,
+        informationRequest: null,
+      };
+      return t;
+    case 'SupportCaseClaimed':
+    case 'SupportMessagePosted':
+    case 'SupportCaseMarkedOverdue':
+      return onCase(t, event.data.caseId, (c) => ({ ...c, overdueSettled: true }));
+    case 'SupportInformationRequested': {
+      const ir = { id: event.data.informationRequestId, respondBy: event.data.respondBy };
+      return onCase(t, event.data.caseId, (c) => ({ ...c, informationRequest: ir }));
+    }
+    case 'SupportStatementAdded':
+    case 'SupportInformationRequestLapsed': {
+      const irId = event.data.informationRequestId;
+      return onCase(t, event.data.caseId, (c) =>
+        irId !== null && c.informationRequest?.id === irId ? { ...c, informationRequest: null } : c,
+      );
+    }
+    case 'SupportCaseWithdrawn':
+      return closeCase(t, event.data.caseId, event.data.withdrawnAt);
+    case 'SupportCaseResolved':
+      return closeCase(t, event.data.caseId, event.data.resolvedAt);
     default:
       return t;
   }
@@ -176,6 +221,27 @@ function closeRequest(t: DeadlineTrack, requestId: string, at: string): Deadline
   }
   return t;
 }
+
+function onCase(
+  t: DeadlineTrack,
+  caseId: string,
+  change: (c: OpenCaseTrack) => OpenCaseTrack,
+): DeadlineTrack {
+  if (t.openCase?.caseId === caseId) t.openCase = change(t.openCase);
+  return t;
+}
+
+function closeCase(t: DeadlineTrack, caseId: string, at: string): DeadlineTrack {
+  if (t.openCase?.caseId === caseId) {
+    t.openCase = null;
+    t.lastCaseClosedAt = at;
+  }
+  return t;
+}
+
+/** The ref of an information_request_lapse deadline: the case and the information request. */
+export const informationRequestRef = (caseId: string, informationRequestId: string): string =>
+  `${caseId}/${informationRequestId}`;
 
 const sameInstant = (a: string | null, b: string | null): boolean =>
   a !== null && b !== null && (a === b ? !Number.isNaN(Date.parse(a)) : Date.parse(a) === Date.parse(b));
@@ -197,10 +263,26 @@ export function deadlinesOf(track: DeadlineTrack | null): DeadlineSpec[] {
     if (!sameInstant(track.veryLateRecordedFor, track.dueAt))
       add('very_late', plus(track.dueAt, VERY_LATE_AFTER_MS));
   }
-  // [decision] auto-completion waits while a request is open; after it closes on a delivered order it is due
-  // at max(deliveredAt + 3 d, closedAt).
-  if (track.status === 'delivered' && track.deliveredAt !== null && track.openRequest === null) {
-    add('auto_complete', maxIso(plus(track.deliveredAt, AUTO_COMPLETE_AFTER_MS), track.lastRequestClosedAt));
+  const openCase = track.openCase ?? null;
+  if (openCase) {
+    // Overdue once, when support has neither claimed nor messaged by firstResponseDueAt.
+    if (!openCase.overdueSettled) add('case_first_response', openCase.firstResponseDueAt, openCase.caseId);
+    const ir = openCase.informationRequest;
+    if (ir) add('information_request_lapse', ir.respondBy, informationRequestRef(openCase.caseId, ir.id));
+  }
+  // [decision] auto-completion waits while a request or a support case is open; after they close on a delivered
+  // order it is due at max(deliveredAt + 3 d, closedAt).
+  if (
+    track.status === 'delivered' &&
+    track.deliveredAt !== null &&
+    track.openRequest === null &&
+    openCase === null
+  ) {
+    const byDelivery = plus(track.deliveredAt, AUTO_COMPLETE_AFTER_MS);
+    add(
+      'auto_complete',
+      maxIso(maxIso(byDelivery, track.lastRequestClosedAt), track.lastCaseClosedAt ?? null),
+    );
   }
   return out.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.id < b.id ? -1 : 1));
 }

@@ -15,7 +15,10 @@ export interface DeadlineSpec {
   kind: DeadlineKind;
   /** ISO-8601 UTC, always in `toISOString()` form so string order is time order. */
   dueAt: string;
-  /** requestId (request_response) or offerId (extras_expiry); null otherwise. */
+  /**
+   * requestId (request_response), offerId (extras_expiry), caseId (case_first_response) or
+   * `caseId/informationRequestId` (information_request_lapse); null otherwise.
+   */
   ref: string | null;
 }
 

@@ -36,6 +36,11 @@ describe('TimeoutSaga', () => {
       [deadline('late'), { type: 'RecordLateness', data: {} }],
       [deadline('very_late'), { type: 'RecordLateness', data: {} }],
       [deadline('auto_complete'), { type: 'CompleteAutomatically', data: {} }],
+      [deadline('case_first_response', 'c1'), { type: 'MarkSupportCaseOverdue', data: { caseId: 'c1' } }],
+      [
+        deadline('information_request_lapse', 'c1/i1'),
+        { type: 'LapseInformationRequest', data: { caseId: 'c1', informationRequestId: 'i1' } },
+      ],
     ];
     for (const [d] of cases) events$.next(new DeadlineReached(d));
     expect(out).toHaveLength(cases.length);
@@ -65,6 +70,7 @@ describe('TimeoutSaga', () => {
     const { events$, out, ended } = run(saga);
     events$.next(new DeadlineReached(unknownDeadline('o-bad')));
     events$.next(new DeadlineReached({ ...deadline('request_response'), ref: null }));
+    events$.next(new DeadlineReached(deadline('information_request_lapse', 'c1')));
     events$.next(new DeadlineReached(deadline('late')));
     expect(out).toHaveLength(1);
     expect(ended).toEqual([]);

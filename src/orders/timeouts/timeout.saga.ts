@@ -23,6 +23,13 @@ export const TIMEOUT_COMMANDS = {
   late: () => ({ type: 'RecordLateness', data: {} }),
   very_late: () => ({ type: 'RecordLateness', data: {} }),
   auto_complete: () => ({ type: 'CompleteAutomatically', data: {} }),
+  case_first_response: (d: Deadline) => ({ type: 'MarkSupportCaseOverdue', data: { caseId: refOf(d) } }),
+  information_request_lapse: (d: Deadline) => {
+    const [caseId, informationRequestId] = refOf(d).split('/');
+    if (!caseId || !informationRequestId)
+      throw new Error(`deadline ${d.id}: ref is not caseId/informationRequestId`);
+    return { type: 'LapseInformationRequest', data: { caseId, informationRequestId } };
+  },
 } satisfies Record<string, (d: Deadline) => OrderCommandInput>;
 
 export type TimeoutKind = keyof typeof TIMEOUT_COMMANDS;
