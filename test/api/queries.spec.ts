@@ -66,6 +66,7 @@ describe('query routes', () => {
           openedAt: now.toISOString(),
           respondBy: opened.respondBy,
           proposedDueAt: null,
+          amount: null,
         },
         pendingExtras: [
           {
@@ -77,6 +78,9 @@ describe('query routes', () => {
           },
         ],
         cancellation: null,
+        refunds: [],
+        netPrice: { amount: 6500, currency: 'USD' },
+        supportCase: null,
         allowedActions: ['withdraw_request', 'accept_extras', 'decline_extras', 'open_support_case'],
         revision: opened.revision,
       });

@@ -28,8 +28,11 @@ export interface OrderPageDoc {
 
 export class OrdersProjection implements Projection {
   readonly name = ORDERS_PROJECTION;
-  /** 2: the list reads the order documents (1 kept a second collection of list rows). */
-  readonly version = 2;
+  /**
+   * 3: the documents hold refunds, the net price and support cases (2: the list reads the order documents; 1 kept
+   * a second collection of list rows).
+   */
+  readonly version = 3;
   readonly collections: Record<string, string[][]> = {
     // GET /orders: a party's orders newest first, optionally in one status.
     [ORDER_PAGES]: [
