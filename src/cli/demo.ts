@@ -2,8 +2,8 @@
 // Starts the service (CLOCK=manual, a fresh DATA_DIR unless one is set; PORT or 3000) or targets a running one,
 // then drives a realistic mix through the HTTP API: orders placed, requirements, extras offered and answered,
 // deliveries and revisions, every kind of request answered, declined, withdrawn or left to expire, cancellations
-// of every mode, buyers reordering after a mutual cancellation, and (with the manual clock) time passing so
-// timeouts fire. Prints a few URLs and tokens to try; keeps the service running until Ctrl-C (unless --exit).
+// of every mode, buyers reordering after a mutual cancellation, partial refunds and support cases in every state
+// (demo-disputes.ts), and (with the manual clock) time passing so timeouts fire. Prints a few URLs and tokens to try; keeps the service running until Ctrl-C (unless --exit).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { signToken } from '../auth/jwt';
 import { resolveJwtSecret } from '../auth/jwt-secret';
 import { loadConfig } from '../platform/config/config';
 import type { StaffRole } from '../orders/domain/order.types';
+import { driveDisputes } from './demo-disputes';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -112,7 +113,7 @@ async function drive(
   c: Client,
   count: number,
   manualClock: boolean,
-): Promise<{ sample: string; seller: string; buyer: string }> {
+): Promise<{ sample: string; dispute: string; seller: string; buyer: string }> {
   const random = prng(2025);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const sellers = ['ana-designs', 'bram-dev', 'chloe-copy', 'dev-studio', 'emma-voice'];
@@ -284,7 +285,8 @@ async function drive(
     }
   }
   void waitingExpiry;
-  return { sample, seller: sellers[0], buyer: buyers[0] };
+  const dispute = await driveDisputes(c, advance, manualClock);
+  return { sample, dispute, seller: sellers[0], buyer: buyers[0] };
 }
 
 async function main(): Promise<void> {
@@ -311,7 +313,7 @@ async function main(): Promise<void> {
   manualClock = (await c.call('GET', '/testing/clock', null)).status === 200;
   if (manualClock) await c.syncClock();
   const started = Date.now();
-  const { sample, seller, buyer } = await drive(c, options.orders, manualClock);
+  const { sample, dispute, seller, buyer } = await drive(c, options.orders, manualClock);
   // Read-your-writes: these reads wait until the read models show everything driven above.
   const min = `minPosition=${c.lastPosition}`;
   await c.call('GET', `/orders?${min}`, { sub: buyer });
@@ -329,6 +331,9 @@ async function main(): Promise<void> {
     console.log(`  ${base}/orders/${sample}           an order page (buyer, seller, support, auditor)`);
     console.log(`  ${base}/orders/${sample}/history   its history`);
   }
+  console.log(
+    `  ${base}/orders/${dispute}           a support case with its thread, refunds (any token above)`,
+  );
   console.log(`  ${base}/orders?as=buyer                        my orders (buyer token)`);
   console.log(`  ${base}/notifications                          what the other side did`);
   console.log(`  ${base}/sellers/${seller}/completion-rate   (seller or analyst token)`);
