@@ -340,9 +340,9 @@ async function main(): Promise<void> {
   console.log(`  ${base}/analytics/cancellations?from=${from}&to=${today}   (analyst token)`);
   console.log(`  ${base}/health`);
   console.log('\nTokens (valid 7 days):');
-  console.log(`  buyer   ${buyer}: ${c.token(buyer)}`);
-  console.log(`  seller  ${seller}: ${c.token(seller)}`);
-  console.log(`  analyst+support+auditor: ${c.token(analyst.sub, analyst.roles)}`);
+  console.log(`  buyer   ${buyer}: ${await c.token(buyer)}`);
+  console.log(`  seller  ${seller}: ${await c.token(seller)}`);
+  console.log(`  analyst+support+auditor: ${await c.token(analyst.sub, analyst.roles)}`);
   if (!close) return;
   if (options.exit) {
     await close();
