@@ -339,7 +339,7 @@ async function main(): Promise<void> {
   console.log(`  ${base}/sellers/${seller}/completion-rate   (seller or analyst token)`);
   console.log(`  ${base}/analytics/cancellations?from=${from}&to=${today}   (analyst token)`);
   console.log(`  ${base}/health`);
-  console.log('\nTokens (valid 7 days):');
+  console.log('\nTokens (valid 1 h):');
   console.log(`  buyer   ${buyer}: ${await c.token(buyer)}`);
   console.log(`  seller  ${seller}: ${await c.token(seller)}`);
   console.log(`  analyst+support+auditor: ${await c.token(analyst.sub, analyst.roles)}`);
