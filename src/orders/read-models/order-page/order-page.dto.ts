@@ -38,12 +38,12 @@ export class OpenRequestViewDto {
   respondBy!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'delivery_extension only' })
   proposedDueAt!: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'partial_refund only: minor units' })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'partial_refund only: minor units' })
   amount!: number | null;
 }
 
 export class RefundViewDto {
-  @ApiProperty({ description: "Minor units, in the order's currency" })
+  @ApiProperty({ type: 'integer', description: "Minor units, in the order's currency" })
   amount!: number;
   @ApiProperty({ format: 'date-time' })
   at!: string;
