@@ -5,9 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
 import { finishOpenApiDocument } from './http/openapi-document';
 import { createLogger, PinoNestLogger, registerAccessLog } from './observability/logger';
-import { AppConfig, loadConfig } from './platform/config/config';
+import { TOKEN_VERIFIER } from './auth/auth.constants';
+import type { TokenVerifier } from './auth/jwt';
+import { capConnections, registerEdge, serverOptions } from './http/edge';
+import { AppConfig, DEFAULT_SERVER_TIMEOUTS, loadConfig } from './platform/config/config';
 
-/** Bodies are small JSON documents: the largest text field is 10,000 characters. */
+/** Bodies are small JSON documents: the largest text field is 10,000 characters. Over it: 413. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
@@ -28,6 +31,9 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    // The client address for rate limits: X-Forwarded-For only behind a trusted proxy.
+    trustProxy: config.trustProxy,
+    ...serverOptions(config.serverTimeouts ?? DEFAULT_SERVER_TIMEOUTS),
   });
   const logging = options.logger === false ? undefined : createLogger(config.logLevel);
   const logger = logging?.logger;
@@ -37,6 +43,8 @@ export async function createApp(
     abortOnError: false,
   });
   try {
+    capConnections(app.getHttpServer(), config);
+    await registerEdge(app, config, app.get<TokenVerifier>(TOKEN_VERIFIER));
     registerBodyParsers(app.getHttpAdapter().getInstance());
     if (logging) {
       const fastify = app.getHttpAdapter().getInstance();

@@ -82,8 +82,8 @@ describe('ProblemDetailsFilter', () => {
       code: 'VALIDATION_FAILED',
     });
     expect(render(new PayloadTooLargeException()).problem).toMatchObject({
-      status: 400,
-      code: 'VALIDATION_FAILED',
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
     });
     const fst = Object.assign(new Error('Unsupported Media Type'), {
       code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',

@@ -84,6 +84,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
           'NOT_FOUND',
           request ? `No route ${request.method} ${request.url.split('?')[0]}` : message,
         );
+      case 413:
+        return makeProblem(413, 'PAYLOAD_TOO_LARGE', `The body is over the limit of 65,536 bytes.`);
       case 503:
         return makeProblem(503, 'SERVICE_UNAVAILABLE', message);
     }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
-import { requestFingerprint } from '../../src/http/idempotency/idempotency.service';
+import { IdempotencyService, requestFingerprint } from '../../src/http/idempotency/idempotency.service';
 import { OrderCommandService, orderIdForIdempotencyKey } from '../../src/orders/write/order-command.service';
 import { streamNameOf } from '../../src/orders/domain/order.types';
 import {
@@ -231,7 +231,11 @@ describe('Idempotency-Key', () => {
         30_000,
       );
       // The crashed attempt had placed the order (same derived id) before dying.
-      const orderId = orderIdForIdempotencyKey(CHECKOUT, 'crash-3');
+      const orderId = orderIdForIdempotencyKey(
+        t.app.get(IdempotencyService).derivationKey!,
+        CHECKOUT,
+        'crash-3',
+      );
       await t.app.get(OrderCommandService).execute(
         {
           type: 'PlaceOrder',

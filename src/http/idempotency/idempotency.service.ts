@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { createHash, hkdfSync } from 'node:crypto';
+import { resolveJwtSecret } from '../../auth/jwt-secret';
+import { APP_CONFIG, type AppConfig, isProduction } from '../../platform/config/config';
 import {
   Problem,
   ProblemException,
@@ -18,13 +21,17 @@ export const IDEMPOTENCY_STALE_AFTER_MS = 30_000;
 const KEY_RE = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
 /** Validates the header (400 VALIDATION_FAILED otherwise) and fingerprints the request it came with. */
-export function idempotencyRequestOf(
-  header: string | string[] | undefined,
-  method: string,
-  url: string,
-  body: unknown,
-): IdempotencyRequest | undefined {
+export function idempotencyRequestOf(request: FastifyRequest): IdempotencyRequest | undefined {
+  const header = request.headers[IDEMPOTENCY_HEADER];
   if (header === undefined) return undefined;
+  // node joins repeated headers with ", ": two keys must not become one. Exactly one header, or 400.
+  if (countHeader(request.raw.rawHeaders, IDEMPOTENCY_HEADER) !== 1) {
+    throw validationFailed(
+      [{ field: 'Idempotency-Key', message: 'send exactly one Idempotency-Key header' }],
+      'The request carries more than one Idempotency-Key header.',
+    );
+  }
+  const { method, url, body } = request;
   if (Array.isArray(header) || !KEY_RE.test(header)) {
     throw validationFailed(
       [{ field: 'Idempotency-Key', message: 'must be one value of 1-255 printable ASCII characters' }],
@@ -32,6 +39,12 @@ export function idempotencyRequestOf(
     );
   }
   return { key: header, fingerprint: requestFingerprint(method, url, body) };
+}
+
+function countHeader(rawHeaders: string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) n++;
+  return n;
 }
 
 /** Same key + same request: method, path and body (as parsed JSON; an absent body counts as {}). */
@@ -58,10 +71,25 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
  */
 @Injectable()
 export class IdempotencyService {
+  /**
+   * The key of derivations from an Idempotency-Key (POST /orders' order id): derived from the service's secret, so
+   * that knowing a request's Idempotency-Key is not enough to compute (and pre-empt) what it derives. Undefined
+   * when the service has no secret (production with AUTH_JWKS_URL and no AUTH_JWT_SECRET).
+   */
+  readonly derivationKey: Buffer | undefined;
+
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     @Inject(PRODUCT_PROBLEMS) private readonly product: ProductProblems,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    const secret =
+      config.authJwtSecret ?? (isProduction(config.nodeEnv) ? undefined : resolveJwtSecret(config));
+    this.derivationKey =
+      secret === undefined
+        ? undefined
+        : Buffer.from(hkdfSync('sha256', secret, '', 'resolution-center/idempotency-derived-id', 32));
+  }
 
   async execute<T>(
     scope: string,

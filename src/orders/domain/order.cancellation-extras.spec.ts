@@ -1,10 +1,13 @@
 // The decider: cancellation without consent and extras offers. Times are hours from T0.
 import type { OrderCommand } from './order.commands';
+import { decide } from './order.decider';
+import { allowedActions } from './order.rules';
 import type { OrderEvent } from './order.events';
 import { foldOrder } from './order.state';
 import {
   DELIVERY_DAYS,
   PRICE,
+  at,
   buyer,
   ev,
   given,
@@ -101,10 +104,14 @@ describe('cancellation without consent', () => {
         .thenThrows('VALIDATION_FAILED', 'reason');
     });
 
-    it('refuses countsTowardCompletionRate (support only)', () => {
+    it('refuses countsTowardCompletionRate (support only): 403 before any state check', () => {
       given(...AWAITING)
         .when(cancel(5, buyer, { countsTowardCompletionRate: true }))
-        .thenThrows('VALIDATION_FAILED', 'countsTowardCompletionRate');
+        .thenThrows('FORBIDDEN');
+      // In progress and not late, a buyer may not cancel at all: still the forbidden field first, not the 409.
+      given(...IN_PROGRESS)
+        .when(cancel(5, buyer, { countsTowardCompletionRate: false }))
+        .thenThrows('FORBIDDEN');
     });
   });
 
@@ -257,6 +264,23 @@ describe('extras', () => {
       given(...IN_PROGRESS, ev.extrasOffered({ hours: 5 }))
         .when(offer(20))
         .thenThrows('VALIDATION_FAILED', 'offerId');
+    });
+
+    it('at most 10 pending at once: the 11th is refused (INVALID_STATE) until one is answered or lapses', () => {
+      const ten = Array.from({ length: 10 }, (_, i) => ev.extrasOffered({ hours: 2 + i, offerId: `o-${i}` }));
+      given(...IN_PROGRESS, ...ten)
+        .when(offer(20, { offerId: 'o-10' }))
+        .thenThrows('INVALID_STATE');
+      const tenPending = given(...IN_PROGRESS, ...ten).state;
+      expect(allowedActions(tenPending, seller, at(20))).not.toContain('offer_extras');
+      const declined = decide(declineExtras(20, buyer, 'o-3'), tenPending);
+      given(...IN_PROGRESS, ...ten, ...declined)
+        .when(offer(21, { offerId: 'o-10' }))
+        .then([ev.extrasOffered({ hours: 21, offerId: 'o-10' })]);
+      // o-0 was offered at hour 2: at hour 50 it has lapsed (48 h), even before the scheduler records it.
+      given(...IN_PROGRESS, ...ten)
+        .when(offer(50, { offerId: 'o-10' }))
+        .then([ev.extrasOffered({ hours: 50, offerId: 'o-10' })]);
     });
   });
 

@@ -309,9 +309,18 @@ export const cancellationModeOf = (state: OrderState, actor: Actor): 'support' |
 
 // ---- extras -----------------------------------------------------------------------------------------------
 
-export const checkOfferExtras = (state: OrderState, actor: Actor): Refusal | null =>
+/** [decision] Extras offers pending at once on one order: enough for any real negotiation, and a bounded stream. */
+export const MAX_PENDING_EXTRAS = 10;
+
+export const checkOfferExtras = (state: OrderState, actor: Actor, now: Date): Refusal | null =>
   requireParty(state, actor, 'seller', 'offer extras') ??
-  requireStatus(state, ['awaiting_requirements', 'in_progress'], 'offer extras');
+  requireStatus(state, ['awaiting_requirements', 'in_progress'], 'offer extras') ??
+  (state.pendingExtras.filter((o) => now.getTime() < ms(o.expiresAt)).length >= MAX_PENDING_EXTRAS
+    ? refuse(
+        'INVALID_STATE',
+        `${MAX_PENDING_EXTRAS} extras offers are pending already: the buyer answers one (or it lapses) first`,
+      )
+    : null);
 
 export function checkAnswerExtras(
   state: OrderState,
@@ -360,7 +369,7 @@ export function allowedActions(state: OrderState, actor: Actor | null, now: Date
       open !== null && ok(checkAnswerRequest(state, actor, open.requestId, now, 'decline')),
     withdraw_request: () => open !== null && ok(checkWithdrawRequest(state, actor, open.requestId, now)),
     cancel_without_consent: () => ok(checkCancelWithoutConsent(state, actor, now)),
-    offer_extras: () => ok(checkOfferExtras(state, actor)),
+    offer_extras: () => ok(checkOfferExtras(state, actor, now)),
     accept_extras: anyOffer,
     decline_extras: anyOffer,
     open_partial_refund_request: () => ok(checkOpenRequest(state, actor, 'partial_refund')),

@@ -1,14 +1,11 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { callerOf, type RequestWithCaller } from '../../auth/current-caller.decorator';
 import type { IdempotencyRequest } from '../../http/idempotency/idempotency.context';
-import { IDEMPOTENCY_HEADER, idempotencyRequestOf } from '../../http/idempotency/idempotency.service';
+import { correlationIdOf } from '../../http/edge';
+import { idempotencyRequestOf } from '../../http/idempotency/idempotency.service';
 import type { Caller } from '../domain/order.types';
-
-export const CORRELATION_HEADER = 'x-correlation-id';
-const CORRELATION_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CommandRequestContext {
   caller: Caller;
@@ -30,14 +27,13 @@ export const CommandContext = createParamDecorator(
     const req = http.getRequest<FastifyRequest & RequestWithCaller>();
     const reply = http.getResponse<FastifyReply>();
     const caller = callerOf<Caller>(req);
-    const given = req.headers[CORRELATION_HEADER];
-    const correlationId = typeof given === 'string' && CORRELATION_RE.test(given) ? given : randomUUID();
-    reply.header(CORRELATION_HEADER, correlationId);
+    // Taken from the request (or made) and echoed by the edge on every response.
+    const correlationId = correlationIdOf(req);
     return {
       caller,
       correlationId,
       successStatus: (Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) as number | undefined) ?? 200,
-      idempotency: idempotencyRequestOf(req.headers[IDEMPOTENCY_HEADER], req.method, req.url, req.body),
+      idempotency: idempotencyRequestOf(req),
       reply,
     };
   },

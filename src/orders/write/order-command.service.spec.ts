@@ -185,10 +185,12 @@ describe('OrderCommandService', () => {
     expect(e).toBeInstanceOf(DomainError);
   });
 
-  it('derives stable v8 uuids from (user, key)', () => {
-    const a = orderIdForIdempotencyKey('u', 'k');
-    expect(a).toBe(orderIdForIdempotencyKey('u', 'k'));
-    expect(a).not.toBe(orderIdForIdempotencyKey('u2', 'k'));
+  it('derives stable v8 uuids from (user, key), keyed with the service secret', () => {
+    const secret = Buffer.alloc(32, 1);
+    const a = orderIdForIdempotencyKey(secret, 'u', 'k');
+    expect(a).toBe(orderIdForIdempotencyKey(secret, 'u', 'k'));
+    expect(a).not.toBe(orderIdForIdempotencyKey(secret, 'u2', 'k'));
+    expect(a).not.toBe(orderIdForIdempotencyKey(Buffer.alloc(32, 2), 'u', 'k'));
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { CLOCK, Clock } from '../../platform/clock/clock.port';
 import {
   EVENT_STORE,
@@ -252,10 +252,11 @@ export class OrderCommandService {
 
 /**
  * The orderId of `POST /orders` without one but with an Idempotency-Key: derived from (caller, key) so that a
- * retry after a crash lands on the same stream (and finds its events) instead of placing a second order.
+ * retry after a crash lands on the same stream (and finds its events) instead of placing a second order. Keyed
+ * (HMAC under a key derived from the service's secret): whoever learns an Idempotency-Key cannot compute the id.
  */
-export function orderIdForIdempotencyKey(userId: string, key: string): string {
-  const h = createHash('sha256').update(`order\n${userId}\n${key}`).digest();
+export function orderIdForIdempotencyKey(secret: Buffer, userId: string, key: string): string {
+  const h = createHmac('sha256', secret).update(`order\n${userId}\n${key}`).digest();
   h[6] = (h[6] & 0x0f) | 0x80; // version 8 (custom)
   h[8] = (h[8] & 0x3f) | 0x80; // RFC 9562 variant
   const hex = h.subarray(0, 16).toString('hex');

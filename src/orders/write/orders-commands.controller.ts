@@ -10,7 +10,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import { IdempotencyService } from '../../http/idempotency/idempotency.service';
 import { COMMON_PROBLEMS } from '../../http/openapi';
+import { validationFailed } from '../../http/problem';
 import { ApiProblems } from '../order-problems';
 import { EmptyBody, UuidParam } from '../../http/validation';
 import { CommandContext, type CommandRequestContext } from './command-context.decorator';
@@ -53,7 +55,10 @@ const base = baseResponse;
 @ApiProblems(...IDEMPOTENCY_PROBLEMS)
 @Controller('orders')
 export class OrdersCommandsController {
-  constructor(private readonly runner: OrderCommandRunner) {}
+  constructor(
+    private readonly runner: OrderCommandRunner,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   private run<T>(
     orderId: string,
@@ -64,6 +69,22 @@ export class OrdersCommandsController {
     return this.runner.run(orderId, input, ctx, respond);
   }
 
+  private derivedOrderId(callerId: string, key: string): string {
+    const secret = this.idempotency.derivationKey;
+    if (!secret) {
+      throw validationFailed(
+        [
+          {
+            field: 'orderId',
+            message: 'orderId is required with an Idempotency-Key (the service has no secret)',
+          },
+        ],
+        'Send orderId with an Idempotency-Key.',
+      );
+    }
+    return orderIdForIdempotencyKey(secret, callerId, key);
+  }
+
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Place an order (role checkout, naming the buyer and the seller)' })
@@ -72,7 +93,7 @@ export class OrdersCommandsController {
   placeOrder(@Body() dto: PlaceOrderDto, @CommandContext() ctx: CommandRequestContext) {
     const orderId =
       dto.orderId?.toLowerCase() ??
-      (ctx.idempotency ? orderIdForIdempotencyKey(ctx.caller.userId, ctx.idempotency.key) : randomUUID());
+      (ctx.idempotency ? this.derivedOrderId(ctx.caller.userId, ctx.idempotency.key) : randomUUID());
     return this.run(
       orderId,
       {

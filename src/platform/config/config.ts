@@ -46,8 +46,10 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Browser origins allowed by CORS; none by default. */
   corsOrigins: string[];
-  /** Open connections at most (MAX_CONNECTIONS, default 10,000); more are refused at accept. */
+  /** Open connections at most (MAX_CONNECTIONS, default 10,000; 0 = no cap); more are closed at accept. */
   maxConnections: number;
+  /** Not read from the environment: the HTTP server's timeouts (DEFAULT_SERVER_TIMEOUTS unless a test shortens them). */
+  serverTimeouts?: ServerTimeouts;
   clock: ClockKind;
   logLevel: LogLevel;
   nodeEnv: string;
@@ -82,6 +84,25 @@ export function parseDuration(text: string): number {
   if (seconds <= 0) throw new Error('a duration must be positive');
   return seconds;
 }
+
+/** Timeouts of the HTTP server (api.md "Limits"). Not read from the environment: tests shorten them. */
+export interface ServerTimeouts {
+  /** The request's headers must arrive within this (slow-header clients are cut with 408). */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** How often node checks the two timeouts above (its default, 30 s, would let a slow request live 40 s). */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+};
 
 export class ConfigError extends Error {
   constructor(message: string) {

@@ -8,7 +8,7 @@ import { MAX_EXTRA_DAYS, addDays, enforce, invalid, isIntegerIn, iso, ms, requir
 
 export function offerExtras(command: OfferExtras, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkOfferExtras(state, actor));
+  enforce(checkOfferExtras(state, actor, now));
   requireText(data.offerId, 'offerId');
   if (state.offers.some((o) => o.offerId === data.offerId)) {
     invalid('offerId', `extras offer ${data.offerId} already exists`);

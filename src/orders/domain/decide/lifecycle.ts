@@ -1,4 +1,5 @@
 // Placing an order and its way through the lifecycle: requirements, start, delivery, acceptance, revision.
+import { isCurrencyCode } from '../currencies';
 import { DomainError } from '../errors';
 import type { PlaceOrder } from '../order.commands';
 import type { OrderEvent } from '../order.events';
@@ -27,8 +28,8 @@ export function placeOrder(command: PlaceOrder, state: OrderState): OrderEvent[]
   if (!isIntegerIn(data.price.amount, 1, Number.MAX_SAFE_INTEGER)) {
     invalid('price.amount', 'price.amount must be a positive integer (minor units)');
   }
-  if (typeof data.price.currency !== 'string' || !/^[A-Z]{3}$/.test(data.price.currency)) {
-    invalid('price.currency', 'price.currency must be an ISO-4217 code');
+  if (!isCurrencyCode(data.price.currency)) {
+    invalid('price.currency', 'price.currency must be an ISO 4217 currency code');
   }
   if (!isIntegerIn(data.deliveryDays, 1, MAX_DELIVERY_DAYS)) {
     invalid('deliveryDays', `deliveryDays must be an integer from 1 to ${MAX_DELIVERY_DAYS}`);

@@ -1,5 +1,6 @@
 // Resolution Center requests (cancellation, delivery_extension, order_update, partial_refund) and the
 // cancellation without consent.
+import { DomainError } from '../errors';
 import type {
   AcceptRequest,
   CancelOrder,
@@ -233,6 +234,10 @@ export function withdrawRequest(command: WithdrawRequest, state: PlacedOrderStat
 
 export function cancelOrder(command: CancelOrder, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
+  // A field only support may send: 403 before any state check (api.md "Order of checks").
+  if (actor.role !== 'support' && isGiven(data.countsTowardCompletionRate)) {
+    throw new DomainError('FORBIDDEN', 'only support decides whether a cancellation counts');
+  }
   enforce(checkCancelWithoutConsent(state, actor, now));
   const mode = cancellationModeOf(state, actor);
   const initiator: CancellationInitiator = mode === 'support' ? 'support' : 'buyer';

@@ -18,6 +18,7 @@ import {
   NotEquals,
   ValidateNested,
 } from 'class-validator';
+import { CURRENCY_CODES } from '../../domain/currencies';
 import {
   ALL_CANCELLATION_REASONS,
   PARTIAL_REFUND_REASONS,
@@ -36,6 +37,8 @@ export const MAX_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
 export const REQUEST_REASONS: readonly string[] = [
   ...new Set<string>([...ALL_CANCELLATION_REASONS, ...PARTIAL_REFUND_REASONS]),
 ];
+/** An extras offer is a line on the order page, not a document (at most 10 pending: order.rules.ts). */
+export const MAX_EXTRAS_DESCRIPTION = 2_000;
 
 export class MoneyDto {
   @ApiProperty({ description: 'Minor units (cents)', example: 5000, minimum: 1 })
@@ -44,9 +47,9 @@ export class MoneyDto {
   @Max(MAX_MINOR_UNITS)
   amount!: number;
 
-  @ApiProperty({ description: 'ISO-4217 code', example: 'USD', pattern: '^[A-Z]{3}$' })
+  @ApiProperty({ description: 'ISO 4217 currency code', example: 'USD', enum: CURRENCY_CODES })
   @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code (3 capital letters)' })
+  @IsIn(CURRENCY_CODES, { message: 'currency must be an ISO 4217 currency code' })
   currency!: string;
 }
 
@@ -190,10 +193,10 @@ export class CancelOrderDto {
 }
 
 export class OfferExtrasDto {
-  @ApiProperty({ maxLength: MAX_TEXT, example: 'Source files in SVG' })
+  @ApiProperty({ maxLength: MAX_EXTRAS_DESCRIPTION, example: 'Source files in SVG' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(MAX_TEXT)
+  @MaxLength(MAX_EXTRAS_DESCRIPTION)
   description!: string;
 
   @ApiProperty({ description: "Minor units, in the order's currency", minimum: 1, example: 1500 })
