@@ -69,3 +69,18 @@ describe('start-up with an unreachable production store', () => {
     );
   });
 });
+
+describe('start-up refusals in production (any NODE_ENV but development/test, any case)', () => {
+  it.each([
+    ['NODE_ENV=Production with CLOCK=manual', { NODE_ENV: 'Production', CLOCK: 'manual' }, /CLOCK=manual/],
+    ['a 16-character secret', { NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(16) }, /at least 32/],
+    ['the in-memory stores', { NODE_ENV: 'staging', EVENT_STORE: 'memory' }, /in-memory/],
+    ['no secret and no JWKS', { NODE_ENV: 'PRODUCTION', AUTH_JWT_SECRET: '' }, /AUTH_JWT_SECRET is required/],
+    ['a JWKS over http', { NODE_ENV: 'prod', AUTH_JWKS_URL: 'http://idp.example/jwks' }, /https/],
+  ])('%s: exits non-zero before listening, with one line', async (_name, env, message) => {
+    const result = await startService({ AUTH_JWT_SECRET: 'p'.repeat(40), ...env });
+    expect(result.code).not.toBe(0);
+    expectOneLineReports(result.stderr, message);
+    expect(result.ms).toBeLessThan(10_000 * 3); // the contract's 10 s, with room for a loaded test machine
+  });
+});
