@@ -12,6 +12,9 @@ import { CHECKOUT, expectProblem, inProgressOrder, orderBody, parties, post } fr
 import { startTestApp, TestApp } from '../support/test-app';
 import { testToken } from '../support/tokens';
 
+// The token CLI runs as a child process: slow on a loaded machine.
+jest.setTimeout(30_000);
+
 describe('authentication', () => {
   let t: TestApp;
   beforeAll(async () => {
