@@ -3,11 +3,12 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
-import { finishOpenApiDocument } from './http/openapi-document';
+import { finishOpenApiDocument } from './http/openapi';
+import { PRODUCT_PROBLEMS, ProblemDto, type ProductProblems } from './http/problem';
 import { createLogger, PinoNestLogger, registerAccessLog } from './observability/logger';
-import { TOKEN_VERIFIER } from './auth/auth.constants';
+import { TOKEN_VERIFIER } from './auth/auth.guard';
 import type { TokenVerifier } from './auth/jwt';
-import { capConnections, registerEdge, serverOptions } from './http/edge';
+import { registerEdge, serverOptions } from './http/edge';
 import { AppConfig, DEFAULT_SERVER_TIMEOUTS, loadConfig } from './platform/config/config';
 
 /** Bodies are small JSON documents: the largest text field is 10,000 characters. Over it: 413. */
@@ -43,7 +44,6 @@ export async function createApp(
     abortOnError: false,
   });
   try {
-    capConnections(app.getHttpServer(), config);
     await registerEdge(app, config, app.get<TokenVerifier>(TOKEN_VERIFIER));
     registerBodyParsers(app.getHttpAdapter().getInstance());
     if (logging) {
@@ -84,22 +84,18 @@ function registerBodyParsers(fastify: FastifyInstance): void {
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {
-  const generated = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Resolution Center API')
-      .setDescription(
-        'Orders, Resolution Center requests, cancellations and extras (event-sourced CQRS). Errors are RFC 9457 ' +
-          'problem+json with a machine-readable `code`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256)' })
-      .build(),
-  );
-  const document = finishOpenApiDocument(generated, {
-    servers: ['/'],
-    license: 'Proprietary',
-    rateLimitExempt: (path) => path === '/health' || path.startsWith('/testing/'),
-  });
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const config = new DocumentBuilder()
+    .setTitle('Resolution Center API')
+    .setDescription(
+      'Orders, Resolution Center requests, cancellations and extras (event-sourced CQRS). Errors are RFC 9457 ' +
+        'problem+json with a machine-readable `code`.',
+    )
+    .setVersion('0.1.0')
+    .addServer('/')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256)' })
+    .build();
+  config.info.license = { name: 'Proprietary' }; // the package is UNLICENSED: no licence URL to give
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  const { codes } = app.get<ProductProblems>(PRODUCT_PROBLEMS);
+  SwaggerModule.setup('docs', app, finishOpenApiDocument(document, codes), { jsonDocumentUrl: 'docs-json' });
 }

@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
 import { ClockModule, createClock } from './platform/clock/clock.module';
 import { ManualClock } from './platform/clock/clock.port';
-import { TestingClockModule } from './http/test-time.module';
+import { TestingClockModule } from './http/test-time.controller';
 import type { AppConfig } from './platform/config/config';
 import { ClusterModule } from './platform/cluster/cluster.module';
 import { ConfigModule } from './platform/config/config.module';

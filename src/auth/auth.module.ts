@@ -2,16 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CLOCK, type Clock } from '../platform/clock/clock.port';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
-import { TOKEN_VERIFIER } from './auth.constants';
-import { AuthGuard } from './auth.guard';
+import { AuthGuard, TOKEN_VERIFIER } from './auth.guard';
 import { jwksKeys, secretKeys, TokenVerifier } from './jwt';
 import { resolveJwtSecret } from './jwt-secret';
 
-/**
- * JWT verification for every route (see AuthGuard): HS256 with the service's secret, or RS256/ES256 against
- * AUTH_JWKS_URL; times against the service's clock. `roles` are the roles a token may grant: the product's,
- * handed in at the composition root.
- */
+/** JWT verification for every route (AuthGuard); `roles` are the product's, handed in at the composition root. */
 @Module({})
 export class AuthModule {
   static forRoot(options: { roles: readonly string[] }): DynamicModule {

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Caller } from './caller';
 import { unauthenticated } from '../http/problem';
+import type { Caller } from './jwt';
 
 /** Where the guard leaves the verified caller on the (fastify) request. */
 export interface RequestWithCaller {
@@ -12,9 +12,8 @@ export interface RequestWithCaller {
  * roles to the product's (the guard admitted only those).
  */
 export function callerOf<C extends Caller = Caller>(request: RequestWithCaller): C {
-  const caller = request.caller;
-  if (!caller) throw unauthenticated('Authentication required.');
-  return caller as C;
+  if (!request.caller) throw unauthenticated('Authentication required.');
+  return request.caller as C;
 }
 
 /** The authenticated caller `{ userId, roles }` (set by the AuthGuard). */

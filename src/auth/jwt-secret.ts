@@ -3,17 +3,14 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppConfig, isProduction } from '../platform/config/config';
 
-export const JWT_SECRET_FILE = 'jwt-secret';
-
 /**
- * The HS256 secret: AUTH_JWT_SECRET, or (outside production, where config validation already refused its
- * absence) a random one generated once into `<DATA_DIR>/jwt-secret` (mode 0600) and reused, so that tokens
- * from `npm run token` keep working across restarts without any setup.
+ * The HS256 secret: AUTH_JWT_SECRET, or outside production one generated once into `<DATA_DIR>/jwt-secret` (mode
+ * 0600) and reused, so that tokens from `npm run token` keep working across restarts without any setup.
  */
 export function resolveJwtSecret(config: Pick<AppConfig, 'authJwtSecret' | 'dataDir' | 'nodeEnv'>): string {
   if (config.authJwtSecret) return config.authJwtSecret;
   if (isProduction(config.nodeEnv)) throw new Error('AUTH_JWT_SECRET is required in production');
-  const file = join(config.dataDir, JWT_SECRET_FILE);
+  const file = join(config.dataDir, 'jwt-secret');
   try {
     const existing = readFileSync(file, 'utf8').trim();
     if (existing.length >= 16) return existing;

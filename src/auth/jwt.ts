@@ -8,14 +8,16 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import type { Caller } from './caller';
 import { isUserId } from './user-id';
 
+/** The authenticated caller: the token's user id and the roles it grants (the product's vocabulary). */
+export interface Caller {
+  userId: string;
+  roles: readonly string[];
+}
+
 export class InvalidTokenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidTokenError';
-  }
+  override name = 'InvalidTokenError';
 }
 
 /** What a token must satisfy beyond its signature. */
@@ -31,45 +33,32 @@ export interface TokenPolicy {
 }
 
 /** How a signature is checked: the HS256 secret, or a JWKS (RS256/ES256 only). */
-export type TokenKeys = { kind: 'secret'; secret: Uint8Array } | { kind: 'jwks'; keys: JWTVerifyGetKey };
+export type TokenKeys = Uint8Array | JWTVerifyGetKey;
 
 /** Skew tolerated on exp, nbf and iat. */
-export const CLOCK_SKEW_SECONDS = 60;
+const CLOCK_SKEW_SECONDS = 60;
 const MAX_TOKEN_LENGTH = 8192;
-/** JWKS: keys kept ≥ 10 min; an unknown kid refetches at most once a minute. */
-export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
-export const JWKS_COOLDOWN_MS = 60_000;
 
-export const secretKeys = (secret: string): TokenKeys => ({
-  kind: 'secret',
-  secret: new TextEncoder().encode(secret),
-});
+export const secretKeys = (secret: string): TokenKeys => new TextEncoder().encode(secret);
 
-export const jwksKeys = (url: string): TokenKeys => ({
-  kind: 'jwks',
-  keys: createRemoteJWKSet(new URL(url), {
-    cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-    cooldownDuration: JWKS_COOLDOWN_MS,
+/** Keys kept at least 10 minutes; an unknown kid fetches the set again at most once a minute. */
+export const jwksKeys = (url: string): TokenKeys =>
+  createRemoteJWKSet(new URL(url), {
+    cacheMaxAge: 10 * 60_000,
+    cooldownDuration: 60_000,
     timeoutDuration: 5_000,
-  }),
-});
+  });
 
 /** How long a verified token is taken on trust before its signature is checked again (a JWKS key may be removed). */
 export const VERIFIED_TOKEN_TTL_MS = 60_000;
 const VERIFIED_TOKENS_MAX = 10_000;
 
-interface Verified {
-  caller: Caller;
-  payload: JWTPayload;
-  until: number;
-}
-
 export class TokenVerifier {
   /**
    * Clients send the same token with every request, and jose's verification costs most of a command's CPU: a
-   * token verified in the last minute is taken from here, its time claims checked again against the clock.
+   * token verified lately is taken from here until its entry ends, at the latest when the token expires.
    */
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified = new Map<string, { caller: Caller; until: number }>();
 
   constructor(
     private readonly keys: TokenKeys,
@@ -80,20 +69,8 @@ export class TokenVerifier {
   async verify(token: string): Promise<Caller> {
     const now = this.policy.now();
     const hit = this.verified.get(token);
-    if (hit && hit.until > now.getTime()) {
-      checkTimes(hit.payload, now.getTime() / 1000);
-      return hit.caller;
-    }
-    if (hit) this.verified.delete(token);
-    const caller = await this.verifySignature(token, now);
-    if (this.verified.size >= VERIFIED_TOKENS_MAX) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
-    }
-    return caller;
-  }
-
-  private async verifySignature(token: string, now: Date): Promise<Caller> {
+    if (hit && hit.until > now.getTime()) return hit.caller;
+    this.verified.delete(token);
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('token too long');
     let payload: JWTPayload;
     try {
@@ -103,18 +80,19 @@ export class TokenVerifier {
         clockTolerance: CLOCK_SKEW_SECONDS,
         currentDate: now,
         requiredClaims: ['exp', 'iat', 'sub'],
-        typ: undefined,
       };
-      payload =
-        this.keys.kind === 'secret'
-          ? (await jwtVerify(token, this.keys.secret, { ...options, algorithms: ['HS256'] })).payload
-          : (await jwtVerify(token, this.keys.keys, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
+      ({ payload } =
+        typeof this.keys === 'function'
+          ? await jwtVerify(token, this.keys, { ...options, algorithms: ['RS256', 'ES256'] })
+          : await jwtVerify(token, this.keys, { ...options, algorithms: ['HS256'] }));
     } catch (e) {
-      if (e instanceof joseErrors.JOSEError) throw new InvalidTokenError(reasonOf(e));
-      throw new InvalidTokenError('token is malformed');
+      throw new InvalidTokenError(e instanceof joseErrors.JOSEError ? reasonOf(e) : 'token is malformed');
     }
     const caller = this.callerOf(payload, now.getTime() / 1000);
-    this.verified.set(token, { caller, payload, until: now.getTime() + VERIFIED_TOKEN_TTL_MS });
+    // Times only move forward: a token valid now stays so (nbf, iat) until it expires (exp + skew).
+    const until = Math.min(now.getTime() + VERIFIED_TOKEN_TTL_MS, (payload.exp! + CLOCK_SKEW_SECONDS) * 1000);
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { caller, until });
     return caller;
   }
 
@@ -125,31 +103,17 @@ export class TokenVerifier {
       throw new InvalidTokenError(`token lifetime over ${this.policy.maxTtlSeconds} s`);
     }
     if (!isUserId(sub)) throw new InvalidTokenError('token sub is not a valid user id');
-    const claimed = (payload as { roles?: unknown }).roles;
-    let roles: string[] = [];
-    if (claimed !== undefined) {
-      if (!Array.isArray(claimed)) throw new InvalidTokenError('token roles must be an array');
-      for (const r of claimed) {
-        if (typeof r !== 'string' || !this.policy.roles.includes(r)) {
-          throw new InvalidTokenError(
-            `token role ${JSON.stringify(r)} is not one of ${this.policy.roles.join(', ')}`,
-          );
-        }
+    const claimed = payload.roles === undefined ? [] : payload.roles;
+    if (!Array.isArray(claimed)) throw new InvalidTokenError('token roles must be an array');
+    for (const r of claimed) {
+      if (typeof r !== 'string' || !this.policy.roles.includes(r)) {
+        throw new InvalidTokenError(
+          `token role ${JSON.stringify(r)} is not one of ${this.policy.roles.join(', ')}`,
+        );
       }
-      roles = [...new Set(claimed as string[])];
     }
-    return Object.freeze({ userId: sub, roles: Object.freeze(roles) });
+    return Object.freeze({ userId: sub, roles: Object.freeze([...new Set(claimed as string[])]) });
   }
-}
-
-/** What jose checked of time, checked again for a token taken from the cache (the clock moved since). */
-function checkTimes(payload: JWTPayload, nowS: number): void {
-  const { exp, nbf, iat } = payload as { exp: number; nbf?: number; iat: number };
-  if (exp <= nowS - CLOCK_SKEW_SECONDS) throw new InvalidTokenError('token has expired');
-  if (nbf !== undefined && nbf > nowS + CLOCK_SKEW_SECONDS) {
-    throw new InvalidTokenError('token claim nbf is not valid (claim timestamp check failed)');
-  }
-  if (iat > nowS + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('token issued in the future');
 }
 
 function reasonOf(e: InstanceType<typeof joseErrors.JOSEError>): string {
@@ -162,14 +126,9 @@ function reasonOf(e: InstanceType<typeof joseErrors.JOSEError>): string {
   return 'token is malformed';
 }
 
-export interface TokenClaims {
-  sub: string;
-  roles?: readonly string[];
-}
-
-/** An HS256 token for `claims.sub` (the token CLI, the demo, tests), valid for `ttlSeconds` (default 1 h). */
+/** An HS256 token for `sub` (the token CLI, the demo, tests), valid for `ttlSeconds` (default 1 h). */
 export function signToken(
-  claims: TokenClaims,
+  claims: { sub: string; roles?: readonly string[] },
   secret: string,
   options: { ttlSeconds?: number; nowMs?: number; issuer?: string; audience?: string } = {},
 ): Promise<string> {

@@ -1,22 +1,39 @@
-// RFC 9457 problem details: the one error shape of the API. Every error, whatever its origin (domain, validation,
-// auth, fastify's own body parsing, an unexpected bug), ends up as one of these.
-import { HttpException } from '@nestjs/common';
+// RFC 9457 problem details: the one error shape of the API, whatever the error's origin.
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { WrongExpectedRevisionError } from '../platform/event-store/event-store.port';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export interface FieldError {
-  field: string;
-  message: string;
+export class FieldErrorDto {
+  @ApiProperty({ example: 'price.amount' })
+  field!: string;
+  @ApiProperty({ example: 'amount must not be less than 1' })
+  message!: string;
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  errors?: FieldError[];
+/** RFC 9457 problem details, as every error is answered (and documented). */
+export class ProblemDto {
+  @ApiProperty({ example: 'urn:resolution-center:problem:request-already-open' })
+  type!: string;
+  @ApiProperty({ example: 'A request is already open' })
+  title!: string;
+  @ApiProperty({ type: 'integer', example: 409 })
+  status!: number;
+  @ApiProperty({ example: 'a request is already open on this order' })
+  detail!: string;
+  @ApiProperty({
+    description: 'Machine-readable code; each route lists its own',
+    example: 'REQUEST_ALREADY_OPEN',
+  })
+  code!: string;
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Present on 400 VALIDATION_FAILED' })
+  errors?: FieldErrorDto[];
 }
+
+export type FieldError = FieldErrorDto;
+export type Problem = ProblemDto;
 
 /** A code the API answers with: its status and the problem's title. */
 export interface ProblemCode {
@@ -39,10 +56,7 @@ export const HTTP_PROBLEM_CODES: Record<string, ProblemCode> = {
   INTERNAL: { status: 500, title: 'Internal server error' },
 };
 
-/**
- * What the product hands the edge at the composition root: its own error codes and how its errors (the domain's
- * refusals) become problems. HTTP knows no domain; it asks this.
- */
+/** What the product hands the edge at the composition root: its own codes, and the problem of its errors. */
 export interface ProductProblems {
   codes: Record<string, ProblemCode>;
   /** The problem for one of the product's own errors; undefined for anything else. */
@@ -51,10 +65,6 @@ export interface ProductProblems {
 
 export const PRODUCT_PROBLEMS = Symbol('PRODUCT_PROBLEMS');
 
-export function problemTypeOf(code: string): string {
-  return `urn:resolution-center:problem:${code.toLowerCase().replace(/_/g, '-')}`;
-}
-
 export function makeProblem(
   status: number,
   code: string,
@@ -62,7 +72,8 @@ export function makeProblem(
   errors?: FieldError[],
   title = HTTP_PROBLEM_CODES[code]?.title ?? code,
 ): Problem {
-  const problem: Problem = { type: problemTypeOf(code), title, status, detail, code };
+  const type = `urn:resolution-center:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+  const problem: Problem = { type, title, status, detail, code };
   if (errors) problem.errors = errors;
   else if (status === 400) problem.errors = [];
   return problem;
@@ -70,18 +81,14 @@ export function makeProblem(
 
 /** An HTTP error with a machine-readable code; the filter renders it as problem+json. */
 export class ProblemException extends HttpException {
-  readonly problem: Problem;
+  readonly problem = this.getResponse() as Problem;
   constructor(status: number, code: string, detail: string, errors?: FieldError[]) {
-    const problem = makeProblem(status, code, detail, errors);
-    super(problem, status);
-    this.problem = problem;
+    super(makeProblem(status, code, detail, errors), status);
   }
 }
 
-export const validationFailed = (
-  errors: FieldError[],
-  detail = 'The request is not valid.',
-): ProblemException => new ProblemException(400, 'VALIDATION_FAILED', detail, errors);
+export const validationFailed = (errors: FieldError[], detail = 'The request is not valid.') =>
+  new ProblemException(400, 'VALIDATION_FAILED', detail, errors);
 
 export const unauthenticated = (detail: string): ProblemException =>
   new ProblemException(401, 'UNAUTHENTICATED', detail);
@@ -91,4 +98,73 @@ export class RecordedProblemException extends HttpException {
   constructor(readonly problem: Problem) {
     super(problem, problem.status);
   }
+}
+
+/** The global error boundary: other 4xx (bad JSON, content type) are 400s; only the unforeseen is a 500, logged. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(@Inject(PRODUCT_PROBLEMS) private readonly product: ProductProblems) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const problem = this.toProblem(error, request);
+    if (problem.status >= 500) {
+      this.logger.error(
+        `${request?.method} ${request?.url} failed: ${error instanceof Error ? error.message : String(error)}`,
+        error instanceof Error ? error.stack : undefined,
+      );
+    }
+    if (!reply || reply.sent) return;
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  toProblem(error: unknown, request?: FastifyRequest): Problem {
+    if (error instanceof ProblemException || error instanceof RecordedProblemException) return error.problem;
+    const productProblem = this.product.problemOf(error);
+    if (productProblem) return productProblem;
+    // The command handler's optimistic retries ran out: the order kept changing under it.
+    if (error instanceof WrongExpectedRevisionError) {
+      return makeProblem(
+        409,
+        'CONCURRENCY_CONFLICT',
+        'The order kept changing while the command was applied; retry.',
+      );
+    }
+    const [status, message] = statusAndMessage(error) ?? [500, ''];
+    switch (status) {
+      case 401:
+        return makeProblem(401, 'UNAUTHENTICATED', message);
+      case 403:
+        return makeProblem(403, 'FORBIDDEN', message);
+      case 404:
+      case 405:
+        return makeProblem(
+          404,
+          'NOT_FOUND',
+          request ? `No route ${request.method} ${request.url.split('?')[0]}` : message,
+        );
+      case 413:
+        return makeProblem(413, 'PAYLOAD_TOO_LARGE', 'The body is over the limit of 65,536 bytes.');
+      case 503:
+        return makeProblem(503, 'SERVICE_UNAVAILABLE', message);
+    }
+    if (status >= 400 && status < 500) {
+      // Body parsing, content type: the request is malformed.
+      return makeProblem(400, 'VALIDATION_FAILED', message, [{ field: 'body', message }]);
+    }
+    return makeProblem(500, 'INTERNAL', 'An unexpected error occurred.');
+  }
+}
+
+/** The status and message of Nest's HttpExceptions and of fastify's own errors (FST_ERR_* with a status). */
+function statusAndMessage(error: unknown): [number, string] | undefined {
+  if (error instanceof HttpException) return [error.getStatus(), error.message];
+  const e = error as { code?: unknown; statusCode?: unknown; message?: unknown } | null;
+  if (typeof e?.statusCode !== 'number' || typeof e.code !== 'string') return undefined;
+  return [e.statusCode, typeof e.message === 'string' ? e.message : 'Bad request'];
 }

@@ -1,33 +1,24 @@
-// Read-your-writes for GET routes (api.md): `?minPosition=<position>` waits (≤ 5 s) until the read model serving
-// the route has processed that position, then answers with what it has; every response carries
-// `X-Read-Model-Position`. Usage on a route (or a controller):
-//
-//   @ReadYourWrites('orders')          // served by the `orders` projection
-//   @ReadYourWrites()                  // served by the event store itself (e.g. the history): always current
-//
-// and the route's query DTO extends ReadQueryDto (so `minPosition` passes the strict validation).
+// Read-your-writes (api.md): `?minPosition=` waits (≤ 5 s) until the route's read model has processed it, and every
+// response carries `X-Read-Model-Position`. On a route or a controller: `@ReadYourWrites('orders')`.
 import {
-  applyDecorators,
   CallHandler,
   ExecutionContext,
   Inject,
   Injectable,
+  mixin,
   NestInterceptor,
   PipeTransform,
-  SetMetadata,
   UseInterceptors,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { EVENT_STORE, type EventStore } from '../platform/event-store/event-store.port';
-import { validationFailed, type FieldError } from './problem';
 import { ProjectionEngine } from '../platform/projections/projection-engine';
+import { validationFailed, type FieldError } from './problem';
 
 export const READ_MODEL_POSITION_HEADER = 'X-Read-Model-Position';
-export const READ_YOUR_WRITES_MAX_WAIT_MS = 5000;
-const READ_MODEL_KEY = 'read-side:projections';
 const POSITION = /^\d{1,40}$/;
 
 /** OpenAPI description of the header, for `@ApiOkResponse({ headers: READ_MODEL_POSITION_HEADER_DOC })`. */
@@ -53,78 +44,48 @@ export class ReadQueryDto {
   minPosition?: string;
 }
 
-@Injectable()
-export class ReadModelPositionInterceptor implements NestInterceptor {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly engine: ProjectionEngine,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
-  ) {}
-
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const projections = this.reflector.getAllAndOverride<string[] | undefined>(READ_MODEL_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (projections === undefined) return next.handle();
-    const http = context.switchToHttp();
-    const query = (http.getRequest<{ query?: Record<string, unknown> }>().query ?? {}) as Record<
-      string,
-      unknown
-    >;
-    const reply = http.getResponse<{ header(name: string, value: string): unknown }>();
-    const min = query.minPosition;
-    let position: string | null;
-    if (projections.length === 0) {
-      position = await this.events.headPosition();
-    } else {
-      position = await awaitReadModel(this.engine, projections, min);
-    }
-    reply.header(READ_MODEL_POSITION_HEADER, position ?? '0');
-    return next.handle();
-  }
-}
-
-/**
- * Waits (≤ 5 s) until these projections have processed `minPosition` when it is well-formed (a malformed one is
- * left to the query's validation: 400), then returns their position, for the header. Read before the handler
- * runs: the handler then sees at least this position. The interceptor's steps, for routes doing them inline.
- */
+/** Waits for a well-formed `minPosition` (a malformed one is the query's 400), then gives the header's position. */
 export async function awaitReadModel(
   engine: ProjectionEngine,
   projections: string[],
   minPosition: unknown,
 ): Promise<string | null> {
   if (typeof minPosition === 'string' && POSITION.test(minPosition)) {
-    await engine.waitForPosition(minPosition, READ_YOUR_WRITES_MAX_WAIT_MS, projections);
+    await engine.waitForPosition(minPosition, 5000, projections);
   }
   return engine.currentPosition(projections);
 }
 
-/**
- * Marks a route (or controller) as served by these projections (none: by the event store), waits for
- * `?minPosition` and sets the `X-Read-Model-Position` header. Documents the query parameter in OpenAPI when
- * the route has no DTO declaring it.
- */
+/** Marks a route (or controller) as served by these projections (none: by the event store, always current). */
 export function ReadYourWrites(...projections: string[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    SetMetadata(READ_MODEL_KEY, projections),
-    UseInterceptors(ReadModelPositionInterceptor),
-  );
+  @Injectable()
+  class ReadModelPosition implements NestInterceptor {
+    constructor(
+      private readonly engine: ProjectionEngine,
+      @Inject(EVENT_STORE) private readonly events: EventStore,
+    ) {}
+
+    async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+      const http = context.switchToHttp();
+      const query = http.getRequest<FastifyRequest>().query as { minPosition?: unknown } | undefined;
+      const position =
+        projections.length === 0
+          ? await this.events.headPosition()
+          : await awaitReadModel(this.engine, projections, query?.minPosition);
+      http.getResponse<FastifyReply>().header(READ_MODEL_POSITION_HEADER, position ?? '0');
+      return next.handle();
+    }
+  }
+  return UseInterceptors(mixin(ReadModelPosition));
 }
 
-/**
- * The query of a route whose only parameter is `minPosition`, checked without class-validator (the order page
- * is the hottest read): unknown parameters and a malformed position are 400 VALIDATION_FAILED, like a DTO's.
- */
-@Injectable()
+/** A query of `minPosition` alone, checked as a DTO would be but without class-validator (for the hottest read). */
 export class MinPositionOnlyQueryPipe implements PipeTransform<unknown, { minPosition?: string }> {
   transform(value: unknown): { minPosition?: string } {
     const query = (value ?? {}) as Record<string, unknown>;
-    const errors: FieldError[] = [];
-    for (const key of Object.keys(query)) {
-      if (key !== 'minPosition') errors.push({ field: key, message: `property ${key} should not exist` });
-    }
+    const errors: FieldError[] = Object.keys(query)
+      .filter((key) => key !== 'minPosition')
+      .map((key) => ({ field: key, message: `property ${key} should not exist` }));
     const min = query.minPosition;
     if (min !== undefined && (typeof min !== 'string' || !POSITION.test(min))) {
       errors.push({ field: 'minPosition', message: 'minPosition must be a decimal position' });

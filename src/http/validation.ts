@@ -16,26 +16,23 @@ export const UUID_RE =
   /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/i;
 
 /** class-validator's nested errors, flattened to `{ field: 'price.amount', message }`. */
-export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
-  const out: FieldError[] = [];
-  for (const e of errors) {
+function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    for (const message of Object.values(e.constraints ?? {})) out.push({ field, message });
-    if (e.children?.length) out.push(...flattenValidationErrors(e.children, field));
-  }
-  return out;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
 }
 
 /** No DTO nests deeper than a few levels; this leaves room and stops stack-overflow bodies. */
 const MAX_DEPTH = 16;
 
-/** Iterative, so it cannot overflow the stack itself. */
-function depthExceeds(root: object, max: number): boolean {
+function depthExceeds(root: object): boolean {
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length) {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    if (depth > max) return true;
+    if (depth > MAX_DEPTH) return true;
     for (const child of Object.values(value)) {
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
     }
@@ -43,10 +40,11 @@ function depthExceeds(root: object, max: number): boolean {
   return false;
 }
 
-/**
- * DTO validation: unknown fields refused, types strict (no implicit conversion: "5000" is not a number), and a
- * body that is not a JSON object (an array, a string, a number) refused before class-transformer sees it.
- */
+const notAnObject = (value: unknown) =>
+  typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value);
+const bodyRefused = (message: string) => validationFailed([{ field: 'body', message }]);
+
+/** DTO validation: unknown fields refused, types strict ("5000" is not a number), bodies JSON objects only. */
 @Injectable()
 export class StrictValidationPipe extends ValidationPipe implements PipeTransform {
   constructor() {
@@ -56,36 +54,20 @@ export class StrictValidationPipe extends ValidationPipe implements PipeTransfor
       forbidUnknownValues: true,
       transform: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors: ValidationError[]) => validationFailed(flattenValidationErrors(errors)),
+      exceptionFactory: (errors: ValidationError[]) => validationFailed(flatten(errors)),
     });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (
-      metadata.type === 'body' &&
-      value !== undefined &&
-      value !== null &&
-      (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value))
-    ) {
-      throw validationFailed([{ field: 'body', message: 'body must be a JSON object' }]);
-    }
-    // class-transformer and the pipe walk values recursively: a pathologically deep body would overflow the stack.
-    if (
-      metadata.type === 'body' &&
-      value !== null &&
-      typeof value === 'object' &&
-      depthExceeds(value, MAX_DEPTH)
-    ) {
-      throw validationFailed([{ field: 'body', message: `body is nested deeper than ${MAX_DEPTH} levels` }]);
-    }
-    // A lone UTF-16 surrogate ("\ud800" in the JSON) is not text: MongoDB would store U+FFFD in its place, so
-    // no store could keep it as sent. Refused here, once, for every route.
-    if (metadata.type === 'body' && value !== null && typeof value === 'object') {
+    if (metadata.type === 'body' && value !== undefined && value !== null) {
+      if (notAnObject(value)) throw bodyRefused('body must be a JSON object');
+      // class-transformer and the pipe walk values recursively: a deep body would overflow the stack.
+      if (depthExceeds(value as object)) throw bodyRefused(`body is nested deeper than ${MAX_DEPTH} levels`);
+      // A lone UTF-16 surrogate is not text: no store could keep it as sent (MongoDB stores U+FFFD instead).
       const field = malformedTextPath(value);
       if (field !== null) {
-        throw validationFailed([
-          { field, message: `${field} must be well-formed Unicode text (it holds a lone surrogate)` },
-        ]);
+        const message = `${field} must be well-formed Unicode text (it holds a lone surrogate)`;
+        throw validationFailed([{ field, message }]);
       }
     }
     return super.transform(value, metadata);
@@ -103,24 +85,18 @@ export class UuidPipe implements PipeTransform<unknown, string> {
   }
 }
 
-/** Bodies of commands without input: nothing, `null` or `{}`; any field is refused as the DTOs refuse them. */
-@Injectable()
-export class EmptyBodyPipe implements PipeTransform<unknown, Record<string, never>> {
-  transform(value: unknown): Record<string, never> {
-    if (value === undefined || value === null) return {};
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      throw validationFailed([{ field: 'body', message: 'body must be a JSON object' }]);
-    }
-    const keys = Object.keys(value);
-    if (keys.length) {
-      throw validationFailed(keys.map((k) => ({ field: k, message: `property ${k} should not exist` })));
-    }
-    return {};
-  }
-}
-
-/** `@EmptyBody()`: the body of a command without input (documented as `{}`). */
-export const EmptyBody = (): ParameterDecorator => Body(EmptyBodyPipe);
+/** `@EmptyBody()`: the body of a command without input, none, `null` or `{}` (documented as `{}`). */
+export const EmptyBody = (): ParameterDecorator =>
+  Body({
+    // The global pipe refused anything but an object; any field is refused as the DTOs refuse them.
+    transform(value: unknown): Record<string, never> {
+      const keys = Object.keys(value ?? {});
+      if (keys.length) {
+        throw validationFailed(keys.map((k) => ({ field: k, message: `property ${k} should not exist` })));
+      }
+      return {};
+    },
+  });
 
 /** Documents a path parameter as a uuid (for routes that check it with `UuidPipe` themselves). */
 export const ApiUuidParam = (name: string): MethodDecorator =>
@@ -131,6 +107,5 @@ export const UuidParam =
   (name: string): ParameterDecorator =>
   (target, key, index) => {
     Param(name, new UuidPipe(name))(target, key, index);
-    const descriptor = key === undefined ? undefined : Object.getOwnPropertyDescriptor(target, key);
-    if (key !== undefined && descriptor) ApiUuidParam(name)(target, key, descriptor);
+    ApiUuidParam(name)(target, key!, Object.getOwnPropertyDescriptor(target, key!)!);
   };

@@ -1,5 +1,5 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import { ProblemDetailsFilter } from '../http/problem-details.filter';
+import { ProblemDetailsFilter } from '../http/problem';
 import { DomainError } from './domain/errors';
 import { ORDER_PROBLEMS } from './order-problems';
 

@@ -1,6 +1,5 @@
 // How the order domain's refusals meet HTTP: the codes' titles and statuses, handed to the edge at the composition
-// root (HttpModule.forRoot) and to the OpenAPI decorators of the order routes.
-import { apiProblemsFor } from '../http/openapi';
+// root (HttpModule.forRoot), which also documents them (`@ApiProblems` on the order routes).
 import { makeProblem, type Problem, type ProblemCode, type ProductProblems } from '../http/problem';
 import { DomainError, STATUS_OF_CODE, type DomainErrorCode } from './domain/errors';
 
@@ -40,5 +39,4 @@ export const ORDER_PROBLEMS: ProductProblems = {
   problemOf: (error) => (error instanceof DomainError ? problemOfDomainError(error) : undefined),
 };
 
-/** `@ApiProblems(...)` for the order routes: HTTP's codes and the domain's. */
-export const ApiProblems = apiProblemsFor(ORDER_PROBLEM_CODES);
+export { ApiProblems } from '../http/openapi';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { AdminServer } from '../../src/observability/admin-server';
+import { AdminServer } from '../../src/observability/metrics.module';
 import { bearer, startTestApp, type TestApp } from '../support/test-app';
 
 async function placeAndRead(t: TestApp): Promise<void> {

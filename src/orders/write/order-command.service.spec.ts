@@ -155,7 +155,7 @@ describe('OrderCommandService', () => {
     };
     const svc = new ImpatientOrderCommandService(conflicting, clock);
     const error = await svc.execute(openCancellation(), { orderId, caller: buyer }).catch((e: unknown) => e);
-    // The edge answers it 409 CONCURRENCY_CONFLICT (problem-details.filter.spec.ts).
+    // The edge answers it 409 CONCURRENCY_CONFLICT (problem.spec.ts).
     expect(error).toBeInstanceOf(WrongExpectedRevisionError);
     expect(appends).toBe(MAX_APPEND_ATTEMPTS);
   });

@@ -41,7 +41,7 @@ export const REQUEST_REASONS: readonly string[] = [
 export const MAX_EXTRAS_DESCRIPTION = 2_000;
 
 export class MoneyDto {
-  @ApiProperty({ description: 'Minor units (cents)', example: 5000, minimum: 1 })
+  @ApiProperty({ type: 'integer', description: 'Minor units (cents)', example: 5000, minimum: 1 })
   @IsInt()
   @Min(1)
   @Max(MAX_MINOR_UNITS)
@@ -84,7 +84,7 @@ export class PlaceOrderDto {
   @Type(() => MoneyDto)
   price!: MoneyDto;
 
-  @ApiProperty({ minimum: 1, maximum: 365, example: 7 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 365, example: 7 })
   @IsInt()
   @Min(1)
   @Max(365)
@@ -104,7 +104,7 @@ export class SubmitRequirementsDto {
   text!: string;
 }
 
-/** Commands without input: `{}` (or no body); any field is refused (EmptyBodyPipe). For the OpenAPI document. */
+/** Commands without input: `{}` (or no body); any field is refused (@EmptyBody). For the OpenAPI document. */
 export class EmptyBodyDto {}
 
 export class MessageDto {
@@ -146,6 +146,7 @@ export class OpenRequestDto {
   proposedDueAt?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     description:
       "partial_refund only (required there): minor units of the order's currency; at least 500, at most 60 % of " +
       'the primary price (all agreed partial refunds together)',
@@ -199,13 +200,18 @@ export class OfferExtrasDto {
   @MaxLength(MAX_EXTRAS_DESCRIPTION)
   description!: string;
 
-  @ApiProperty({ description: "Minor units, in the order's currency", minimum: 1, example: 1500 })
+  @ApiProperty({
+    type: 'integer',
+    description: "Minor units, in the order's currency",
+    minimum: 1,
+    example: 1500,
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_MINOR_UNITS)
   amount!: number;
 
-  @ApiProperty({ minimum: 0, maximum: 365, example: 2 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 365, example: 2 })
   @IsInt()
   @Min(0)
   @Max(365)

@@ -168,6 +168,7 @@ export class ResolveSupportCaseDto {
   rationale!: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'partial_refund only (required there): up to the price minus earlier refunds, minor units',
     minimum: 1,
   })

@@ -6,8 +6,7 @@ import {
   PayloadTooLargeException,
 } from '@nestjs/common';
 import { WrongExpectedRevisionError } from '../platform/event-store/event-store.port';
-import { ProblemDetailsFilter } from './problem-details.filter';
-import { makeProblem, ProblemException, type ProductProblems } from './problem';
+import { makeProblem, ProblemDetailsFilter, ProblemException, type ProductProblems } from './problem';
 
 /** A product with one error of its own, as the composition root hands one in. */
 class Refusal extends Error {}

@@ -1,2 +1,0 @@
-export * from '../../platform/health/health.registry';
-export { HealthModule } from './health.module';
