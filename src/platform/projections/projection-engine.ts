@@ -1,19 +1,10 @@
-// The projection engine: runs every registered projection from its own checkpoint over the store's feed (the
-// product's stream prefix, passed in the options), batch by batch, each batch atomic with its checkpoint; wakes
-// on appends through one shared live subscription; parks events that keep failing; answers "has the read side
-// reached position P?"; and rebuilds read models into a new generation beside the live one, swapping when caught
-// up. The parts: live-loop.ts, projection-runner.ts (batches), dead-letters.ts, read-positions.ts, rebuild.ts.
+// The projection engine: runs every registered projection from its own checkpoint over the store's feed, batch by
+// batch (projection-runner.ts), woken by one shared live feed (live-feed.ts); answers "has the read side reached
+// position P?"; keeps each projection's generations, rebuilt beside the live one and swapped (rebuild.ts).
 import { Logger } from '@nestjs/common';
-import { comparePositions, type EventStore } from '../event-store/event-store.port';
+import { comparePositions, type EventStore, PermanentStoreError } from '../event-store/event-store.port';
 import type { Projection, ReadStore } from '../read-store/read-store.port';
 import { CollectionRouter } from '../read-store/routed-read-store';
-import {
-  DEFAULT_ENGINE_OPTIONS,
-  errorMessage,
-  type ProjectionEngineOptions,
-  type ProjectionStatus,
-  type Slot,
-} from './engine-options';
 import {
   dropOlderGenerations,
   loadOrCreateRegistry,
@@ -21,32 +12,70 @@ import {
   type RegistryDoc,
 } from './generations';
 import { LiveFeed } from './live-feed';
-import { drain, runLiveLoop } from './live-loop';
-import { ProjectionRunner } from './projection-runner';
-import { ReadPositions } from './read-positions';
-import { Rebuilds, type RebuildOptions, type RebuildResult } from './rebuild';
+import {
+  errorMessage,
+  maxPosition,
+  minPosition,
+  pause,
+  ProjectionRunner,
+  replay,
+  yieldToIo,
+} from './projection-runner';
+import { rebuildSlots, type RebuildOptions, type RebuildResult, startVersionBuild } from './rebuild';
 
-export * from './engine-options';
 export type { RebuildOptions, RebuildProgress, RebuildResult } from './rebuild';
 
-const DECIMAL = /^\d+$/;
+export const DEFAULT_ENGINE_OPTIONS = {
+  batchSize: 500, // most events per live batch
+  rebuildBatchSize: 20_000, // a page and a commit while rebuilding: a document is written once a batch
+  maxAttempts: 4, // per failing event before it is parked; the retries wait the base delay, ×4 each
+  retryBaseDelayMs: 100,
+  maxBackoffMs: 5000, // cap of the backoff when a batch fails outside any event (store unavailable)
+  idlePollMs: 1000, // a caught-up runner looks for new events this often even without a wake-up
+  registryPollMs: 1000, // to notice a swap made elsewhere (the rebuild command, another worker)
+  dropGraceMs: 5000, // a replaced generation is dropped this long after the swap (readers elsewhere move over)
+};
+
+/** The tuning above, and the stream prefix feeding the projections (the product passes its own; unset: all). */
+export type ProjectionEngineOptions = typeof DEFAULT_ENGINE_OPTIONS & { streamPrefix?: string };
+
+/** Pending work older than this makes /health say degraded. */
+const DEGRADED_AFTER_MS = 10_000;
+
+export type ProjectionStatus = Awaited<ReturnType<ProjectionEngine['status']>>[number];
+
+type Task = { abort: AbortController; done: Promise<void> };
+
+/** One registered projection and what this process does with it. */
+export class Slot {
+  registry: RegistryDoc | null = null;
+  live: ProjectionRunner | null = null; // the active generation's runner
+  loop: Task | null = null;
+  build: Task | null = null; // a version-change build in this process
+  behindSince: number | null = null; // performance clock: since behind the feed, or (elsewhere) since it moved
+  readAt = 0; // not running here: when the checkpoint was last read from the store
+  loading: Promise<void> | null = null;
+  constructor(readonly projection: Projection) {}
+
+  /** What the active generation has processed, as known here. */
+  get position(): string | null {
+    return this.live?.observed ?? null;
+  }
+}
 
 export class ProjectionEngine {
   /** Logical -> physical collection names of the active generations (RoutedReadStore reads through it). */
   readonly router = new CollectionRouter();
   readonly options: ProjectionEngineOptions;
-  feed: LiveFeed | null = null;
+  private feed: LiveFeed | null = null;
   private readonly logger = new Logger('ProjectionEngine');
   private readonly slots = new Map<string, Slot>();
-  private readonly positions: ReadPositions;
-  private readonly rebuilds: Rebuilds;
   private running = false;
-  private transition: Promise<void> = Promise.resolve();
-  private initialized = false;
-  private initializing: Promise<void> | null = null;
-  private registryTimer: NodeJS.Timeout | null = null;
-  private readonly dropTimers = new Set<NodeJS.Timeout>();
   private disposed = false;
+  private transition: Promise<void> = Promise.resolve();
+  private registryTimer: NodeJS.Timeout | null = null;
+  /** waitForPosition callers waiting for a commit. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     readonly events: EventStore,
@@ -56,49 +85,17 @@ export class ProjectionEngine {
     readonly now: () => Date = () => new Date(),
   ) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options };
-    this.positions = new ReadPositions(
-      events,
-      store,
-      () => this.options.streamPrefix,
-      (slots) => this.running && slots.every((s) => s.loop),
-    );
-    this.rebuilds = new Rebuilds({
-      events,
-      store,
-      options: this.options,
-      now: () => this.now(),
-      // No document cache while building: big batches serve their own re-reads, and a rebuild's documents rarely
-      // outlive two batches (the cache cost an insert per document for almost no hits).
-      newRunner: (slot, generation) => this.newRunner(slot.projection, generation, 0),
-      activate: (slot, registry) => this.activate(slot, registry),
-    });
   }
-
-  // ---- registration and lifecycle -------------------------------------------------------------------------
 
   /** Adds a projection; call before start (from a module's onModuleInit). */
   register(projection: Projection): void {
-    if (this.slots.has(projection.name))
-      throw new Error(`Projection ${projection.name} is already registered`);
-    for (const other of this.slots.values()) {
-      for (const c of Object.keys(projection.collections)) {
+    const { name } = projection;
+    if (this.slots.has(name)) throw new Error(`Projection ${name} is already registered`);
+    for (const other of this.slots.values())
+      for (const c of Object.keys(projection.collections))
         if (c in other.projection.collections)
-          throw new Error(
-            `Collection ${c} of ${projection.name} is already owned by ${other.projection.name}`,
-          );
-      }
-    }
-    this.slots.set(projection.name, {
-      projection,
-      registry: null,
-      live: null,
-      loop: null,
-      wake: null,
-      pagingSince: null,
-      build: null,
-      stored: null,
-    });
-    this.initialized = false;
+          throw new Error(`Collection ${c} of ${name} is already owned by ${other.projection.name}`);
+    this.slots.set(name, new Slot(projection));
   }
 
   names(): string[] {
@@ -109,44 +106,37 @@ export class ProjectionEngine {
     return this.slots.get(name)?.projection;
   }
 
-  /**
-   * Loads (or creates) each projection's registry entry and routes readers to its active generation. Also starts
-   * watching the registry for swaps made elsewhere. Called by start(); the API role calls it alone (reads only).
-   */
+  /** The active runner of a projection (tests, diagnostics). */
+  runnerOf(name: string): ProjectionRunner | null {
+    return this.slots.get(name)?.live ?? null;
+  }
+
+  /** Loads each projection's registry entry and routes readers to its active generation (every role). */
   async initialize(): Promise<void> {
-    if (this.initialized) return;
-    if (!this.initializing) {
-      this.initializing = (async () => {
-        for (const slot of this.slots.values()) {
-          if (slot.live) continue;
-          const registry = await loadOrCreateRegistry(this.store, slot.projection, this.now);
-          const runner = this.newRunner(slot.projection, registry.generation);
-          await runner.init();
-          slot.registry = registry;
-          slot.live = runner;
-          this.router.route(Object.keys(slot.projection.collections), registry.generation);
-        }
-        this.initialized = true;
-        this.watchRegistry();
-      })().finally(() => (this.initializing = null));
+    for (const slot of this.slots.values()) await (slot.loading ??= this.load(slot));
+    this.watchRegistry();
+  }
+
+  private async load(slot: Slot): Promise<void> {
+    try {
+      const registry = await loadOrCreateRegistry(this.store, slot.projection, this.now);
+      slot.live = await this.openRunner(slot.projection, registry.generation);
+      slot.registry = registry;
+      this.router.route(Object.keys(slot.projection.collections), registry.generation);
+    } catch (error) {
+      slot.loading = null; // the next initialize() tries again
+      throw error;
     }
-    await this.initializing;
-    if (!this.initialized) await this.initialize();
   }
 
   /** Runs the projections until stop(). Idempotent. */
   start(): Promise<void> {
-    // A failed transition must not block the next one (the supervisor retries start, later calls stop).
-    const next = this.transition.catch(() => undefined).then(() => this.doStart());
-    this.transition = next;
-    return next;
+    return this.chain(() => this.doStart());
   }
 
   /** Stops every runner after its in-flight batch. Idempotent; start() may be called again. */
   stop(): Promise<void> {
-    const next = this.transition.catch(() => undefined).then(() => this.doStop());
-    this.transition = next;
-    return next;
+    return this.chain(() => this.doStop());
   }
 
   get isRunning(): boolean {
@@ -158,19 +148,20 @@ export class ProjectionEngine {
     this.disposed = true;
     await this.stop();
     if (this.registryTimer) clearTimeout(this.registryTimer);
-    this.registryTimer = null;
-    for (const t of this.dropTimers) clearTimeout(t);
-    this.dropTimers.clear();
-    this.positions.dispose();
+    for (const wake of this.waiting) wake();
+  }
+
+  /** A failed transition must not block the next one (the supervisor retries start, later calls stop). */
+  private chain(step: () => Promise<void>): Promise<void> {
+    this.transition = this.transition.catch(() => undefined).then(step);
+    return this.transition;
   }
 
   private async doStart(): Promise<void> {
     if (this.running || this.disposed) return;
     await this.initialize();
     this.running = true;
-    this.feed = new LiveFeed(this.events, this.options.streamPrefix, () => {
-      for (const slot of this.slots.values()) slot.wake?.();
-    });
+    this.feed = new LiveFeed(this.events, this.options.streamPrefix);
     await this.feed.start();
     for (const slot of this.slots.values()) this.startSlot(slot);
     this.logger.log(`started: ${this.names().join(', ')}`);
@@ -179,49 +170,24 @@ export class ProjectionEngine {
   private async doStop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    const pending: Promise<void>[] = [];
-    for (const slot of this.slots.values()) {
-      for (const task of [slot.loop, slot.build]) {
-        task?.abort.abort();
-        if (task) pending.push(task.done);
-      }
-      slot.loop = null;
-      slot.build = null;
-      slot.wake?.();
-    }
-    await Promise.all(pending);
+    const tasks = [...this.slots.values()].flatMap((s) => [s.loop, s.build]).filter((t) => t !== null);
+    for (const slot of this.slots.values()) slot.loop = slot.build = null;
+    for (const task of tasks) task.abort.abort();
+    await Promise.all(tasks.map((t) => t.done));
     await this.feed?.stop();
     this.feed = null;
   }
 
-  private newRunner(
-    projection: Projection,
-    generation: number,
-    cacheSize = this.options.documentCacheSize,
-  ): ProjectionRunner {
-    const options = this.options;
-    return new ProjectionRunner(
-      projection,
-      generation,
-      this.store,
-      // Read live, so tuning engine.options applies to running projections too.
-      {
-        get maxAttempts() {
-          return options.maxAttempts;
-        },
-        get baseDelayMs() {
-          return options.retryBaseDelayMs;
-        },
-      },
-      this.now,
-      cacheSize,
-    );
+  /** A runner of this engine, its collections created (`building`: a rebuild's, see ProjectionRunner). */
+  async openRunner(projection: Projection, generation: number, building = false): Promise<ProjectionRunner> {
+    const runner = new ProjectionRunner(projection, generation, this.store, this.options, this.now, building);
+    await runner.init();
+    return runner;
   }
 
   /** A write outside projections touched a projection's document: its runner must not trust its cached copy. */
   invalidateDocument(physicalCollection: string, id: string): void {
-    for (const slot of this.slots.values())
-      if (slot.live?.owns(physicalCollection)) slot.live.invalidate(physicalCollection, id);
+    for (const slot of this.slots.values()) slot.live?.cache.delete(physicalCollection, id);
   }
 
   private isStale(slot: Slot): boolean {
@@ -231,78 +197,102 @@ export class ProjectionEngine {
   private startSlot(slot: Slot): void {
     if (!this.running || !slot.live) return;
     this.scheduleDropOlder(slot);
-    if (this.isStale(slot)) {
-      // The live generation was built by another version of this code: leave it frozen (still served) and
-      // build the current version beside it.
-      if (!slot.build) this.rebuilds.startVersionBuild(slot);
-      return;
+    // Built by another version of this code: left frozen (still served) while the current version builds beside.
+    if (this.isStale(slot)) slot.build ??= startVersionBuild(this, slot);
+    else if (!slot.loop) {
+      const abort = new AbortController();
+      slot.loop = { abort, done: this.runLoop(slot, slot.live, abort.signal) };
     }
-    if (slot.loop) return;
-    const abort = new AbortController();
-    slot.loop = { abort, done: runLiveLoop(this, slot, slot.live, abort.signal) };
   }
 
-  /** After any commit: free the feed buffer and let waiters check. */
-  progressed(): void {
-    if (this.feed) {
-      let min: string | null | undefined;
-      for (const slot of this.slots.values()) {
-        if (!slot.loop || !slot.live) continue;
-        const c = slot.live.observed;
-        if (min === undefined || comparePositions(c, min) < 0) min = c;
+  /** Batches from the feed while it covers the runner, pages from the store when behind; retried forever. */
+  private async runLoop(slot: Slot, runner: ProjectionRunner, signal: AbortSignal): Promise<void> {
+    const { batchSize, streamPrefix, retryBaseDelayMs } = this.options;
+    let backoff = retryBaseDelayMs;
+    while (!signal.aborted) {
+      try {
+        let read: number;
+        // `observed` >= checkpoint, with no event of the feed between them: the buffer serves from there.
+        if (this.feed?.covers(runner.observed)) {
+          slot.behindSince = null;
+          const batch = this.feed.after(runner.observed, batchSize);
+          read = batch.length;
+          await runner.process(batch, signal);
+          this.progressed();
+        } else {
+          slot.behindSince ??= performance.now();
+          const onPage = (): void => this.progressed();
+          read = await replay(this.events, [runner], { pageSize: batchSize, streamPrefix, signal, onPage });
+          slot.behindSince = null;
+        }
+        backoff = retryBaseDelayMs;
+        if (read === 0) await pause(this.options.idlePollMs, signal, this.feed?.idle);
+        else if (read >= batchSize) await yieldToIo();
+      } catch (error) {
+        if (signal.aborted) break;
+        // A refusal no retry can fix (a foreign checkpoint, access denied) stops it, said on /health.
+        const stop = error instanceof PermanentStoreError;
+        const message = `${stop ? 'stopped: ' : ''}${errorMessage(error)}`;
+        const attempts = (runner.failure?.attempts ?? 0) + 1;
+        runner.failure = { message, since: runner.failure?.since ?? this.now().toISOString(), attempts };
+        if (stop || attempts === 1 || attempts % 10 === 0)
+          this.logger.error(`${runner.checkpointKey}: batch failed (attempt ${attempts}): ${message}`);
+        if (stop) break;
+        await pause(backoff, signal);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
-      if (min !== undefined) this.feed.trim(min);
     }
-    this.positions.check();
   }
 
-  // ---- catch-up and read-your-writes -----------------------------------------------------------------------
+  /** After any commit or swap: free the feed buffer, let waiters look. */
+  private progressed(): void {
+    const looping = [...this.slots.values()].filter((s) => s.loop);
+    this.feed?.trim(minPosition(looping.map((s) => s.position)));
+    for (const wake of this.waiting) wake();
+  }
 
   /** Processes everything up to the store's current head (including builds in progress here), then resolves. */
   async catchUp(): Promise<void> {
     await this.initialize();
     const head = await this.events.headPosition();
     if (head === null) return;
+    const slots = [...this.slots.values()];
     if (this.running) {
       // A version build in progress here is part of "everything": its generation becomes the live one.
-      await Promise.all([...this.slots.values()].map((s) => s.build?.done));
+      await Promise.all(slots.map((s) => s.build?.done));
       await this.waitForPosition(head, Number.POSITIVE_INFINITY);
       return;
     }
-    for (const slot of this.slots.values()) {
-      if (!slot.live || this.isStale(slot)) continue;
-      await drain(this.events, slot.live, head, this.options);
-    }
-    this.positions.check();
+    const runners = slots.filter((s) => s.live && !this.isStale(s)).map((s) => s.live!);
+    const { batchSize: pageSize, streamPrefix } = this.options;
+    if (runners.length > 0) await replay(this.events, runners, { pageSize, streamPrefix });
+    this.progressed();
   }
 
-  /**
-   * Resolves true once every named projection (all by default) has processed `position`, false after
-   * `timeoutMs`. Works in every role: without local runners it follows the checkpoints in the store.
-   */
+  /** True once the named projections (default all) processed `position`, false after `timeoutMs`; any role. */
   async waitForPosition(position: string, timeoutMs: number, projectionNames?: string[]): Promise<boolean> {
-    if (!DECIMAL.test(position)) throw new Error(`Invalid position ${JSON.stringify(position)}`);
+    if (!/^\d+$/.test(position)) throw new Error(`Invalid position ${JSON.stringify(position)}`);
     await this.initialize();
-    return this.positions.wait(this.slotsOf(projectionNames), position, timeoutMs);
-  }
-
-  /** The position the named projection's active generation has processed (null: nothing yet, or unknown name). */
-  positionOf(name: string): string | null {
-    const slot = this.slots.get(name);
-    return slot ? this.positions.localPosition(slot) : null;
+    const slots = this.slotsOf(projectionNames);
+    if (await this.reached(slots, position, true)) return true;
+    const until = performance.now() + timeoutMs;
+    for (let lookedAt = performance.now(); ;) {
+      const left = until - performance.now();
+      if (left <= 0 || this.disposed) return false;
+      // Woken by a commit here; every 25 ms it asks the store too (checkpoints of others, positions outside the feed).
+      await pause(Math.min(25, left), undefined, this.waiting);
+      const look = performance.now() - lookedAt >= 25;
+      if (look) lookedAt = performance.now();
+      if (await this.reached(slots, position, look).catch(() => false)) return true;
+    }
   }
 
   /** The lowest position of the named projections (all by default), fresh from the store when not running here. */
   async currentPosition(projectionNames?: string[]): Promise<string | null> {
     await this.initialize();
     const slots = this.slotsOf(projectionNames);
-    await this.positions.refreshStored(slots);
-    let min: string | null | undefined;
-    for (const slot of slots) {
-      const p = this.positions.localPosition(slot);
-      if (min === undefined || comparePositions(p, min) < 0) min = p;
-    }
-    return min ?? null;
+    await this.refreshStored(slots);
+    return minPosition(slots.map((s) => s.position));
   }
 
   private slotsOf(names: string[] | undefined): Slot[] {
@@ -314,141 +304,142 @@ export class ProjectionEngine {
     });
   }
 
-  // ---- generations: rebuilds, registry watch, swaps, drops -------------------------------------------------
+  /** Slots not running here: their checkpoints from the store, read at most every 20 ms. */
+  private async refreshStored(slots: Slot[]): Promise<void> {
+    const t = performance.now();
+    for (const slot of slots) {
+      if (slot.loop || !slot.live || t - slot.readAt < 20) continue;
+      slot.readAt = t;
+      const before = slot.live.checkpoint;
+      await slot.live.reload();
+      if (slot.live.checkpoint !== before || slot.behindSince === null) slot.behindSince = t;
+    }
+  }
 
-  /**
-   * Rebuilds the named projections (or all) from the beginning of the feed into a new generation each, beside
-   * the live ones (still served meanwhile), and swaps each in once caught up. A service running elsewhere on
-   * the same store notices the swap within registryPollMs.
-   */
+  /** Processed `position`, or nothing of the feed lies between (`look`: ask the store, not only the runners). */
+  private async reached(slots: Slot[], position: string, look: boolean): Promise<boolean> {
+    const lagging = slots.filter((s) => comparePositions(s.position, position) < 0);
+    if (lagging.length === 0 || !look) return lagging.length === 0;
+    await this.refreshStored(lagging);
+    for (const slot of lagging) {
+      const from = slot.position;
+      if (comparePositions(from, position) >= 0) continue;
+      if (comparePositions(await this.events.headPosition(), position) < 0) return false;
+      const { streamPrefix } = this.options;
+      const [next] = await this.events.readAll({ after: from, maxCount: 1, streamPrefix });
+      if (next && comparePositions(next.position, position) <= 0) return false;
+      if (slot.live && slot.position === from) slot.live.observed = maxPosition(from, position);
+    }
+    return true;
+  }
+
+  /** Rebuilds the named projections (or all) beside the live ones, then swaps (others follow within a poll). */
   async rebuild(which: string[] | 'all', options: RebuildOptions = {}): Promise<RebuildResult[]> {
     await this.initialize();
-    return this.rebuilds.rebuild(which === 'all' ? [...this.slots.values()] : this.slotsOf(which), options);
+    return rebuildSlots(this, which === 'all' ? [...this.slots.values()] : this.slotsOf(which), options);
   }
 
   private watchRegistry(): void {
     if (this.registryTimer || this.disposed) return;
-    const poll = async (): Promise<void> => {
-      try {
-        await this.pollRegistry();
-      } catch (error) {
-        this.logger.warn(`registry poll failed: ${errorMessage(error)}`);
-      }
-      if (!this.disposed) {
-        this.registryTimer = setTimeout(() => void poll(), this.options.registryPollMs);
-        this.registryTimer.unref();
-      }
-    };
-    this.registryTimer = setTimeout(() => void poll(), this.options.registryPollMs);
+    this.registryTimer = setTimeout(() => {
+      void this.pollRegistry()
+        .catch((error: unknown) => this.logger.warn(`registry poll failed: ${errorMessage(error)}`))
+        .finally(() => {
+          this.registryTimer = null;
+          this.watchRegistry();
+        });
+    }, this.options.registryPollMs);
     this.registryTimer.unref();
   }
 
   /** Notices a swap made by another process (the rebuild CLI, another worker) and follows it. */
   async pollRegistry(): Promise<void> {
     for (const slot of this.slots.values()) {
-      if (!slot.registry) continue;
-      const registry = await this.store.get<RegistryDoc>(REGISTRY_COLLECTION, slot.projection.name);
-      if (!registry) continue;
+      const { name } = slot.projection;
+      const registry = slot.registry && (await this.store.get<RegistryDoc>(REGISTRY_COLLECTION, name));
+      if (!slot.registry || !registry) continue;
       if (registry.generation !== slot.registry.generation) {
         this.logger.log(
-          `${slot.projection.name}: generation ${slot.registry.generation} -> ${registry.generation} (swapped elsewhere)`,
+          `${name}: generation ${slot.registry.generation} -> ${registry.generation} (swapped elsewhere)`,
         );
         await this.activate(slot, registry);
-      } else {
-        slot.registry = registry;
-      }
+      } else slot.registry = registry;
       // Dead letters cleared (or parked) by another process show in /health within a poll.
-      if (slot.live)
-        slot.live.deadLetters = (await this.store.listDeadLetters(slot.live.checkpointKey)).length;
+      slot.live!.deadLetters = (await this.store.listDeadLetters(slot.live!.checkpointKey)).length;
     }
   }
 
   /** Makes `registry.generation` the slot's live generation here: route readers, move the loop over. */
-  private async activate(slot: Slot, registry: RegistryDoc): Promise<void> {
-    // A fresh runner even after our own build: it runs live with the live document cache.
-    const next = this.newRunner(slot.projection, registry.generation);
-    await next.init();
-    const loop = slot.loop;
+  async activate(slot: Slot, registry: RegistryDoc): Promise<void> {
+    // A fresh runner even after our own build: it runs live with the document cache.
+    const next = await this.openRunner(slot.projection, registry.generation);
+    slot.loop?.abort.abort();
+    await slot.loop?.done;
     slot.loop = null;
-    if (loop) {
-      loop.abort.abort();
-      await loop.done;
-    }
     slot.registry = registry;
     slot.live = next;
-    slot.stored = null;
-    slot.pagingSince = null;
+    slot.behindSince = null;
     this.router.route(Object.keys(slot.projection.collections), registry.generation);
-    if (this.running) this.startSlot(slot);
-    this.positions.check();
+    this.startSlot(slot);
+    this.progressed();
   }
 
   /** Drops generations older than the active one, a while after the swap (readers elsewhere move over first). */
   private scheduleDropOlder(slot: Slot): void {
-    const timer = setTimeout(() => {
-      this.dropTimers.delete(timer);
-      dropOlderGenerations(this.store, slot.projection).then(
-        (dropped) => {
-          if (dropped.length)
-            this.logger.log(`${slot.projection.name}: dropped generation(s) ${dropped.join(', ')}`);
-        },
-        (e: unknown) =>
-          this.logger.warn(`dropping old generations of ${slot.projection.name} failed: ${errorMessage(e)}`),
-      );
-    }, this.options.dropGraceMs);
-    timer.unref();
-    this.dropTimers.add(timer);
+    const { name } = slot.projection;
+    const drop = async (): Promise<void> => {
+      if (this.disposed) return;
+      const dropped = await dropOlderGenerations(this.store, slot.projection);
+      if (dropped.length) this.logger.log(`${name}: dropped generation(s) ${dropped.join(', ')}`);
+    };
+    const warn = (e: unknown) =>
+      this.logger.warn(`dropping old generations of ${name} failed: ${errorMessage(e)}`);
+    setTimeout(() => void drop().catch(warn), this.options.dropGraceMs).unref();
   }
 
-  // ---- status and health ------------------------------------------------------------------------------------
-
-  async status(): Promise<ProjectionStatus[]> {
+  async status() {
     await this.initialize();
     const head = await this.events.headPosition();
     const slots = [...this.slots.values()];
-    await this.positions.refreshStored(slots);
+    await this.refreshStored(slots);
     const t = performance.now();
     return slots.map((slot) => {
       const runner = slot.live!;
-      const position = this.positions.localPosition(slot);
-      const local = slot.loop !== null;
+      const { position, projection, registry } = slot;
+      const running = slot.loop !== null;
+      const stale = this.isStale(slot);
       let lagMs = 0;
       if (comparePositions(position, head) < 0) {
-        const waiting = local
-          ? (slot.pagingSince ?? this.feed?.arrivalAfter(runner.observed) ?? null)
-          : (slot.stored?.movedAt ?? null);
-        lagMs = waiting === null ? 0 : Math.round(t - waiting);
+        const since = slot.behindSince ?? (running ? this.feed?.arrivalAfter(position) : null) ?? null;
+        lagMs = since === null ? 0 : Math.round(t - since);
       }
+      const { deadLetters, failure, lastAppliedRecordedAt, lagMs: window } = runner;
       const problems: string[] = [];
-      const stale = this.isStale(slot);
-      if (lagMs > this.options.degradedAfterMs) problems.push(`${lagMs} ms behind the event store`);
-      if (runner.deadLetters > 0) problems.push(`${runner.deadLetters} dead letter(s)`);
-      if (runner.failure) problems.push(`failing since ${runner.failure.since}: ${runner.failure.message}`);
-      if (this.running && !local && !stale) problems.push('not running');
+      if (lagMs > DEGRADED_AFTER_MS) problems.push(`${lagMs} ms behind the event store`);
+      if (deadLetters > 0) problems.push(`${deadLetters} dead letter(s)`);
+      if (failure) problems.push(`failing since ${failure.since}: ${failure.message}`);
+      if (this.running && !running && !stale) problems.push('not running');
       if (stale)
-        problems.push(
-          `serving version ${slot.registry!.version} while version ${slot.projection.version} builds`,
-        );
-      const p = (n: number): number | null => runner.lagMs.percentile(n);
+        problems.push(`serving version ${registry!.version} while version ${projection.version} builds`);
       return {
-        name: slot.projection.name,
-        version: slot.registry?.version ?? slot.projection.version,
+        name: projection.name,
+        version: registry?.version ?? projection.version,
         generation: runner.generation,
         stale,
-        running: local,
+        running,
         position,
         headPosition: head,
+        /** In position units (events, on the embedded store). */
         positionsBehind: head === null ? null : (BigInt(head) - BigInt(position ?? '0')).toString(),
+        /** How long the oldest event not yet applied has been waiting. */
         lagMs,
-        sinceLastAppliedMs: runner.lastAppliedRecordedAt
-          ? Date.now() - Date.parse(runner.lastAppliedRecordedAt)
-          : null,
-        lastAppliedRecordedAt: runner.lastAppliedRecordedAt,
-        appendToVisibleMs: { p50: p(50), p99: p(99), samples: runner.lagMs.size },
-        eventsApplied: runner.eventsApplied,
-        deadLetters: runner.deadLetters,
-        failure: runner.failure ? { message: runner.failure.message, since: runner.failure.since } : null,
-        building: slot.registry?.building ?? null,
+        sinceLastAppliedMs: lastAppliedRecordedAt ? Date.now() - Date.parse(lastAppliedRecordedAt) : null,
+        lastAppliedRecordedAt,
+        appendToVisibleMs: { p50: window.percentile(50), p99: window.percentile(99), samples: window.size },
+        deadLetters,
+        failure: failure && { message: failure.message, since: failure.since },
+        building: registry?.building ?? null,
+        /** Why this projection makes /health degraded (empty: healthy). */
         problems,
       };
     });
@@ -459,28 +450,9 @@ export class ProjectionEngine {
     const statuses = await this.status();
     const degraded = statuses.filter((s) => s.problems.length > 0);
     const details: Record<string, unknown> = { running: this.running };
-    for (const s of statuses) {
-      details[s.name] = {
-        status: s.problems.length ? 'degraded' : 'ok',
-        generation: s.generation,
-        position: s.position,
-        headPosition: s.headPosition,
-        positionsBehind: s.positionsBehind,
-        lagMs: s.lagMs,
-        sinceLastAppliedMs: s.sinceLastAppliedMs,
-        appendToVisibleMs: s.appendToVisibleMs,
-        deadLetters: s.deadLetters,
-        ...(s.building ? { building: s.building } : {}),
-        ...(s.problems.length ? { problems: s.problems } : {}),
-      };
-    }
+    for (const s of statuses) details[s.name] = { status: s.problems.length ? 'degraded' : 'ok', ...s };
     if (degraded.length)
       details.degraded = degraded.map((s) => `${s.name}: ${s.problems.join('; ')} (lag ${s.lagMs} ms)`);
     return { status: degraded.length ? 'degraded' : 'ok', details };
-  }
-
-  /** The active runner of a projection (tests, diagnostics). */
-  runnerOf(name: string): ProjectionRunner | null {
-    return this.slots.get(name)?.live ?? null;
   }
 }

@@ -1,81 +1,133 @@
-// One projection generation's worker: applies batches of events and commits each batch's documents together with
-// its checkpoint. Exactly-once in effect: events at or below the checkpoint are skipped (redelivery, replays),
-// and the checkpoint guard in commitBatch turns a batch raced by another worker into a no-op.
+// One projection generation's worker: each batch's documents commit with its checkpoint. Events at or below the
+// checkpoint are skipped; the store's checkpoint guard turns a batch raced by another worker (a paused ex-leader)
+// into a conflict: that worker's work stands, this runner reloads. An event that keeps failing is parked.
 import { Logger } from '@nestjs/common';
-import { comparePositions, type StoredEvent } from '../event-store/event-store.port';
+import { comparePositions, type EventStore, type StoredEvent } from '../event-store/event-store.port';
 import {
   CheckpointConflictError,
   type DeadLetter,
+  type DocumentWriter,
   type Projection,
   type ReadStore,
 } from '../read-store/read-store.port';
-import { BatchWriter, DocumentCache } from './batch-writer';
-import { retryOrPark, type RetryPolicy, type RetryTarget } from './dead-letters';
-import { checkpointKeyOf, type CollectionMap, physicalName } from './generations';
+import { checkpointKeyOf, type CollectionMap, MappedWriter, physicalName } from './generations';
 
-/** A small ring of recent samples, for percentiles without keeping everything. */
+const logger = new Logger('ProjectionRunner');
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const maxPosition = (a: string | null, b: string | null): string | null =>
+  comparePositions(a, b) >= 0 ? a : b;
+export const minPosition = (positions: (string | null)[]): string | null =>
+  positions.reduce((min, p) => (comparePositions(p, min) < 0 ? p : min), positions[0] ?? null);
+
+/** Resolves after `ms`, when `signal` aborts, or when one of `wakers` is called (it is in the set meanwhile). */
+export function pause(ms: number, signal?: AbortSignal, wakers?: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      wakers?.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    wakers?.add(done);
+  });
+}
+
+/** A ring of recent samples, for percentiles without keeping everything. */
 export class SampleWindow {
   private readonly samples: number[] = [];
   private next = 0;
-  /** Sorted copy, reused until a new sample arrives (/health may be polled often). */
-  private sorted: number[] | null = null;
+  private sorted: Float64Array | null = null; // reused until a new sample arrives (/health is polled often)
   constructor(private readonly capacity = 4096) {}
   add(value: number): void {
     this.sorted = null;
-    if (this.samples.length < this.capacity) this.samples.push(value);
-    else {
-      this.samples[this.next] = value;
-      this.next = (this.next + 1) % this.capacity;
-    }
+    this.samples[this.next] = value;
+    this.next = (this.next + 1) % this.capacity;
   }
   get size(): number {
     return this.samples.length;
   }
   percentile(p: number): number | null {
     if (this.samples.length === 0) return null;
-    this.sorted ??= Float64Array.from(this.samples).sort() as unknown as number[];
-    const sorted = this.sorted;
-    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+    const sorted = (this.sorted ??= Float64Array.from(this.samples).sort());
+    return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
   }
 }
 
-/** The events past `position` (positions ascend: when the first one is past it, all are, the usual case). */
-function eventsAfter(events: readonly StoredEvent[], position: string | null): readonly StoredEvent[] {
-  return events.length > 0 && comparePositions(events[0].position, position) > 0
-    ? events
-    : events.filter((e) => comparePositions(e.position, position) > 0);
+/**
+ * Recent documents, parsed, per collection: valid as the runner is its generation's only writer (a conflict
+ * clears it, other writes invalidate). Past its capacity a collection forgets its older half (Maps keep order).
+ */
+export class DocumentCache {
+  private readonly collections = new Map<string, Map<string, object | null>>();
+  constructor(private readonly capacity: number) {}
+
+  get(collection: string, id: string): object | null | undefined {
+    return this.collections.get(collection)?.get(id);
+  }
+
+  set(collection: string, id: string, value: object | null): void {
+    let docs = this.collections.get(collection);
+    if (!docs) this.collections.set(collection, (docs = new Map()));
+    docs.set(id, value);
+    if (docs.size <= this.capacity) return;
+    for (const old of docs.keys()) {
+      docs.delete(old);
+      if (docs.size <= this.capacity / 2) break;
+    }
+  }
+
+  delete(collection: string, id: string): void {
+    this.collections.get(collection)?.delete(id);
+  }
+
+  clear(): void {
+    this.collections.clear();
+  }
 }
 
-export interface RunnerFailure {
-  message: string;
-  /** ISO-8601 */
-  since: string;
-  attempts: number;
+/** A projection's view of a batch: logical names, reads from the cache first (a batch that fails clears it). */
+class BatchWriter extends MappedWriter {
+  constructor(
+    target: DocumentWriter,
+    map: CollectionMap,
+    private readonly cache: DocumentCache,
+  ) {
+    super(target, map);
+  }
+  override async get<T extends object>(collection: string, id: string): Promise<T | null> {
+    const physical = this.map(collection);
+    const cached = this.cache.get(physical, id);
+    if (cached !== undefined) return cached as T | null;
+    const doc = await this.target.get<T>(physical, id);
+    this.cache.set(physical, id, doc);
+    return doc;
+  }
+  override async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
+    const physical = this.map(collection);
+    await this.target.put(physical, id, doc);
+    this.cache.set(physical, id, doc);
+  }
+  override async delete(collection: string, id: string): Promise<void> {
+    const physical = this.map(collection);
+    await this.target.delete(physical, id);
+    this.cache.set(physical, id, null);
+  }
 }
 
-type Outcome = { ok: true } | { ok: false; conflict: boolean; failedAt: number; error: unknown };
+type Outcome = 'ok' | 'moved' | { failedAt: number; error: unknown };
 
 export class ProjectionRunner {
   readonly checkpointKey: string;
-  /** Last committed position (null: nothing yet). */
-  checkpoint: string | null = null;
-  /**
-   * Processed through here: the checkpoint, or further when it is known that no event of the feed lies between
-   * the checkpoint and this position (waitForPosition on a position outside the projection's stream prefix).
-   */
-  observed: string | null = null;
+  checkpoint: string | null = null; // last committed position
+  observed: string | null = null; // the checkpoint, or further when no event of the feed lies in between
   lastAppliedRecordedAt: string | null = null;
-  eventsApplied = 0;
   deadLetters = 0;
-  /** Set while a batch keeps failing outside any one event (store unavailable...); cleared by the next commit. */
-  failure: RunnerFailure | null = null;
-  /** append (recordedAt) -> committed, in ms, for the recent events. */
-  readonly lagMs = new SampleWindow(16_384);
-  /** Off while rebuilding: append->commit lag means nothing for history. */
-  sampleLag = true;
+  failure: { message: string; since: string; attempts: number } | null = null; // batches failing (store down)
+  readonly lagMs = new SampleWindow(16_384); // append (recordedAt) -> committed, recent events
   readonly cache: DocumentCache;
-  private readonly logger: Logger;
-  private readonly owned: Set<string>;
   private readonly map: CollectionMap;
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -83,196 +135,163 @@ export class ProjectionRunner {
     readonly projection: Projection,
     readonly generation: number,
     private readonly store: ReadStore,
-    private readonly retry: RetryPolicy,
-    private readonly now: () => Date = () => new Date(),
-    cacheSize = 10_000,
+    private readonly retry: { maxAttempts: number; retryBaseDelayMs: number }, // read live: tunable
+    private readonly now: () => Date,
+    /** A rebuild's: indexes deferred to the swap, no lag samples, a cache of one batch (kept longer: GC cost). */
+    readonly building = false,
   ) {
-    this.cache = new DocumentCache(cacheSize);
+    this.cache = new DocumentCache(building ? Infinity : 10_000 / Object.keys(projection.collections).length);
     this.checkpointKey = checkpointKeyOf(projection.name, generation);
-    this.logger = new Logger(`Projection ${this.checkpointKey}`);
-    this.owned = new Set(Object.keys(projection.collections));
-    // Memoized: called for every get/put; a fresh concatenated string would be hashed anew each time.
-    const names = new Map<string, string>();
-    this.map = (c) => {
-      let physical = names.get(c);
-      if (physical === undefined) {
-        physical = this.owned.has(c) ? physicalName(c, generation) : c;
-        names.set(c, physical);
-      }
-      return physical;
-    };
+    // Computed once: called for every get/put, a fresh concatenated string would be hashed anew each time.
+    const names = new Map(Object.keys(projection.collections).map((c) => [c, physicalName(c, generation)]));
+    this.map = (c) => names.get(c) ?? c;
   }
 
-  /**
-   * Creates the generation's collections and loads its checkpoint. A rebuild defers the indexes (`withIndexes`
-   * false): building them once over the filled collections is cheaper than maintaining them row by row, and
-   * projections read by id while applying. ensureIndexes() adds them before the generation goes live.
-   */
-  async init(options: { withIndexes?: boolean } = {}): Promise<void> {
-    for (const [collection, indexes] of Object.entries(this.projection.collections)) {
-      const physical = physicalName(collection, this.generation);
-      await this.store.ensureCollection(physical, options.withIndexes === false ? [] : indexes);
-    }
+  async init(): Promise<void> {
+    await this.ensureCollections(!this.building);
     await this.reload();
     this.deadLetters = (await this.store.listDeadLetters(this.checkpointKey)).length;
   }
 
-  async ensureIndexes(): Promise<void> {
-    for (const [collection, indexes] of Object.entries(this.projection.collections)) {
-      await this.store.ensureCollection(physicalName(collection, this.generation), indexes);
-    }
-  }
-
-  /** Forgets a document (written outside this runner). */
-  invalidate(physicalCollection: string, id: string): void {
-    this.cache.delete(physicalCollection, id);
-  }
-
-  owns(physicalCollection: string): boolean {
-    for (const c of this.owned) if (physicalName(c, this.generation) === physicalCollection) return true;
-    return false;
+  async ensureCollections(withIndexes = true): Promise<void> {
+    for (const [c, indexes] of Object.entries(this.projection.collections))
+      await this.store.ensureCollection(physicalName(c, this.generation), withIndexes ? indexes : []);
   }
 
   async reload(): Promise<void> {
-    // Whoever moved the checkpoint may have written documents too.
-    this.cache.clear();
+    this.cache.clear(); // whoever moved the checkpoint may have written documents too
     this.checkpoint = await this.store.getCheckpoint(this.checkpointKey);
-    if (comparePositions(this.observed, this.checkpoint) < 0) this.observed = this.checkpoint;
+    this.observed = maxPosition(this.observed, this.checkpoint);
   }
 
-  collectionName(collection: string): string {
-    return this.map(collection);
-  }
-
-  /** Runs `fn` with no other process() of this runner in flight. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+  /** Commits the events after the checkpoint as one batch; one that keeps failing is parked; store errors throw. */
+  process(events: readonly StoredEvent[], signal?: AbortSignal): Promise<number> {
+    const run = this.lock.then(() => this.processNow(events, signal));
     this.lock = run.catch(() => undefined);
     return run;
   }
 
-  /**
-   * Applies the events after the checkpoint (in position order) and commits them as one batch. An event whose
-   * apply throws is retried alone with backoff, then parked as a dead letter and skipped. A failure outside any
-   * event's apply (the commit itself) is thrown: the caller backs off and calls again. Returns how many events
-   * were committed.
-   */
-  process(events: readonly StoredEvent[], signal?: AbortSignal): Promise<number> {
-    return this.exclusive(() => this.processNow(events, signal));
-  }
-
   private async processNow(events: readonly StoredEvent[], signal?: AbortSignal): Promise<number> {
-    let pending = eventsAfter(events, this.checkpoint);
-    let committed = 0;
-    while (pending.length > 0) {
-      const outcome = await this.tryCommit(pending);
-      if (outcome.ok) {
-        committed += pending.length;
-        break;
-      }
-      if (outcome.conflict) {
-        // Another worker moved the checkpoint: its work stands; continue after it.
-        await this.reload();
-        pending = eventsAfter(pending, this.checkpoint);
-        continue;
-      }
-      if (outcome.failedAt < 0) throw outcome.error;
-      // Everything before the failing event is fine: commit it, then deal with the failing one alone.
-      if (outcome.failedAt > 0) {
-        committed += await this.processNow(pending.slice(0, outcome.failedAt), signal);
-      }
-      const failing = pending[outcome.failedAt];
-      if (comparePositions(failing.position, this.checkpoint) > 0) {
-        const { applied, letter } = await retryOrPark(
-          this.retryTarget,
-          failing,
-          outcome.error,
-          {
-            checkpointKey: this.checkpointKey,
-            projection: this.projection.name,
-            retry: this.retry,
-            now: this.now,
-          },
-          signal,
-        );
-        committed += applied;
-        if (letter)
-          this.logger.error(
-            `parked event ${failing.type} #${failing.position} (${failing.streamName}) after ${letter.attempts} attempts: ${letter.error}`,
-          );
-      }
-      pending = eventsAfter(pending.slice(outcome.failedAt + 1), this.checkpoint);
-    }
-    return committed;
+    const pending = this.after(events);
+    if (pending.length === 0) return 0;
+    const outcome = await this.tryCommit(pending);
+    if (outcome === 'ok') return pending.length;
+    if (outcome === 'moved') return this.processNow(pending, signal);
+    // The events before the failing one are fine: commit them, then retry or park the failing one, then the rest.
+    const { failedAt, error } = outcome;
+    const before = await this.processNow(pending.slice(0, failedAt), signal);
+    const failing = await this.retryOrPark(pending[failedAt], error, signal);
+    return before + failing + (await this.processNow(pending.slice(failedAt + 1), signal));
   }
 
-  private readonly retryTarget: RetryTarget = {
-    commitAlone: async (event) => {
-      if (comparePositions(event.position, this.checkpoint) <= 0) return 'moved';
+  /** The events past the checkpoint (positions ascend: usually all of them). */
+  private after(events: readonly StoredEvent[]): readonly StoredEvent[] {
+    return events.length > 0 && comparePositions(events[0].position, this.checkpoint) > 0
+      ? events
+      : events.filter((e) => comparePositions(e.position, this.checkpoint) > 0);
+  }
+
+  /** Retries a failed event alone (waits ×4 each time), then parks it. Returns 1 when it was applied. */
+  private async retryOrPark(event: StoredEvent, error: unknown, signal?: AbortSignal): Promise<number> {
+    const moved = (): boolean => comparePositions(event.position, this.checkpoint) <= 0; // by another worker
+    for (let attempt = 2; attempt <= this.retry.maxAttempts && !moved(); attempt++) {
+      await pause(this.retry.retryBaseDelayMs * 4 ** (attempt - 2), signal);
+      signal?.throwIfAborted();
       const outcome = await this.tryCommit([event]);
-      if (outcome.ok) return 'ok';
-      if (outcome.conflict) {
-        await this.reload();
+      if (outcome === 'ok') return 1;
+      if (outcome !== 'moved') error = outcome.error;
+    }
+    if (moved()) return 0;
+    const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 4).join('\n') : undefined;
+    const letter: DeadLetter = {
+      id: `${this.checkpointKey}:${event.position}`,
+      checkpointKey: this.checkpointKey,
+      projection: this.projection.name,
+      position: event.position,
+      eventId: event.id,
+      eventType: event.type,
+      streamName: event.streamName,
+      error:
+        error instanceof Error
+          ? `${error.name}: ${error.message}${stack ? `\n${stack}` : ''}`
+          : String(error),
+      attempts: this.retry.maxAttempts,
+      parkedAt: this.now().toISOString(),
+      event,
+    };
+    if ((await this.tryCommit([event], letter)) === 'ok') {
+      this.deadLetters++;
+      logger.error(
+        `${this.checkpointKey}: parked event ${event.type} #${event.position} (${event.streamName}) after ${letter.attempts} attempts: ${letter.error}`,
+      );
+    }
+    return 0;
+  }
+
+  /** One commit of `batch`, the checkpoint moving to its last event; with `letter`, its one event is parked. */
+  private async tryCommit(batch: readonly StoredEvent[], letter?: DeadLetter): Promise<Outcome> {
+    const apply = letter ? [] : batch;
+    const last = batch[batch.length - 1];
+    let failedAt = -1;
+    try {
+      const fn = async (target: DocumentWriter): Promise<void> => {
+        const writer = new BatchWriter(target, this.map, this.cache);
+        for (failedAt = 0; failedAt < apply.length; failedAt++)
+          await this.projection.apply(apply[failedAt], writer);
+        failedAt = -1;
+      };
+      const deadLetters = letter && { deadLetters: [letter] };
+      await this.store.commitBatch(this.checkpointKey, this.checkpoint, last.position, fn, deadLetters);
+    } catch (error) {
+      this.cache.clear(); // it holds the batch's documents
+      if (error instanceof CheckpointConflictError) {
+        await this.reload(); // another worker moved the checkpoint: its work stands
         return 'moved';
       }
-      if (outcome.failedAt < 0) throw outcome.error;
-      return { error: outcome.error };
-    },
-    park: async (letter: DeadLetter) => {
-      try {
-        await this.store.commitBatch(
-          this.checkpointKey,
-          this.checkpoint,
-          letter.position,
-          async () => undefined,
-          { deadLetters: [letter] },
-        );
-      } catch (e) {
-        if (!(e instanceof CheckpointConflictError)) throw e;
-        await this.reload();
-        return false;
-      }
-      this.advance([letter.event], false);
-      this.deadLetters++;
-      return true;
-    },
-  };
-
-  private async tryCommit(batch: readonly StoredEvent[]): Promise<Outcome> {
-    const last = batch[batch.length - 1].position;
-    let failedAt = -1;
-    let writer: BatchWriter | null = null;
-    try {
-      await this.store.commitBatch(this.checkpointKey, this.checkpoint, last, async (target) => {
-        const w = (writer = new BatchWriter(target, this.map, this.cache));
-        for (let i = 0; i < batch.length; i++) {
-          failedAt = i;
-          await this.projection.apply(batch[i], w);
-        }
-        failedAt = -1;
-        await w.handOver(true);
-      });
-    } catch (error) {
-      return { ok: false, conflict: error instanceof CheckpointConflictError, failedAt, error };
+      if (failedAt < 0) throw error;
+      return { failedAt, error };
     }
-    // Committed: the next batches read these documents from the cache.
-    for (const [collection, docs] of (writer as BatchWriter | null)?.touched ?? [])
-      for (const [id, doc] of docs) this.cache.set(collection, id, doc);
-    this.advance(batch, true);
-    return { ok: true };
-  }
-
-  /** The checkpoint is now the batch's last event; `applied` false: parked. */
-  private advance(batch: readonly StoredEvent[], applied: boolean): void {
-    const last = batch[batch.length - 1];
     this.checkpoint = last.position;
-    if (comparePositions(this.observed, this.checkpoint) < 0) this.observed = this.checkpoint;
+    this.observed = maxPosition(this.observed, this.checkpoint);
     this.failure = null;
-    if (!applied) return;
-    this.eventsApplied += batch.length;
+    if (letter) return 'ok';
     this.lastAppliedRecordedAt = last.recordedAt;
-    if (!this.sampleLag) return;
-    const committedAt = Date.now();
-    for (const e of batch) this.lagMs.add(committedAt - Date.parse(e.recordedAt));
+    if (this.building) this.cache.clear();
+    else {
+      const committedAt = Date.now();
+      for (const e of batch) this.lagMs.add(committedAt - Date.parse(e.recordedAt));
+    }
+    return 'ok';
+  }
+}
+
+export interface ReplayOptions {
+  pageSize: number;
+  streamPrefix?: string;
+  signal?: AbortSignal;
+  commit?: (runner: ProjectionRunner, page: readonly StoredEvent[]) => Promise<unknown>; // default: process
+  onPage?: (page: readonly StoredEvent[], head: string | null, done: boolean) => void; // head: read before it
+}
+
+/** Applies the feed after the runners' lowest checkpoint, page by page, until a short page; returns events read. */
+export async function replay(
+  events: EventStore,
+  runners: ProjectionRunner[],
+  options: ReplayOptions,
+): Promise<number> {
+  const { pageSize, streamPrefix, signal } = options;
+  const commit = options.commit ?? ((r, page) => r.process(page, signal));
+  for (let processed = 0; ;) {
+    signal?.throwIfAborted();
+    const head = await events.headPosition();
+    const after = minPosition(runners.map((r) => r.checkpoint));
+    const page: StoredEvent[] = await events.readAll({ after, maxCount: pageSize, streamPrefix });
+    for (const r of runners) await commit(r, page);
+    processed += page.length;
+    const done = page.length < pageSize;
+    if (done) for (const r of runners) r.observed = maxPosition(r.observed, head);
+    options.onPage?.(page, head, done);
+    if (done) return processed;
+    await yieldToIo(); // a rebuild inside the service must not starve its requests
   }
 }
