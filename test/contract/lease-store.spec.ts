@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/platform/clock/clock.port';
-import { InMemoryLeaseStore } from '../../src/platform/cluster/in-memory-lease-store';
 import { describeLeaseStoreContract } from './lease-store.contract';
 import { SqliteLeaseStore } from '../../src/platform/cluster/sqlite-lease-store';
 
 describeLeaseStoreContract('SQLite (two connections to one cluster.db)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-leases-'));
   const clock = new ManualClock();
-  const store = new SqliteLeaseStore({ dataDir, clock });
-  const other = new SqliteLeaseStore({ dataDir, clock });
+  const store = new SqliteLeaseStore(join(dataDir, 'cluster.db'), clock);
+  const other = new SqliteLeaseStore(join(dataDir, 'cluster.db'), clock);
   return {
     store,
     other,
@@ -25,6 +24,6 @@ describeLeaseStoreContract('SQLite (two connections to one cluster.db)', async (
 
 describeLeaseStoreContract('in-memory', async () => {
   const clock = new ManualClock();
-  const store = new InMemoryLeaseStore(clock);
+  const store = new SqliteLeaseStore(':memory:', clock);
   return { store, other: store, clock, cleanup: () => store.close() };
 });

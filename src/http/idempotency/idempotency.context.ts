@@ -4,10 +4,7 @@ export interface IdempotencyRequest {
   fingerprint: string;
 }
 
-/**
- * What the command path needs to know about the request's Idempotency-Key, and what it tells back: whether
- * events may have been written (then the reservation must not be released, see IdempotencyService).
- */
+/** What the command path knows about the request's key, and tells back: whether events may have been written. */
 export interface IdempotencyContext {
   key: string;
   /** The reservation was taken over from a request that never finished: check the stream before deciding. */

@@ -1,33 +1,23 @@
-import {
-  Global,
-  Inject,
-  Module,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { HealthRegistry } from '../../platform/health/health.registry';
 import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../platform/idempotency/idempotency-store.port';
-import { IdempotencyService } from './idempotency.service';
-import { InMemoryIdempotencyStore } from '../../platform/idempotency/in-memory-idempotency-store';
 import { SqliteIdempotencyStore } from '../../platform/idempotency/sqlite-idempotency-store';
+import { IdempotencyService } from './idempotency.service';
 
-/** Recorded responses are kept this long: retries come within minutes, a day is generous. */
-export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
-const PURGE_EVERY_MS = 60 * 60 * 1000;
-
+/** Where READ_STORE keeps the read models: MongoDB (shared by every API replica), a SQLite file, or memory. */
 export function createIdempotencyStore(config: AppConfig): IdempotencyStore {
   if (config.readStore === 'mongo') {
-    // Lazy: mongoose is only loaded by deployments that use MongoDB. Shared by every API replica.
+    // Lazy: mongoose is only loaded by deployments that use MongoDB.
     const { MongoIdempotencyStore } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('../../platform/idempotency/mongo-idempotency-store') as typeof import('../../platform/idempotency/mongo-idempotency-store');
-    return new MongoIdempotencyStore(config.mongodbUri ?? '', { retentionMs: IDEMPOTENCY_RETENTION_MS });
+    return new MongoIdempotencyStore(config.mongodbUri ?? '');
   }
-  if (config.readStore === 'memory') return new InMemoryIdempotencyStore();
-  return new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.db'));
+  return new SqliteIdempotencyStore(
+    config.readStore === 'memory' ? ':memory:' : join(config.dataDir, 'idempotency.db'),
+  );
 }
 
 @Global()
@@ -38,9 +28,7 @@ export function createIdempotencyStore(config: AppConfig): IdempotencyStore {
   ],
   exports: [IDEMPOTENCY_STORE, IdempotencyService],
 })
-export class IdempotencyModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-
+export class IdempotencyModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     private readonly health: HealthRegistry,
@@ -50,16 +38,7 @@ export class IdempotencyModule implements OnModuleInit, OnApplicationBootstrap, 
     this.health.register('idempotencyStore', () => this.store.ping(), { critical: false });
   }
 
-  onApplicationBootstrap(): void {
-    if (this.store.expiresRecords) return; // by the server's clock (MongoDB's TTL index), not ours
-    const purge = () => void this.store.purge(Date.now() - IDEMPOTENCY_RETENTION_MS).catch(() => undefined);
-    purge();
-    this.timer = setInterval(purge, PURGE_EVERY_MS);
-    this.timer.unref();
-  }
-
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     await this.store.close();
   }
 }

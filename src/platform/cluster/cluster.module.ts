@@ -1,31 +1,25 @@
-// Wires the lease store and the WorkerSupervisor. Modules owning a background worker register it in their
-// onModuleInit instead of starting it themselves:
-//   constructor(private readonly supervisor: WorkerSupervisor) {}
-//   onModuleInit() { this.supervisor.register('projections', this.engine); }
-// The supervisor starts competing for the `worker` lease once the application has bootstrapped (never with
-// APP_ROLE=api), and on shutdown stops the workers and releases the lease before the stores close.
+// The lease store and the WorkerSupervisor: modules owning a background worker register it with the supervisor
+// (`supervisor.register('projections', engine)`) in onModuleInit instead of starting it themselves.
 import {
   BeforeApplicationShutdown,
   Global,
   Inject,
-  Injectable,
   Logger,
   Module,
   OnApplicationBootstrap,
   OnApplicationShutdown,
-  OnModuleInit,
 } from '@nestjs/common';
+import { join } from 'node:path';
 import { APP_CONFIG, AppConfig, ConfigError } from '../config/config';
 import { HealthRegistry } from '../health/health.registry';
-import { InMemoryLeaseStore } from './in-memory-lease-store';
 import { LEASE_STORE, LeaseStore } from './lease-store.port';
 import { SqliteLeaseStore } from './sqlite-lease-store';
-import { DEFAULT_LEASE_TTL_MS, WorkerSupervisor } from './worker-supervisor';
+import { WorkerSupervisor } from './worker-supervisor';
 
 /** LEASE_TTL_MS (default 15000): how long a dead worker holds the lease; renewal every third of it. */
-export function leaseTtlFromEnv(env: Record<string, string | undefined> = process.env): number {
+function leaseTtlFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.LEASE_TTL_MS?.trim();
-  if (!raw) return DEFAULT_LEASE_TTL_MS;
+  if (!raw) return 15_000;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 100 || value > 10 * 60_000) {
     throw new ConfigError(`LEASE_TTL_MS=${JSON.stringify(raw)}: expected an integer in 100..600000 (ms)`);
@@ -33,51 +27,16 @@ export function leaseTtlFromEnv(env: Record<string, string | undefined> = proces
   return value;
 }
 
-export function createLeaseStore(config: AppConfig): LeaseStore {
-  switch (config.readStore) {
-    case 'mongo': {
-      // Lazy: mongoose is only loaded by deployments that use MongoDB.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { MongoLeaseStore } = require('./mongo-lease-store') as typeof import('./mongo-lease-store');
-      return new MongoLeaseStore(config.mongodbUri ?? '');
-    }
-    case 'memory':
-      return new InMemoryLeaseStore();
-    default:
-      return new SqliteLeaseStore({ dataDir: config.dataDir });
+function createLeaseStore(config: AppConfig): LeaseStore {
+  if (config.readStore === 'mongo') {
+    // Lazy: mongoose is only loaded by deployments that use MongoDB.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MongoLeaseStore } = require('./mongo-lease-store') as typeof import('./mongo-lease-store');
+    return new MongoLeaseStore(config.mongodbUri ?? '');
   }
-}
-
-@Injectable()
-export class ClusterLifecycle
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
-{
-  constructor(
-    private readonly supervisor: WorkerSupervisor,
-    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
-    private readonly health: HealthRegistry,
-  ) {}
-
-  onModuleInit(): void {
-    // Non-critical: a standby worker or an API replica is healthy without the lease.
-    this.health.register('workers', () => ({ status: 'ok', details: { ...this.supervisor.status() } }), {
-      critical: false,
-    });
-  }
-
-  onApplicationBootstrap(): void {
-    // Not awaited: starting the workers (a catch-up) must not hold the HTTP listener back. Errors are logged
-    // and retried by the supervisor.
-    void this.supervisor.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.supervisor.stop();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.leases.close();
-  }
+  return new SqliteLeaseStore(
+    config.readStore === 'memory' ? ':memory:' : join(config.dataDir, 'cluster.db'),
+  );
 }
 
 @Global()
@@ -86,16 +45,43 @@ export class ClusterLifecycle
     { provide: LEASE_STORE, inject: [APP_CONFIG], useFactory: createLeaseStore },
     {
       provide: WorkerSupervisor,
-      inject: [APP_CONFIG, LEASE_STORE],
-      useFactory: (config: AppConfig, leases: LeaseStore) =>
-        new WorkerSupervisor(leases, {
+      inject: [APP_CONFIG, LEASE_STORE, HealthRegistry],
+      useFactory: (config: AppConfig, leases: LeaseStore, health: HealthRegistry) => {
+        const logger = new Logger('WorkerSupervisor');
+        const supervisor = new WorkerSupervisor(leases, {
           role: config.role,
           ttlMs: leaseTtlFromEnv(),
-          logger: new Logger('WorkerSupervisor'),
-        }),
+          logger,
+        });
+        // Non-critical: a standby worker or an API replica is healthy without the lease.
+        health.register('workers', () => ({ status: 'ok', details: supervisor.status() }), {
+          critical: false,
+        });
+        return supervisor;
+      },
     },
-    ClusterLifecycle,
   ],
   exports: [WorkerSupervisor, LEASE_STORE],
 })
-export class ClusterModule {}
+export class ClusterModule
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  constructor(
+    private readonly supervisor: WorkerSupervisor,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Not awaited: a catch-up must not hold the HTTP listener back (the supervisor logs and retries errors).
+    void this.supervisor.start();
+  }
+
+  /** The workers stop and the lease is released before the stores close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.supervisor.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.leases.close();
+  }
+}

@@ -1,22 +1,14 @@
-// Leases in MongoDB (collection `_leases`). Expiry is computed with the server's clock ($$NOW in update
-// pipelines), so API and worker replicas on different hosts need no synchronised clocks.
-// tryAcquire is one findOneAndUpdate with upsert: it matches the lease when it is ours or expired and rewrites
-// it; when someone else holds a live lease nothing matches, the upsert tries to insert the same _id and the
-// unique index refuses it (E11000): we did not get it. Atomic without a transaction.
+// Leases in MongoDB (`_leases`). Expiry is computed with the server's clock ($$NOW in update pipelines), so
+// replicas on different hosts need no synchronised clocks. tryAcquire is one findOneAndUpdate with upsert: it
+// rewrites the lease when it is ours, released or expired; when another holds a live one nothing matches, the
+// upsert tries to insert the same _id and the unique index refuses it (E11000). Atomic without a transaction.
 import type { Connection } from 'mongoose';
 import { mongo } from 'mongoose';
-import {
-  DEFAULT_MONGO_TIMEOUT_MS,
-  isDuplicateKey,
-  MongoHandle,
-  mongoHandle,
-  pingMongo,
-} from '../read-store/mongo/mongo-connection';
-import type { StoreHealth } from './store-availability';
 import type { Clock } from '../clock/clock.port';
-import { assertLeaseArgs, LeaseHolder, LeaseStore } from './lease-store.port';
+import { isDuplicateKey, MongoHandle, mongoHandle } from '../read-store/mongo/mongo-connection';
+import type { LeaseHolder, LeaseStore } from './lease-store.port';
 
-export const LEASES_COLLECTION = '_leases';
+const LEASES_COLLECTION = '_leases';
 
 interface LeaseDoc {
   _id: string;
@@ -25,46 +17,32 @@ interface LeaseDoc {
   generation: number;
 }
 
-export class MongoLeaseStore implements LeaseStore, StoreHealth {
+export class MongoLeaseStore implements LeaseStore {
   private readonly handle: MongoHandle;
-  private readonly timeoutMs: number;
-  private readonly clock: Clock | undefined;
   private closed = false;
 
-  /**
-   * `clock`: tests only (a ManualClock, the same one for every connection of the test). Without it, expiry is
-   * MongoDB's own clock ($$NOW), so replicas on different hosts need no synchronised clocks.
-   */
-  constructor(source: string | Connection, options: { timeoutMs?: number; clock?: Clock } = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
-    this.clock = options.clock;
-    this.handle = mongoHandle(source, { timeoutMs: this.timeoutMs });
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.handle.db();
+  /** `clock`: tests only (one ManualClock for every connection of the test); otherwise the server's $$NOW. */
+  constructor(
+    source: string | Connection,
+    private readonly options: { timeoutMs?: number; clock?: Clock } = {},
+  ) {
+    this.handle = mongoHandle(source, options);
   }
 
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    assertLeaseArgs(name, owner, ttlMs);
     const c = await this.collection();
     const now = this.now();
+    const mine = { $eq: ['$owner', owner] };
     try {
       const doc = await c.findOneAndUpdate(
-        {
-          _id: name,
-          $expr: {
-            $or: [{ $eq: ['$owner', owner] }, { $eq: ['$owner', null] }, { $lte: ['$expiresAt', now] }],
-          },
-        },
+        { _id: name, $expr: { $or: [mine, { $eq: ['$owner', null] }, { $lte: ['$expiresAt', now] }] } },
         [
           {
             $set: {
-              // Every field of one $set stage sees the document as it was: the generation moves on only
-              // when the lease changes hands.
+              // One $set stage sees the document as it was: the generation moves on when the lease changes hands.
               generation: {
                 $cond: [
-                  { $eq: ['$owner', owner] },
+                  mine,
                   { $ifNull: ['$generation', 1] },
                   { $add: [{ $ifNull: ['$generation', 0] }, 1] },
                 ],
@@ -84,29 +62,20 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    assertLeaseArgs(name, owner, ttlMs);
     const c = await this.collection();
-    const result = await c.updateOne({ _id: name, owner }, [
-      { $set: { expiresAt: { $add: [this.now(), ttlMs] } } },
-    ]);
-    return result.matchedCount === 1;
+    const set = { $set: { expiresAt: { $add: [this.now(), ttlMs] } } };
+    return (await c.updateOne({ _id: name, owner }, [set])).matchedCount === 1;
   }
 
   async release(name: string, owner: string): Promise<void> {
-    assertLeaseArgs(name, owner);
     const c = await this.collection();
     await c.updateOne({ _id: name, owner }, [{ $set: { owner: null, expiresAt: this.now() } }]);
   }
 
   async holder(name: string): Promise<LeaseHolder | null> {
-    const c = await this.collection();
-    const doc = await c.findOne({ _id: name });
-    if (!doc || doc.owner === null) return null;
+    const doc = await (await this.collection()).findOne({ _id: name });
+    if (!doc?.owner) return null;
     return { owner: doc.owner, expiresAt: doc.expiresAt.toISOString(), generation: doc.generation };
-  }
-
-  async checkHealth(timeoutMs = this.timeoutMs): Promise<Record<string, unknown>> {
-    return pingMongo(this.handle, timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -117,7 +86,7 @@ export class MongoLeaseStore implements LeaseStore, StoreHealth {
 
   /** The server's clock, or the injected one (a date literal in the pipeline). */
   private now(): Date | '$$NOW' {
-    return this.clock ? this.clock.now() : '$$NOW';
+    return this.options.clock?.now() ?? '$$NOW';
   }
 
   private async collection(): Promise<mongo.Collection<LeaseDoc>> {

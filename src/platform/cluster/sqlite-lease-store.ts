@@ -1,92 +1,54 @@
-// Leases in `<dataDir>/cluster.db`, for processes sharing the embedded stores on one host (their clocks are the
-// same clock). Each operation is one IMMEDIATE transaction, so check-and-set is atomic across processes.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Leases in SQLite: `<dataDir>/cluster.db`, shared by the processes of one host (their clocks are the same
+// clock), or `:memory:` for a single process. Each operation is one statement, so check-and-set is atomic.
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Clock, SystemClock } from '../clock/clock.port';
-import { assertLeaseArgs, LeaseHolder, LeaseStore } from './lease-store.port';
-
-export const CLUSTER_DB_FILE = 'cluster.db';
-
-interface Row {
-  owner: string | null;
-  expires_at: number;
-  generation: number;
-}
-
-export interface SqliteLeaseStoreOptions {
-  dataDir: string;
-  /**
-   * Expiry by this clock; default the system clock, which every process on the host shares. Not the app's CLOCK:
-   * under CLOCK=manual each process's test clock jumps on its own, and leases must not follow it.
-   */
-  clock?: Clock;
-  busyTimeoutMs?: number;
-}
+import type { LeaseHolder, LeaseStore } from './lease-store.port';
 
 export class SqliteLeaseStore implements LeaseStore {
-  readonly file: string;
   private readonly db: Database.Database;
-  private readonly clock: Clock;
-  private readonly acquireTx: (name: string, owner: string, ttlMs: number) => boolean;
-  private readonly renewStmt: Database.Statement<[number, string, string]>;
-  private readonly releaseStmt: Database.Statement<[string, string]>;
-  private readonly selectStmt: Database.Statement<[string], Row>;
 
-  constructor(options: SqliteLeaseStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
-    this.file = join(options.dataDir, CLUSTER_DB_FILE);
-    this.clock = options.clock ?? new SystemClock();
-    this.db = new Database(this.file);
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  /** `clock`: tests. Not the app's CLOCK: under CLOCK=manual each process's clock jumps on its own. */
+  constructor(
+    file: string,
+    private readonly clock: Clock = new SystemClock(),
+  ) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('busy_timeout = 5000');
     this.db.pragma('journal_mode = WAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS leases (
-        name       TEXT PRIMARY KEY,
-        owner      TEXT,
-        expires_at INTEGER NOT NULL,
-        generation INTEGER NOT NULL
-      ) WITHOUT ROWID;
-    `);
-    this.selectStmt = this.db.prepare('SELECT owner, expires_at, generation FROM leases WHERE name = ?');
-    const upsert = this.db.prepare<[string, string, number, number]>(
-      `INSERT INTO leases (name, owner, expires_at, generation) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at,
-         generation = excluded.generation`,
-    );
-    this.renewStmt = this.db.prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ?');
-    this.releaseStmt = this.db.prepare(
-      'UPDATE leases SET owner = NULL, expires_at = 0 WHERE name = ? AND owner = ?',
-    );
-    const tx = this.db.transaction((name: string, owner: string, ttlMs: number): boolean => {
-      const now = this.clock.now().getTime();
-      const row = this.selectStmt.get(name);
-      if (row && row.owner !== null && row.owner !== owner && row.expires_at > now) return false;
-      const generation = !row ? 1 : row.owner === owner ? row.generation : row.generation + 1;
-      upsert.run(name, owner, now + ttlMs, generation);
-      return true;
-    });
-    this.acquireTx = (name, owner, ttlMs) => tx.immediate(name, owner, ttlMs);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS leases (
+      name TEXT PRIMARY KEY, owner TEXT, expires_at INTEGER NOT NULL, generation INTEGER NOT NULL
+    ) WITHOUT ROWID`);
   }
 
   async tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    assertLeaseArgs(name, owner, ttlMs);
-    return this.acquireTx(name, owner, ttlMs);
+    // The generation moves on only when the lease changes hands (a released lease has no owner).
+    const sql = `INSERT INTO leases VALUES (@name, @owner, @now + @ttlMs, 1) ON CONFLICT (name) DO UPDATE
+      SET owner = @owner, expires_at = @now + @ttlMs, generation = generation + (owner IS NOT @owner)
+      WHERE owner IS NULL OR owner = @owner OR expires_at <= @now`;
+    return this.db.prepare(sql).run({ name, owner, ttlMs, now: this.nowMs() }).changes === 1;
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    assertLeaseArgs(name, owner, ttlMs);
-    return this.renewStmt.run(this.clock.now().getTime() + ttlMs, name, owner).changes === 1;
+    const sql = 'UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ?';
+    return this.db.prepare(sql).run(this.nowMs() + ttlMs, name, owner).changes === 1;
   }
 
   async release(name: string, owner: string): Promise<void> {
-    assertLeaseArgs(name, owner);
-    this.releaseStmt.run(name, owner);
+    this.db
+      .prepare('UPDATE leases SET owner = NULL, expires_at = 0 WHERE name = ? AND owner = ?')
+      .run(name, owner);
   }
 
   async holder(name: string): Promise<LeaseHolder | null> {
-    const row = this.selectStmt.get(name);
-    if (!row || row.owner === null) return null;
+    const row = this.db
+      .prepare<[string], { owner: string | null; expires_at: number; generation: number }>(
+        'SELECT owner, expires_at, generation FROM leases WHERE name = ?',
+      )
+      .get(name);
+    if (!row?.owner) return null;
     return {
       owner: row.owner,
       expiresAt: new Date(row.expires_at).toISOString(),
@@ -96,5 +58,9 @@ export class SqliteLeaseStore implements LeaseStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  private nowMs(): number {
+    return this.clock.now().getTime();
   }
 }

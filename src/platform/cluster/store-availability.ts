@@ -1,10 +1,9 @@
-// What the production adapters (EventStoreDB, MongoDB) share about reaching their server: one error type whose
-// message is the single line an operator needs, and a timeout helper that also cancels the attempt.
+// What the server-backed adapters (EventStoreDB, MongoDB) share about reaching their server.
 
 /**
- * The store could not be reached in time at start-up (or by a health check). An operational condition, not a
- * bug: however it is printed (main.ts prints unknown errors whole), it reads as ONE line naming the store and
- * the variable to check. The driver's error stays available as `reason` (not `cause`: Node would print it).
+ * The store could not be reached in time (start-up, health check): an operator's condition, not a bug, so it
+ * prints as ONE line naming the store and the variable to check, however it is printed. The driver's error stays
+ * available as `reason` (not `cause`: Node would print it).
  */
 export class StoreUnavailableError extends Error {
   declare readonly store: string;
@@ -19,35 +18,29 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Shape a store adapter exposes to /health. */
+/** Shape a store adapter exposes to /health: details when the server answers within `timeoutMs`, else rejects. */
 export interface StoreHealth {
-  /** Resolves with details when the server answers within `timeoutMs`, rejects otherwise. */
   checkHealth(timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-/** Rejects with `onTimeout()`'s error when `work` is not settled after `ms`; `cancel` is called then. */
-export async function withTimeout<T>(
+/** Rejects with `onTimeout()`'s error when `work` is not settled after `ms`, calling `cancel` (best effort). */
+export function withTimeout<T>(
   work: Promise<T>,
   ms: number,
   onTimeout: () => Error,
   cancel?: () => void,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(onTimeout());
       try {
         cancel?.();
       } catch {
-        // cancelling is best effort; the timeout error is what matters
+        // the timeout error is what matters
       }
-      reject(onTimeout());
     }, ms);
+    void work.then(resolve, reject).finally(() => clearTimeout(timer));
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Removes credentials from a connection string before it reaches a log line or an error message. */

@@ -34,14 +34,13 @@ class FakeChild extends EventEmitter {
 
 function harness() {
   const children: FakeChild[] = [];
-  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  let now = 0;
   const logs: string[] = [];
   const log = (m: string) => logs.push(m);
   const worker = new WorkerProcess({
     modulePath: 'main.js',
     args: [],
     execArgv: [],
+    env: {},
     logger: { log, warn: log, error: log },
     backoff: { initialMs: 100, maxMs: 400, resetAfterMs: 10_000 },
     fork: () => {
@@ -49,24 +48,22 @@ function harness() {
       children.push(child);
       return child as unknown as ChildProcess;
     },
-    setTimer: (fn, ms) => {
-      const timer = { at: now + ms, fn, cancelled: false };
-      timers.push(timer);
-      return () => (timer.cancelled = true);
-    },
-    nowMs: () => now,
   });
-  /** Moves the injected time, firing the timers due meanwhile. */
-  const advance = (ms: number) => {
-    now += ms;
-    for (const t of timers.filter((x) => !x.cancelled && x.at <= now)) {
-      t.cancelled = true;
-      t.fn();
-    }
+  /** Moves the fake time, firing the timers due meanwhile. */
+  const advance = (ms: number) => jest.advanceTimersByTime(ms);
+  /** The next child is forked exactly `ms` from now. */
+  const expectRestartIn = (ms: number) => {
+    const forked = children.length;
+    advance(ms - 1);
+    expect(children).toHaveLength(forked);
+    advance(1);
+    expect(children).toHaveLength(forked + 1);
   };
-  const pendingDelays = () => timers.filter((t) => !t.cancelled).map((t) => t.at - now);
-  return { worker, children, advance, pendingDelays, logs };
+  return { worker, children, advance, expectRestartIn, logs };
 }
+
+beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
+afterEach(() => jest.useRealTimers());
 
 describe('WorkerProcess', () => {
   it('starts once the child says it is ready', async () => {
@@ -90,7 +87,7 @@ describe('WorkerProcess', () => {
     await expect(started).rejects.toThrow(
       new WorkerStartError('worker process exited with code 1 during start-up'),
     );
-    expect(h.pendingDelays()).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
     expect(h.children).toHaveLength(1);
     await h.worker.stop();
   });
@@ -102,27 +99,26 @@ describe('WorkerProcess', () => {
     await started;
     h.children[0].exit(null, 'SIGKILL');
     expect(h.worker.status()).toMatchObject({ running: false, lastExit: 'signal SIGKILL' });
-    expect(h.pendingDelays()).toEqual([100]);
-    h.advance(100);
-    expect(h.children).toHaveLength(2);
+    h.expectRestartIn(100);
     // It dies while starting: the next attempt waits twice as long, then up to the maximum.
     h.children[1].exit(1);
     await Promise.resolve();
-    expect(h.pendingDelays()).toEqual([200]);
-    h.advance(200);
+    h.expectRestartIn(200);
     h.children[2].exit(1);
     await Promise.resolve();
-    expect(h.pendingDelays()).toEqual([400]);
-    h.advance(400);
+    h.expectRestartIn(400);
     h.children[3].ready();
     expect(h.worker.status()).toMatchObject({ pid: h.children[3].pid, ready: true, restarts: 3 });
     // One that ran long enough starts the delays over.
     h.advance(10_000);
     h.children[3].exit(1);
-    expect(h.pendingDelays()).toEqual([100]);
+    h.expectRestartIn(100);
+    // A restart pending when the worker is stopped does not happen.
+    h.children[4].exit(1);
+    await Promise.resolve();
     await h.worker.stop();
-    h.advance(100);
-    expect(h.children).toHaveLength(4);
+    h.advance(1000);
+    expect(h.children).toHaveLength(5);
   });
 
   it('stops the child with SIGTERM, SIGKILL when it does not exit in time, and never restarts it', async () => {
@@ -137,7 +133,7 @@ describe('WorkerProcess', () => {
     expect(child.signals).toEqual(['SIGTERM', 'SIGKILL']);
     child.exit(null, 'SIGKILL');
     await stopped;
-    expect(h.pendingDelays()).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
     expect(h.children).toHaveLength(1);
   });
 

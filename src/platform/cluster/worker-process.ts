@@ -1,10 +1,8 @@
-// The background workers of an APP_ROLE=all process in a child process of their own, so that projections and
-// the deadline poller use the second core instead of stalling the command path's event loop. The parent forks
-// the same entry point with APP_ROLE=worker, waits for it to say it is ready (a child that dies first fails the
-// parent's start-up, with its exit code), restarts it with backoff if it dies later, asks it for its status for
-// /health, and stops it on shutdown. The child leaves when its parent does (SIGTERM, or the IPC channel closing
-// on a kill -9 of the parent). Safety does not rest on any of this: the child competes for the `worker` lease
-// like any worker process, and the projections' checkpoints are compare-and-set.
+// The workers of an APP_ROLE=all process in a child process (the same entry point, APP_ROLE=worker), so they use
+// the second core instead of the command path's event loop. The parent waits for it to be ready (a child dying
+// first fails the start-up), restarts it with backoff if it dies later, asks it its status for /health, stops it
+// on shutdown; the child leaves with its parent (SIGTERM, or the IPC channel closing on a kill -9). Safety does
+// not rest on this: the child competes for the `worker` lease like any worker process.
 import { fork as nodeFork, type ChildProcess, type ForkOptions } from 'node:child_process';
 
 /** Environment variable that marks a process as the worker child of an APP_ROLE=all parent (its pid). */
@@ -13,41 +11,23 @@ export const WORKER_CHILD_ENV = 'RC_WORKER_CHILD_OF';
 type Message =
   { type: 'ready' } | { type: 'status'; id: number } | { type: 'status-reply'; id: number; status: unknown };
 
-export interface WorkerProcessStatus {
-  pid: number | null;
-  running: boolean;
-  ready: boolean;
-  restarts: number;
-  lastExit: string | null;
-}
-
 export interface WorkerProcessOptions {
-  /** The module to fork and its arguments; default the parent's own entry point and arguments. */
-  modulePath?: string;
-  args?: string[];
-  execArgv?: string[];
-  /** Merged over process.env. */
-  env?: Record<string, string>;
-  logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
+  /** The module to fork, its arguments and node's; `env` is merged over process.env. */
+  modulePath: string;
+  args: string[];
+  execArgv: string[];
+  env: Record<string, string>;
+  logger: { log(message: string): void; warn(message: string): void; error(message: string): void };
   /** Restart delays: initialMs doubling up to maxMs; back to initialMs once a child has run resetAfterMs. */
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
-  /** How long stop() waits before SIGKILL. Default 15 s. */
-  stopTimeoutMs?: number;
   /** Injected for tests. */
   fork?: (modulePath: string, args: string[], options: ForkOptions) => ChildProcess;
-  setTimer?: (fn: () => void, ms: number) => () => void;
-  nowMs?: () => number;
 }
 
-const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
+/** The child could not start: main.ts prints its message alone, one line. */
+export class WorkerStartError extends Error {}
 
-export class WorkerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkerStartError';
-    this.stack = `${this.name}: ${message}`;
-  }
-}
+const STOP_TIMEOUT_MS = 15_000;
 
 export class WorkerProcess {
   private child: ChildProcess | null = null;
@@ -57,48 +37,26 @@ export class WorkerProcess {
   private stopping = false;
   private restarts = 0;
   private lastExit: string | null = null;
+  private readonly backoff: NonNullable<WorkerProcessOptions['backoff']>;
   private delayMs: number;
   private startedAt = 0;
-  private cancelRestart: (() => void) | null = null;
+  private restartTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, (status: unknown) => void>();
-  private readonly logger: NonNullable<WorkerProcessOptions['logger']>;
-  private readonly backoff: NonNullable<WorkerProcessOptions['backoff']>;
-  private readonly setTimer: NonNullable<WorkerProcessOptions['setTimer']>;
-  private readonly nowMs: () => number;
-  private readonly onParentExit = (): void => {
-    // Last resort (process.exit without stop()): a worker must not outlive its parent.
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
-      this.child.kill('SIGTERM');
-  };
 
-  constructor(private readonly options: WorkerProcessOptions = {}) {
-    this.logger = options.logger ?? console;
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  constructor(private readonly options: WorkerProcessOptions) {
+    this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
     this.delayMs = this.backoff.initialMs;
-    this.setTimer =
-      options.setTimer ??
-      ((fn, ms) => {
-        const t = setTimeout(fn, ms);
-        return () => clearTimeout(t);
-      });
-    this.nowMs = options.nowMs ?? (() => performance.now());
   }
 
   /** Forks the child and resolves once it is ready; rejects (naming its exit) if it dies before. */
   start(): Promise<void> {
-    process.once('exit', this.onParentExit);
     return this.spawn();
   }
 
-  status(): WorkerProcessStatus {
-    return {
-      pid: this.child?.pid ?? null,
-      running: this.child !== null,
-      ready: this.ready,
-      restarts: this.restarts,
-      lastExit: this.lastExit,
-    };
+  status() {
+    const { child, ready, restarts, lastExit } = this;
+    return { pid: child?.pid ?? null, running: child !== null, ready, restarts, lastExit };
   }
 
   /** The child's answer to a status request (see serveWorkerChild), or null when it cannot answer in time. */
@@ -107,64 +65,55 @@ export class WorkerProcess {
     if (!child || !this.ready || !child.connected) return Promise.resolve(null);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const cancel = this.setTimer(() => {
+      const timer = setTimeout(() => answer(null), timeoutMs);
+      const answer = (status: unknown) => {
+        clearTimeout(timer);
         this.pending.delete(id);
-        resolve(null);
-      }, timeoutMs);
-      this.pending.set(id, (status) => {
-        cancel();
         resolve(status);
-      });
+      };
+      this.pending.set(id, answer);
       child.send({ type: 'status', id } satisfies Message, (error) => {
-        if (error) this.pending.get(id)?.(null);
+        if (error) answer(null);
       });
     });
   }
 
-  /** Stops the child (SIGTERM, SIGKILL after stopTimeoutMs) and does not restart it. */
+  /** Stops the child (SIGTERM, SIGKILL if it has not exited in time) and does not restart it. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.cancelRestart?.();
-    process.removeListener('exit', this.onParentExit);
+    clearTimeout(this.restartTimer);
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const cancel = this.setTimer(() => {
-      this.logger.warn(`worker process ${child.pid} did not stop in time: killing it`);
+    const timer = setTimeout(() => {
+      this.options.logger.warn(`worker process ${child.pid} did not stop in time: killing it`);
       child.kill('SIGKILL');
-    }, this.options.stopTimeoutMs ?? 15_000);
+    }, STOP_TIMEOUT_MS);
     await exited;
-    cancel();
+    clearTimeout(timer);
   }
 
   private spawn(): Promise<void> {
-    const fork = this.options.fork ?? nodeFork;
-    const child = fork(
-      this.options.modulePath ?? process.argv[1],
-      this.options.args ?? process.argv.slice(2),
-      {
-        execArgv: this.options.execArgv ?? process.execArgv,
-        env: { ...process.env, ...this.options.env, [WORKER_CHILD_ENV]: String(process.pid) },
-        // Its logs are the service's logs: passed straight through.
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      },
-    );
+    const { modulePath, args, execArgv, env, logger } = this.options;
+    const child = (this.options.fork ?? nodeFork)(modulePath, args, {
+      execArgv,
+      env: { ...process.env, ...env, [WORKER_CHILD_ENV]: String(process.pid) },
+      // Its logs are the service's logs: passed straight through.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child = child;
     this.ready = false;
-    this.startedAt = this.nowMs();
+    this.startedAt = performance.now();
     return new Promise<void>((resolve, reject) => {
-      child.on('message', (raw: unknown) => {
+      child.on('message', (raw) => {
         const message = raw as Message;
         if (message?.type === 'ready') {
-          this.ready = true;
-          this.everReady = true;
-          this.logger.log(`worker process ${child.pid} ready`);
+          this.ready = this.everReady = true;
+          logger.log(`worker process ${child.pid} ready`);
           resolve();
         } else if (message?.type === 'status-reply') {
-          const answer = this.pending.get(message.id);
-          this.pending.delete(message.id);
-          answer?.(message.status);
+          this.pending.get(message.id)?.(message.status);
         }
       });
       child.once('error', (error) => {
@@ -177,29 +126,24 @@ export class WorkerProcess {
         this.child = null;
         this.ready = false;
         this.lastExit = how;
-        for (const answer of this.pending.values()) answer(null);
-        this.pending.clear();
+        for (const answer of [...this.pending.values()]) answer(null);
         if (!wasReady) reject(new WorkerStartError(`worker process exited with ${how} during start-up`));
-        if (this.stopping || !this.everReady) return;
-        this.scheduleRestart(how, wasReady);
+        if (!this.stopping && this.everReady) this.scheduleRestart(how, wasReady);
       });
     });
   }
 
   private scheduleRestart(how: string, wasReady: boolean): void {
-    if (wasReady && this.nowMs() - this.startedAt >= this.backoff.resetAfterMs)
+    if (wasReady && performance.now() - this.startedAt >= this.backoff.resetAfterMs) {
       this.delayMs = this.backoff.initialMs;
+    }
     const delay = this.delayMs;
     this.delayMs = Math.min(this.backoff.maxMs, this.delayMs * 2);
-    this.logger.error(`worker process exited with ${how}; restarting it in ${delay} ms`);
-    this.cancelRestart = this.setTimer(() => {
-      this.cancelRestart = null;
-      if (this.stopping) return;
+    this.options.logger.error(`worker process exited with ${how}; restarting it in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
       this.restarts++;
-      this.spawn().catch((error: unknown) => {
-        // Its exit schedules the next attempt; nothing else to do here.
-        this.logger.error(error instanceof Error ? error.message : String(error));
-      });
+      // A failure is logged; its exit schedules the next attempt.
+      this.spawn().catch((error: Error) => this.options.logger.error(error.message));
     }, delay);
   }
 }
@@ -212,25 +156,21 @@ export function serveWorkerChild(options: {
 }): void {
   const send = process.send?.bind(process);
   if (!send) throw new Error(`${WORKER_CHILD_ENV} is set but there is no IPC channel to the parent`);
-  process.on('message', (raw: unknown) => {
+  // A send to a parent that died meanwhile fails with EPIPE: its 'disconnect' handles that.
+  const ignore = (): void => undefined;
+  process.on('message', (raw) => {
     const message = raw as Message;
     if (message?.type !== 'status') return;
-    options.status().then(
-      (status) => {
+    void options
+      .status()
+      .catch(() => null)
+      .then((status) => {
         if (process.connected)
           send({ type: 'status-reply', id: message.id, status } satisfies Message, ignore);
-      },
-      () => {
-        if (process.connected)
-          send({ type: 'status-reply', id: message.id, status: null } satisfies Message, ignore);
-      },
-    );
+      });
   });
   // The parent may be gone already (killed while this one started): then leave at once.
   if (!process.connected) return options.onParentGone();
   process.once('disconnect', options.onParentGone);
   send({ type: 'ready' } satisfies Message, ignore);
 }
-
-/** A send to a parent that died meanwhile fails with EPIPE: its 'disconnect' handles that. */
-const ignore = (): void => undefined;

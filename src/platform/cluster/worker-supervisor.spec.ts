@@ -2,8 +2,8 @@
 // timers (its renewal interval and watchdog) move together, one millisecond at a time, so every bound below is
 // exact on the simulated timeline and nothing waits for real time.
 import { ManualClock } from '../clock/clock.port';
-import { InMemoryLeaseStore } from './in-memory-lease-store';
 import type { LeaseStore } from './lease-store.port';
+import { SqliteLeaseStore } from './sqlite-lease-store';
 import { WorkerSupervisor } from './worker-supervisor';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -89,7 +89,7 @@ describe('WorkerSupervisor', () => {
     return elapsed;
   }
 
-  const leasesOnClock = () => new InMemoryLeaseStore(clock);
+  const leasesOnClock = () => new SqliteLeaseStore(':memory:', clock);
   const make = (leases: LeaseStore, role: 'api' | 'worker' | 'all', worker: FakeWorker, ttlMs = TTL) => {
     const s = new WorkerSupervisor(leases, { role, ttlMs, logger: quiet, clock });
     s.register('projections', worker);
@@ -106,7 +106,7 @@ describe('WorkerSupervisor', () => {
     await s.start();
     await advance(3 * TTL);
     expect(worker.starts).toBe(0);
-    expect(s.isLeader).toBe(false);
+    expect(s.status().leader).toBe(false);
   });
 
   it('runs the workers in exactly one of two competing instances, renewal after renewal', async () => {
@@ -118,8 +118,8 @@ describe('WorkerSupervisor', () => {
     await sa.start();
     await sb.start();
     await advance(5 * TTL, neverBoth(a, b));
-    expect(sa.isLeader).toBe(true);
-    expect(sb.isLeader).toBe(false);
+    expect(sa.status().leader).toBe(true);
+    expect(sb.status().leader).toBe(false);
     expect(a.running).toBe(true);
     expect(a.starts).toBe(1);
     expect(b.starts).toBe(0);
@@ -170,7 +170,7 @@ describe('WorkerSupervisor', () => {
     leases.mode = 'fail';
     // The last renewal was at most one renewal period before the failures began; the watchdog fires before TTL.
     expect(await advanceUntil(() => !a.running, 2 * TTL)).toBeLessThan(TTL);
-    expect(sa.isLeader).toBe(false);
+    expect(sa.status().leader).toBe(false);
     leases.mode = 'ok';
     expect(await advanceUntil(() => a.running, 2 * TTL)).toBeLessThanOrEqual(RENEWAL); // still the owner
     expect(a.starts).toBe(2);
@@ -194,7 +194,7 @@ describe('WorkerSupervisor', () => {
     supervisors.push(s);
     s.register('broken', broken);
     await s.start();
-    expect(s.isLeader).toBe(false);
+    expect(s.status().leader).toBe(false);
     expect(s.status().lastError).toContain('boom');
     expect(await leases.holder('worker')).toBeNull();
   });

@@ -1,9 +1,7 @@
-// Runs the background workers (projection engine, deadline poller) in exactly one process of the deployment at a
-// time: the holder of the `worker` lease. APP_ROLE=api never runs them; worker|all processes compete for the
-// lease, renew it every ttl/3, and start the workers only while holding it. A holder that cannot renew stops its
-// workers when its lease would have expired (a local watchdog, by its own clock, measured from before the last
-// successful renewal), so by the time another process may take the lease over, this one has stopped applying.
-// A graceful shutdown releases the lease so a standby takes over at its next attempt instead of after the TTL.
+// Runs the background workers (projections, deadline poller) in one process of the deployment at a time: the
+// holder of the `worker` lease. APP_ROLE=api never runs them; worker|all processes compete for the lease and renew
+// it every ttl/3. A holder that cannot renew stops its workers before its lease may expire (a watchdog on its own
+// clock, from before the last renewal); a graceful stop releases the lease so a standby takes over at once.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock/clock.port';
@@ -19,43 +17,22 @@ export interface SupervisedWorker {
 
 export interface WorkerSupervisorOptions {
   role: AppRole;
-  /** Default `worker`. */
-  leaseName?: string;
-  /** Default 15000 ms. Renewal every ttl/3; a dead holder is replaced within ttl + ttl/3. */
-  ttlMs?: number;
-  /** Default `<hostname>:<pid>:<random>`: unique per process run. */
-  owner?: string;
-  logger?: { log(message: string): void; warn(message: string): void; error(message: string): void };
-  /** Monotonic milliseconds (the watchdog must not jump with the wall clock). */
-  nowMs?: () => number;
+  /** Renewal every ttl/3; a dead holder is replaced within ttl + ttl/3. */
+  ttlMs: number;
+  logger: { log(message: string): void; warn(message: string): void; error(message: string): void };
   /**
-   * Instead of nowMs, for tests: a ManualClock (with timers the test drives). Not the app's CLOCK in production:
-   * under CLOCK=manual it jumps by days, and the watchdog must follow real time.
+   * Tests: a ManualClock (with timers the test drives). Otherwise performance.now(), not the app's CLOCK: under
+   * CLOCK=manual it jumps by days, and the watchdog must follow real time.
    */
   clock?: Clock;
 }
 
-export interface SupervisorStatus {
-  role: AppRole;
-  owner: string;
-  leaseName: string;
-  ttlMs: number;
-  leader: boolean;
-  /** The workers ran at some point and have been handed over since (lost or released lease). */
-  handovers: number;
-  workers: string[];
-  lastError: string | null;
-}
-
-export const DEFAULT_LEASE_TTL_MS = 15_000;
+const LEASE = 'worker';
 
 export class WorkerSupervisor {
-  readonly owner: string;
-  private readonly leaseName: string;
-  private readonly ttlMs: number;
-  private readonly role: AppRole;
-  private readonly logger: NonNullable<WorkerSupervisorOptions['logger']>;
-  private readonly nowMs: () => number;
+  /** Unique per process run. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly logger: WorkerSupervisorOptions['logger'];
   private readonly workers = new Map<string, SupervisedWorker>();
   private leading = false;
   private running = false;
@@ -68,38 +45,26 @@ export class WorkerSupervisor {
 
   constructor(
     private readonly leases: LeaseStore,
-    options: WorkerSupervisorOptions,
+    private readonly options: WorkerSupervisorOptions,
   ) {
-    this.role = options.role;
-    this.leaseName = options.leaseName ?? 'worker';
-    this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
-    if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 30) {
-      throw new RangeError(`lease ttl must be an integer >= 30 ms, got ${this.ttlMs}`);
-    }
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.logger = options.logger ?? console;
-    const clock = options.clock;
-    this.nowMs = options.nowMs ?? (clock ? () => clock.now().getTime() : () => performance.now());
+    this.logger = options.logger;
   }
 
-  /** Adds a worker; register before start(). Ignored for APP_ROLE=api (they never run there). */
+  /** Adds a worker; register before start(). */
   register(name: string, worker: SupervisedWorker): void {
     if (this.workers.has(name)) throw new Error(`Worker ${name} is already registered`);
     this.workers.set(name, worker);
   }
 
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
-  status(): SupervisorStatus {
+  status() {
+    const { role, ttlMs } = this.options;
     return {
-      role: this.role,
+      role,
       owner: this.owner,
-      leaseName: this.leaseName,
-      ttlMs: this.ttlMs,
+      leaseName: LEASE,
+      ttlMs,
       leader: this.leading,
-      handovers: this.handovers,
+      handovers: this.handovers, // the workers ran here, then were handed over (lease lost or released)
       workers: [...this.workers.keys()],
       lastError: this.lastError,
     };
@@ -107,19 +72,14 @@ export class WorkerSupervisor {
 
   /** Starts competing for the lease (first attempt awaited). A no-op for APP_ROLE=api. */
   async start(): Promise<void> {
-    if (this.role === 'api' || this.running) return;
+    if (this.options.role === 'api' || this.running) return;
     this.running = true;
-    this.timer = setInterval(
-      () => void this.enqueue(() => this.tick()),
-      Math.max(10, Math.floor(this.ttlMs / 3)),
-    );
+    const every = Math.max(10, Math.floor(this.options.ttlMs / 3));
+    this.timer = setInterval(() => void this.enqueue(() => this.tick()), every);
     await this.enqueue(() => this.tick());
   }
 
-  /**
-   * Stops the workers if running here, releases the lease, stops competing. Not queued behind a lease call in
-   * flight: a store that hangs must not keep the process from shutting down.
-   */
+  /** Stops the workers, releases the lease. Not queued behind a lease call: a hanging store must not block exit. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
@@ -127,60 +87,53 @@ export class WorkerSupervisor {
     const wasLeading = this.leading;
     await this.demote('shutting down');
     if (!wasLeading) return;
-    await withTimeout(
-      this.leases.release(this.leaseName, this.owner),
-      Math.min(this.ttlMs, 2000),
-      () => new Error('no answer'),
-    ).catch((error: unknown) => {
-      this.logger.warn(
-        `Could not release the ${this.leaseName} lease (${firstLine(error)}): it expires by itself`,
-      );
+    const release = this.leases.release(LEASE, this.owner);
+    const timeoutMs = Math.min(this.options.ttlMs, 2000); // past the TTL, the lease has expired anyway
+    await withTimeout(release, timeoutMs, () => new Error('no answer')).catch((error: unknown) => {
+      this.logger.warn(`Could not release the ${LEASE} lease (${firstLine(error)}): it expires by itself`);
     });
   }
 
+  private nowMs(): number {
+    return this.options.clock?.now().getTime() ?? performance.now();
+  }
+
   private enqueue(step: () => Promise<void>): Promise<void> {
-    const next = this.chain.then(step).catch((error: unknown) => {
+    this.chain = this.chain.then(step).catch((error: unknown) => {
       this.lastError = firstLine(error);
       this.logger.error(`Worker supervisor: ${this.lastError}`);
     });
-    this.chain = next;
-    return next;
+    return this.chain;
   }
 
   private async tick(): Promise<void> {
     if (!this.running) return;
     const startedAt = this.nowMs();
-    if (this.leading) {
-      let renewed: boolean;
-      try {
-        renewed = await this.leases.renew(this.leaseName, this.owner, this.ttlMs);
-      } catch (error) {
-        // Keep going until the watchdog says the lease may have expired: the store may be back in time.
+    const { ttlMs } = this.options;
+    if (!this.leading) {
+      const acquired = await this.leases.tryAcquire(LEASE, this.owner, ttlMs).catch((error: unknown) => {
         this.lastError = firstLine(error);
-        this.logger.warn(`Could not renew the ${this.leaseName} lease (${this.lastError}); retrying`);
-        return;
-      }
-      if (!this.leading) return; // the watchdog demoted us meanwhile; the next tick competes again
-      if (renewed) this.armWatchdog(startedAt);
-      else await this.demote('lease lost to another instance');
+        return false;
+      });
+      if (acquired && this.running) await this.lead(startedAt);
       return;
     }
-    let acquired = false;
-    try {
-      acquired = await this.leases.tryAcquire(this.leaseName, this.owner, this.ttlMs);
-    } catch (error) {
+    const renewed = await this.leases.renew(LEASE, this.owner, ttlMs).catch((error: unknown) => {
+      // Retried until the watchdog says the lease may have expired: the store may be back in time.
       this.lastError = firstLine(error);
-      return;
-    }
-    if (!acquired || !this.running) return;
-    await this.lead(startedAt);
+      this.logger.warn(`Could not renew the ${LEASE} lease (${this.lastError}); retrying`);
+      return null;
+    });
+    if (renewed === null || !this.leading) return; // or the watchdog demoted us meanwhile: compete again
+    if (renewed) this.armWatchdog(startedAt);
+    else await this.demote('lease lost to another instance');
   }
 
   private async lead(acquiredAt: number): Promise<void> {
     this.leading = true;
     this.armWatchdog(acquiredAt);
     this.logger.log(
-      `${this.owner} holds the ${this.leaseName} lease: starting ${[...this.workers.keys()].join(', ')}`,
+      `${this.owner} holds the ${LEASE} lease: starting ${[...this.workers.keys()].join(', ')}`,
     );
     for (const [name, worker] of this.workers) {
       try {
@@ -189,7 +142,7 @@ export class WorkerSupervisor {
         this.lastError = `${name} failed to start: ${firstLine(error)}`;
         this.logger.error(`${this.lastError}; handing the lease back`);
         await this.demote('a worker failed to start');
-        await this.leases.release(this.leaseName, this.owner).catch(() => undefined);
+        await this.leases.release(LEASE, this.owner).catch(() => undefined);
         return;
       }
       if (!this.leading) {
@@ -204,7 +157,6 @@ export class WorkerSupervisor {
     const wasLeading = this.leading;
     this.leading = false;
     clearTimeout(this.watchdog);
-    this.watchdog = undefined;
     if (!wasLeading) return;
     this.handovers++;
     this.logger.warn(`${this.owner} stops the workers: ${reason}`);
@@ -221,8 +173,8 @@ export class WorkerSupervisor {
   private armWatchdog(renewedAt: number): void {
     clearTimeout(this.watchdog);
     // A small margin: stopping is asynchronous (a batch in flight finishes, then stops).
-    const margin = Math.min(1000, Math.floor(this.ttlMs / 10));
-    const delay = Math.max(0, renewedAt + this.ttlMs - margin - this.nowMs());
+    const { ttlMs } = this.options;
+    const delay = Math.max(0, renewedAt + ttlMs - Math.min(1000, Math.floor(ttlMs / 10)) - this.nowMs());
     this.watchdog = setTimeout(() => {
       // Not through the chain: a renewal hanging in it is exactly what this guards against.
       if (this.leading) void this.demote('lease not renewed in time').catch(() => undefined);

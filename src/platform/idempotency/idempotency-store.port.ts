@@ -1,12 +1,13 @@
-// Idempotency-Key records: one per (scope = the caller's user id, key). A record is first a reservation (the
-// command is running), then the recorded response. Adapters: SQLite (embedded default), in-memory (tests),
-// MongoDB (with READ_STORE=mongo).
-export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+// Idempotency-Key records: one per (scope = the caller's user id, key), first a reservation (the command is
+// running), then the recorded response. The algorithm is written once, over single-record operations each adapter
+// makes atomic (SQLite: a file or in memory; MongoDB); a reservation changes only through its token.
+import { randomUUID } from 'node:crypto';
 
-export interface RecordedResponse {
-  status: number;
-  body: unknown;
-}
+export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+/** Recorded responses are kept this long: retries come within minutes, a day is generous. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export type RecordedResponse = { status: number; body: unknown };
 
 export type ReserveOutcome =
   /** The caller now owns the key; `token` identifies this reservation for complete/release. */
@@ -18,37 +19,69 @@ export type ReserveOutcome =
   /** The key was used for a different request (method, path or body). */
   | { outcome: 'mismatch' };
 
-export interface IdempotencyStore {
+export type RecordId = { scope: string; key: string };
+
+/** A record as the adapters keep it: status null while reserved, the response body as JSON text. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  token: string;
+  reservedAt: number;
+  status: number | null;
+  body: string | null;
+}
+
+export abstract class IdempotencyStore {
+  /** Inserts a reservation unless the key has a record; true when it did. */
+  protected abstract insert(id: RecordId, record: IdempotencyRecord): Promise<boolean>;
+  protected abstract find(id: RecordId): Promise<IdempotencyRecord | null>;
+  /** Changes the reservation `token` if it is still there and not completed; true when it did. */
+  protected abstract update(id: RecordId, token: string, set: Partial<IdempotencyRecord>): Promise<boolean>;
+  /** Forgets the reservation `token` if not completed (nothing was applied: the key may be used again). */
+  abstract release(scope: string, key: string, token: string): Promise<void>;
+  /** Deletes records older than `beforeMs` (the stores also expire records by themselves); returns how many. */
+  abstract purge(beforeMs: number): Promise<number>;
+  abstract close(): Promise<void>;
+
+  /** Whether the store answers (health check): a read proves it. */
+  async ping(): Promise<void> {
+    await this.find({ scope: '', key: '' });
+  }
+
   /**
-   * Atomically: no record -> reserve; a different fingerprint -> mismatch; completed -> its response; reserved
-   * and younger than `staleAfterMs` -> in_flight; reserved and older (its process probably died) -> take over
-   * (`takenOver: true`: the caller must check whether the command was applied before deciding again).
+   * No record -> reserve; another fingerprint -> mismatch; completed -> its response; reserved for less than
+   * `staleAfterMs` -> in_flight; for longer (its process probably died) -> take over: the caller must then check
+   * whether the command was applied before deciding again.
    */
-  reserve(
+  async reserve(
     scope: string,
     key: string,
     fingerprint: string,
     nowMs: number,
     staleAfterMs: number,
-  ): Promise<ReserveOutcome>;
-  /** Records the response of the reservation `token` (ignored if the reservation was taken over meanwhile). */
-  complete(
-    scope: string,
-    key: string,
-    token: string,
-    response: RecordedResponse,
-    nowMs: number,
-  ): Promise<void>;
-  /** Forgets the reservation `token` (nothing was applied: the same key may be used again). */
-  release(scope: string, key: string, token: string): Promise<void>;
-  /**
-   * true: the store expires records by itself, on its server's clock (MongoDB: a TTL index), so the application
-   * does not purge periodically (each replica's clock would decide otherwise). Absent: false.
-   */
-  readonly expiresRecords?: boolean;
-  /** Deletes records older than `beforeMs` (housekeeping); returns how many. */
-  purge(beforeMs: number): Promise<number>;
-  /** Whether the store answers (health check). */
-  ping(): Promise<void>;
-  close(): Promise<void>;
+  ): Promise<ReserveOutcome> {
+    // Bounded: each retry means another process changed the record between two of our operations.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const token = randomUUID();
+      const fresh = { fingerprint, token, reservedAt: nowMs, status: null, body: null };
+      if (await this.insert({ scope, key }, fresh)) return { outcome: 'reserved', token, takenOver: false };
+      const found = await this.find({ scope, key });
+      if (!found) continue; // released meanwhile
+      if (found.fingerprint !== fingerprint) return { outcome: 'mismatch' };
+      const { status, body } = found;
+      if (status !== null) {
+        return { outcome: 'completed', response: { status, body: JSON.parse(body ?? 'null') } };
+      }
+      if (nowMs - found.reservedAt < staleAfterMs) return { outcome: 'in_flight' };
+      if (await this.update({ scope, key }, found.token, { token, reservedAt: nowMs })) {
+        return { outcome: 'reserved', token, takenOver: true };
+      }
+    }
+    return { outcome: 'in_flight' };
+  }
+
+  /** Records the response of the reservation `token` (ignored if it was taken over meanwhile). */
+  async complete(scope: string, key: string, token: string, response: RecordedResponse, nowMs: number) {
+    const body = JSON.stringify(response.body ?? null);
+    await this.update({ scope, key }, token, { status: response.status, body, reservedAt: nowMs });
+  }
 }
