@@ -3,8 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { IDEMPOTENCY_STORE, IdempotencyStore } from '../../src/platform/idempotency/idempotency-store.port';
-import { IdempotencyService, requestFingerprint } from '../../src/http/idempotency/idempotency.service';
-import { OrderCommandService, orderIdForIdempotencyKey } from '../../src/orders/write/order-command.service';
+import { requestFingerprint } from '../../src/http/idempotency/idempotency.service';
+import {
+  OrderCommandService,
+  orderIdForIdempotencyKey,
+  orderIdKeyOf,
+} from '../../src/orders/write/order-command.service';
+import { APP_CONFIG } from '../../src/platform/config/config';
 import { streamNameOf } from '../../src/orders/domain/order.types';
 import {
   expectContiguous,
@@ -231,11 +236,7 @@ describe('Idempotency-Key', () => {
         30_000,
       );
       // The crashed attempt had placed the order (same derived id) before dying.
-      const orderId = orderIdForIdempotencyKey(
-        t.app.get(IdempotencyService).derivationKey!,
-        CHECKOUT,
-        'crash-3',
-      );
+      const orderId = orderIdForIdempotencyKey(orderIdKeyOf(t.app.get(APP_CONFIG))!, CHECKOUT, 'crash-3');
       await t.app.get(OrderCommandService).execute(
         {
           type: 'PlaceOrder',

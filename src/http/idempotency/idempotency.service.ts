@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { createHash, hkdfSync } from 'node:crypto';
-import { resolveJwtSecret } from '../../auth/jwt-secret';
-import { APP_CONFIG, type AppConfig, isProduction } from '../../platform/config/config';
+import { createHash } from 'node:crypto';
 import {
   Problem,
   ProblemException,
@@ -65,22 +63,10 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
  */
 @Injectable()
 export class IdempotencyService {
-  /**
-   * The key of what derives from an Idempotency-Key (POST /orders' order id), from the service's secret: knowing
-   * a key is not enough to pre-empt what it derives. Undefined without a secret (production with JWKS only).
-   */
-  readonly derivationKey: Buffer | undefined;
-
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     @Inject(PRODUCT_PROBLEMS) private readonly product: ProductProblems,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    const secret = isProduction(config.nodeEnv) ? config.authJwtSecret : resolveJwtSecret(config);
-    const info = 'resolution-center/idempotency-derived-id';
-    this.derivationKey =
-      secret === undefined ? undefined : Buffer.from(hkdfSync('sha256', secret, '', info, 32));
-  }
+  ) {}
 
   async execute<T>(
     scope: string,

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
+import { resolveJwtSecret } from '../../auth/jwt-secret';
 import { CLOCK, Clock } from '../../platform/clock/clock.port';
+import { type AppConfig, isProduction } from '../../platform/config/config';
 import {
   EVENT_STORE,
   EventStore,
@@ -248,6 +250,16 @@ export class OrderCommandService {
       if (oldest !== undefined) this.cache.delete(oldest);
     }
   }
+}
+
+/**
+ * The key of orderIdForIdempotencyKey, from the service's secret: knowing an Idempotency-Key is not enough to
+ * compute (and pre-empt) the order id. Undefined without a secret (production with AUTH_JWKS_URL only).
+ */
+export function orderIdKeyOf(config: AppConfig): Buffer | undefined {
+  const secret = isProduction(config.nodeEnv) ? config.authJwtSecret : resolveJwtSecret(config);
+  const info = 'resolution-center/idempotency-derived-id';
+  return secret === undefined ? undefined : Buffer.from(hkdfSync('sha256', secret, '', info, 32));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -10,8 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { IdempotencyService } from '../../http/idempotency/idempotency.service';
 import { COMMON_PROBLEMS } from '../../http/openapi';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { validationFailed } from '../../http/problem';
 import { ApiProblems } from '../order-problems';
 import { EmptyBody, UuidParam } from '../../http/validation';
@@ -37,7 +37,12 @@ import {
   OPEN_REQUEST_EXAMPLES,
   OPEN_REQUEST_VARIANTS,
 } from './dto/open-request.variants';
-import { CommandOutcome, OrderCommandInput, orderIdForIdempotencyKey } from './order-command.service';
+import {
+  CommandOutcome,
+  OrderCommandInput,
+  orderIdForIdempotencyKey,
+  orderIdKeyOf,
+} from './order-command.service';
 
 const ORDER_PROBLEMS = [...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND', 'CONCURRENCY_CONFLICT'] as const;
 const IDEMPOTENCY_PROBLEMS = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE'] as const;
@@ -55,10 +60,15 @@ const base = baseResponse;
 @ApiProblems(...IDEMPOTENCY_PROBLEMS)
 @Controller('orders')
 export class OrdersCommandsController {
+  /** Keys the order id derived from an Idempotency-Key. */
+  private readonly orderIdKey: Buffer | undefined;
+
   constructor(
     private readonly runner: OrderCommandRunner,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.orderIdKey = orderIdKeyOf(config);
+  }
 
   private run<T>(
     orderId: string,
@@ -70,7 +80,7 @@ export class OrdersCommandsController {
   }
 
   private derivedOrderId(callerId: string, key: string): string {
-    const secret = this.idempotency.derivationKey;
+    const secret = this.orderIdKey;
     if (!secret) {
       throw validationFailed(
         [
