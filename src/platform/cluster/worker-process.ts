@@ -49,11 +49,6 @@ export class WorkerProcess {
     this.delayMs = this.backoff.initialMs;
   }
 
-  /** Forks the child and resolves once it is ready; rejects (naming its exit) if it dies before. */
-  start(): Promise<void> {
-    return this.spawn();
-  }
-
   status() {
     const { child, ready, restarts, lastExit } = this;
     return { pid: child?.pid ?? null, running: child !== null, ready, restarts, lastExit };
@@ -94,7 +89,8 @@ export class WorkerProcess {
     clearTimeout(timer);
   }
 
-  private spawn(): Promise<void> {
+  /** Forks the child and resolves once it is ready; rejects (naming its exit) if it dies before. */
+  start(): Promise<void> {
     const { modulePath, args, execArgv, env, logger } = this.options;
     const child = (this.options.fork ?? nodeFork)(modulePath, args, {
       execArgv,
@@ -143,7 +139,7 @@ export class WorkerProcess {
     this.restartTimer = setTimeout(() => {
       this.restarts++;
       // A failure is logged; its exit schedules the next attempt.
-      this.spawn().catch((error: Error) => this.options.logger.error(error.message));
+      this.start().catch((error: Error) => this.options.logger.error(error.message));
     }, delay);
   }
 }
