@@ -6,11 +6,11 @@ import { createInterface } from 'node:readline';
 import { EventStore, WrongExpectedRevisionError } from '../../src/platform/event-store/event-store.port';
 import { DuplicateEventIdError } from '../../src/platform/event-store/store-support';
 import {
-  CHECKPOINTER_START_AFTER,
   EVENTS_DB_FILE,
   SqliteEventStore,
   SqliteEventStoreOptions,
 } from '../../src/platform/event-store/sqlite/sqlite-event-store';
+import { CHECKPOINTER_START_AFTER } from '../../src/platform/event-store/sqlite/wal-checkpointer';
 import {
   Delivered,
   describeEmbeddedEventStoreBehaviour,

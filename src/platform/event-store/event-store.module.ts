@@ -1,5 +1,5 @@
-// Provides EVENT_STORE (global, so every feature module can inject it) and closes it on shutdown.
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+// Provides EVENT_STORE (global: every feature module injects it) and closes it on shutdown.
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from './event-store.port';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
@@ -7,14 +7,12 @@ import { registerUpcaster, type UpcasterDefinition } from './upcasting';
 
 export interface EventStoreModuleOptions {
   kind: 'sqlite' | 'memory' | 'esdb';
-  /** SQLite: directory of events.db. Ignored by the other kinds. */
+  /** SQLite: directory of events.db. */
   dataDir: string;
   /** Required for 'esdb', e.g. esdb://localhost:2113?tls=false */
   esdbConnectionString?: string;
   /** recordedAt source (unset: wall-clock time; EventStoreDB: its own `created` time). */
   now?: () => Date;
-  /** SQLite: how often caught-up subscriptions look for other processes' appends. Default 50 ms. */
-  pollIntervalMs?: number;
   /** SQLite: read through a memory map of this size (the rebuild CLI). */
   mmapBytes?: number;
   /** The product's upcasters, registered before the store reads anything. */
@@ -32,7 +30,6 @@ export function createEventStore(options: EventStoreModuleOptions): EventStore {
       return new SqliteEventStore({
         dataDir: options.dataDir,
         now: options.now,
-        pollIntervalMs: options.pollIntervalMs,
         mmapBytes: options.mmapBytes,
         cacheMb: options.cacheMb,
       });
@@ -56,25 +53,21 @@ export function createEventStore(options: EventStoreModuleOptions): EventStore {
   }
 }
 
-@Injectable()
-export class EventStoreCloser implements OnApplicationShutdown {
+@Module({})
+export class EventStoreModule implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  // The last shutdown phase: projection runners and pollers stop their subscriptions before (onModuleDestroy,
-  // beforeApplicationShutdown); close() still stops any left over.
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
-  }
-}
-
-@Module({})
-export class EventStoreModule {
   static forRoot(options: EventStoreModuleOptions): DynamicModule {
     return {
       module: EventStoreModule,
       global: true,
-      providers: [{ provide: EVENT_STORE, useFactory: () => createEventStore(options) }, EventStoreCloser],
+      providers: [{ provide: EVENT_STORE, useFactory: () => createEventStore(options) }],
       exports: [EVENT_STORE],
     };
+  }
+
+  // The last shutdown phase: projections and pollers stopped their subscriptions before; close() stops any left.
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
   }
 }

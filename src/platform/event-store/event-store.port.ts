@@ -1,49 +1,34 @@
-// The event store port. Shaped after EventStoreDB (@eventstore/db-client) so that adapter maps 1:1:
-// per-stream revisions (0-based), expected revision no_stream | any | exact, one global ordered feed ($all)
-// read and subscribed from an exclusive position. Adapters: sqlite/ (embedded default), in-memory/, eventstoredb/.
+// The event store port, shaped after EventStoreDB so that adapter maps 1:1: 0-based stream revisions, expected
+// revision no_stream | any | exact, one global ordered feed ($all) read and subscribed after an exclusive position.
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
-/** Who caused an event: a user id and the role it acted in (the product names the roles). */
-export interface EventActor {
-  id: string;
-  role: string;
-}
-
 export interface EventMetadata {
-  actor: EventActor;
-  /** The business flow this event belongs to (one HTTP command, one timeout). */
+  /** Who caused the event: a user id and the role it acted in (the product names the roles). */
+  actor: { id: string; role: string };
+  /** The business flow (one HTTP command, one timeout). */
   correlationId: string;
-  /** What directly caused it: the command id, or the event that triggered a timeout. */
+  /** The command id, or the event that triggered a timeout. */
   causationId: string | null;
   schemaVersion: number;
-  /** Set when the command came with an Idempotency-Key header. */
   idempotencyKey?: string;
-  /** Who sent the command when that is not the actor (e.g. the checkout placing an order for the buyer). */
+  /** Who sent the command when that is not the actor (the checkout placing an order for the buyer). */
   submittedBy?: string;
 }
 
 export interface EventToAppend {
-  /** uuid, unique per event (EventStoreDB's event id). */
+  /** uuid, unique across the store. */
   id: string;
   type: string;
   data: Record<string, unknown>;
   metadata: EventMetadata;
 }
 
-export interface StoredEvent {
-  id: string;
+export interface StoredEvent extends EventToAppend {
   streamName: string;
-  /** 0-based position of the event within its stream. */
   revision: number;
-  /**
-   * Global position in the store's ordered feed: an opaque decimal string, ordered as integers
-   * (compare with comparePositions, never as strings).
-   */
+  /** Opaque decimal string ordered as an integer: compare with comparePositions, never as strings. */
   position: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: EventMetadata;
   /** ISO-8601 UTC, when the store recorded it. */
   recordedAt: string;
 }
@@ -51,10 +36,9 @@ export interface StoredEvent {
 /** `no_stream`: the stream must not exist; `any`: no check; number: the stream's current last revision. */
 export type ExpectedRevision = 'no_stream' | 'any' | number;
 
+/** The last written event's revision and position. */
 export interface AppendResult {
-  /** Revision of the last event written. */
   nextRevision: number;
-  /** Global position of the last event written. */
   position: string;
 }
 
@@ -62,7 +46,6 @@ export class WrongExpectedRevisionError extends Error {
   constructor(
     readonly streamName: string,
     readonly expected: ExpectedRevision,
-    /** The stream's actual last revision, or 'no_stream'. */
     readonly actual: number | 'no_stream',
   ) {
     super(`Stream ${streamName}: expected revision ${String(expected)}, actual ${String(actual)}`);
@@ -70,11 +53,7 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
-/**
- * The store refused a read or a subscription for a reason no retry can fix: a start position that is not one of
- * this store's (a checkpoint kept from another event store), access denied, a request the server does not
- * support. Readers stop on it (a projection reports it on /health) instead of retrying forever.
- */
+/** A refusal no retry fixes (a position of another store, access denied): readers stop and report it. */
 export class PermanentStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -82,18 +61,15 @@ export class PermanentStoreError extends Error {
   }
 }
 
-export interface ReadAllOptions {
+export interface SubscribeOptions {
   /** Exclusive start; null = from the beginning. */
   after: string | null;
-  maxCount: number;
   /** Only streams whose name starts with this prefix (e.g. `order-`). */
   streamPrefix?: string;
 }
 
-export interface SubscribeOptions {
-  /** Exclusive start; null = from the beginning. Catch-up first, then live. */
-  after: string | null;
-  streamPrefix?: string;
+export interface ReadAllOptions extends SubscribeOptions {
+  maxCount: number;
 }
 
 export interface EventSubscription {
@@ -103,34 +79,25 @@ export interface EventSubscription {
 
 export interface EventStore {
   append(streamName: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** The whole stream in revision order, upcast; [] when the stream does not exist. */
+  /** The whole stream in revision order, upcast; [] when it does not exist. */
   readStream(streamName: string): Promise<StoredEvent[]>;
-  /** A page of the global feed in position order, upcast. */
+  /** A page of the feed in position order, upcast. */
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
   /**
-   * Catch-up then live delivery of the global feed, in order, one event at a time: the next event is delivered
-   * only after the handler's promise settles. If the handler rejects, delivery stops and onError is called.
-   * Delivery is at-least-once from `after`: consumers guard by position. Transient failures (the connection,
-   * a leader change) are retried inside; a permanent one (PermanentStoreError) stops delivery and is reported
-   * through onError.
+   * Catch-up then live, one event at a time (the next after the handler's promise settled), at-least-once from
+   * `after`: consumers guard by position. Transient failures are retried inside; a handler rejection or a
+   * PermanentStoreError stops delivery and goes to onError.
    */
   subscribeToAll(
     options: SubscribeOptions,
     handler: (event: StoredEvent) => Promise<void>,
     onError?: (error: unknown) => void,
   ): EventSubscription;
-  /** Position of the newest event in the feed, or null when the store is empty. */
+  /** The newest event's position, or null when the store is empty. */
   headPosition(): Promise<string | null>;
-  /**
-   * Optional: the newest event's position and recordedAt (metrics show lag in time with it). Stores without it:
-   * headPosition, and the time from the event read there.
-   */
+  /** Optional: the newest event's position and recordedAt (metrics show lag in time with it). */
   headEvent?(): Promise<{ position: string; recordedAt: string } | null>;
-  /**
-   * Optional: what metrics show for a position, a number that grows with the feed. Absent: the position itself
-   * (the embedded stores number events 1, 2, 3…, so differences count events). EventStoreDB: the commit part, a
-   * log offset in bytes (differences are not event counts).
-   */
+  /** Optional: a number that grows with the feed for metrics; absent: the position itself counts events. */
   positionForMetrics?(position: string): number;
   close(): Promise<void>;
 }
@@ -140,8 +107,7 @@ export function comparePositions(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;
-  // Canonical decimals (no leading zero) compare by length, then digit by digit: no BigInt per call (a rebuild
-  // compares every event's position with each projection's checkpoint).
+  // Canonical decimals compare by length, then digits: no BigInt per call on the rebuild's hot path.
   if (a.length > 0 && b.length > 0 && a.charCodeAt(0) !== 48 && b.charCodeAt(0) !== 48) {
     if (a.length !== b.length) return a.length < b.length ? -1 : 1;
     return a < b ? -1 : 1;

@@ -1,6 +1,5 @@
-// Upcasting: stored events are never rewritten; old shapes are lifted to the current schema on every read.
-// An upcaster lifts one type's data from `fromVersion` to `fromVersion + 1`; chains run until no upcaster
-// matches, and the result's metadata.schemaVersion says which version the data now has.
+// Stored events are never rewritten: every read lifts old shapes one version at a time (`fromVersion` to
+// `fromVersion + 1`) until no upcaster matches; metadata.schemaVersion then says which version the data has.
 import type { StoredEvent } from './event-store.port';
 
 /** Returns the data in the next version's shape. Must be pure: it runs on every read, replays included. */
@@ -20,11 +19,8 @@ export class UpcasterRegistry {
     if (!Number.isInteger(fromVersion) || fromVersion < 0) {
       throw new RangeError(`Upcaster ${type}: fromVersion must be a non-negative integer`);
     }
-    let steps = this.byType.get(type);
-    if (!steps) {
-      steps = new Map();
-      this.byType.set(type, steps);
-    }
+    const steps = this.byType.get(type) ?? new Map<number, Upcaster>();
+    this.byType.set(type, steps);
     const existing = steps.get(fromVersion);
     if (existing && existing !== fn) {
       throw new Error(`Upcaster ${type} v${fromVersion} -> v${fromVersion + 1} is already registered`);
@@ -58,8 +54,4 @@ export const defaultUpcasters = new UpcasterRegistry();
 
 export function registerUpcaster(type: string, fromVersion: number, fn: Upcaster): void {
   defaultUpcasters.register(type, fromVersion, fn);
-}
-
-export function upcast(stored: StoredEvent): StoredEvent {
-  return defaultUpcasters.upcast(stored);
 }

@@ -47,16 +47,12 @@ export class HealthRegistry {
       critical: options.critical ?? true,
       timeoutMs: options.timeoutMs ?? 2000,
     });
-    this.forget();
+    this.inFlight = null; // a run under way no longer counts: the next one sees the new set
   }
 
   unregister(name: string): void {
     this.checks.delete(name);
-    this.forget();
-  }
-
-  names(): string[] {
-    return [...this.checks.keys()];
+    this.inFlight = null;
   }
 
   run(): Promise<HealthReport> {
@@ -68,11 +64,6 @@ export class HealthRegistry {
       });
     }
     return this.inFlight;
-  }
-
-  /** The set of checks changed: the next call runs them (a run already under way no longer counts). */
-  private forget(): void {
-    this.inFlight = null;
   }
 
   private async runChecks(): Promise<HealthReport> {

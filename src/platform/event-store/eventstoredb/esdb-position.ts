@@ -1,16 +1,6 @@
-// Mapping between EventStoreDB's $all position {commit, prepare} and our opaque decimal-string position.
-//
-// $all is ordered by (commit, prepare) lexicographically: events of one append share the transaction's commit
-// position (never before their own prepare position) and are ordered among themselves by their own prepare
-// position. Both are unsigned 64-bit log offsets.
-// We encode a position as the single integer  commit * 2^64 + prepare:
-// - order-preserving: prepare < 2^64, so comparing the integers compares commit first and prepare second, which
-//   is exactly $all's order (and comparePositions compares our strings as integers);
-// - lossless: decoding (x >> 64, x & (2^64 - 1)) gives back the exact pair, so "after P" sent to the server is
-//   the very record that was delivered, and a subscription started from it is exclusive-start correct (the server
-//   starts after that record; we also drop anything <= P in case a server or a reconnect re-delivers it).
-// The numbers are large (a commit of 10^6 gives ~1.8 * 10^25): anything that stores positions must keep them as
-// strings or arbitrary-precision integers, never as JS numbers or 64-bit columns.
+// $all positions {commit, prepare} (ordered by commit, then prepare; both unsigned 64-bit log offsets) as one
+// decimal integer commit * 2^64 + prepare: order-preserving, and lossless, so "after P" sent back to the server is
+// the very record delivered. The numbers are large: keep them as strings or big integers, never JS numbers.
 import type { Position } from '@eventstore/db-client';
 
 const SHIFT = 64n;

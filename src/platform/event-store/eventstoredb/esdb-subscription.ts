@@ -1,62 +1,106 @@
-import { Logger } from '@nestjs/common';
-import type { AllStreamResolvedEvent, AllStreamSubscription } from '@eventstore/db-client';
-import { comparePositions, EventSubscription, PermanentStoreError, StoredEvent } from '../event-store.port';
+// The subscription to $all that survives drops, and what every read of EventStoreDB needs: telling permanent
+// errors from transient ones, and cancelling reads that are left early.
+import type { Logger } from '@nestjs/common';
+import { AccessDeniedError, InvalidArgumentError, UnsupportedError } from '@eventstore/db-client';
+import type {
+  AllStreamResolvedEvent,
+  AllStreamSubscription,
+  ResolvedEvent,
+  StreamingRead,
+} from '@eventstore/db-client';
+import { comparePositions, PermanentStoreError, StoredEvent } from '../event-store.port';
+import { SubscriptionLoop } from '../store-support';
 import { firstLine } from '../../cluster/store-availability';
-import { asPermanent, isPermanent } from './esdb-reads';
+
+/** INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED, UNAUTHENTICATED. */
+const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 11, 12, 16]);
+
+/** Errors a retry cannot fix; anything else (unavailable, not leader, a dropped connection) is retried. */
+export function isPermanent(error: unknown): boolean {
+  if (
+    error instanceof PermanentStoreError ||
+    error instanceof AccessDeniedError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof UnsupportedError ||
+    error instanceof RangeError
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && PERMANENT_GRPC_CODES.has(code);
+}
+
+/** A permanent error as PermanentStoreError (saying what was refused); any other error unchanged. */
+export function asPermanent(error: unknown, what: string): unknown {
+  if (error instanceof PermanentStoreError || !isPermanent(error)) return error;
+  const message = `${what} was refused by EventStoreDB, retrying cannot help: ${firstLine(error)}`;
+  return new PermanentStoreError(message, { cause: error });
+}
 
 /**
- * A catch-up subscription to $all that survives drops: when the server or the connection ends it, it
- * resubscribes (with backoff) from the last position it delivered. Events are pulled one at a time (the
- * for-await loop does not read the next event before the handler's promise settled), and anything at or before
- * the last delivered position is dropped, so a resubscription never delivers an event twice in one run.
+ * Iterates a read to its end; leaving early (return, break, throw) cancels the gRPC call. The client's reads
+ * have no deadline, and a destroyed stream leaves its call open on the connection until the server finished
+ * sending: about a hundred of those and the connection's appends time out and its reads hang.
  */
-export class EsdbAllSubscription implements EventSubscription {
-  private stopped = false;
+export async function* cancelIfAbandoned<E extends ResolvedEvent>(
+  read: StreamingRead<E>,
+): AsyncGenerator<E, void, undefined> {
+  let ended = false;
+  try {
+    for await (const item of read as AsyncIterable<E>) yield item;
+    ended = true;
+  } finally {
+    if (!ended) {
+      await read.cancel().catch(() => undefined);
+      read.destroy();
+    }
+  }
+}
+
+/**
+ * When the server or the connection ends it, it resubscribes (with backoff) after the last position it
+ * delivered and drops anything at or before it, so no event is delivered twice in one run.
+ */
+export class EsdbAllSubscription extends SubscriptionLoop {
   private current: AllStreamSubscription | null = null;
-  private wake: (() => void) | null = null;
-  private readonly done: Promise<void>;
 
   constructor(
     private readonly open: (after: string | null) => AllStreamSubscription,
     private readonly convert: (resolved: AllStreamResolvedEvent) => StoredEvent | null,
-    after: string | null,
-    private readonly handler: (event: StoredEvent) => Promise<void>,
-    private readonly onError: ((error: unknown) => void) | undefined,
+    private readonly after: string | null,
+    handler: (event: StoredEvent) => Promise<void>,
+    onError: ((error: unknown) => void) | undefined,
     private readonly backoff: { min: number; max: number },
-    private readonly logger: Pick<Logger, 'warn' | 'error'>,
+    logger: Pick<Logger, 'warn' | 'error'>,
     /** Checks once, before the first subscription, that `after` is a position of this store. */
     private readonly verifyStart?: (after: string) => Promise<void>,
   ) {
-    this.done = this.run(after);
+    super(handler, onError, logger);
   }
 
-  /** Resolves once the in-flight handler call (if any) settled; a handler must not await its own stop. */
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
     const current = this.current;
     if (current) {
       await current.unsubscribe().catch(() => undefined);
       current.destroy();
     }
-    await this.done;
+    await super.stop();
   }
 
-  private async run(after: string | null): Promise<void> {
-    // Never call the handler before subscribeToAll has returned the subscription to its caller.
-    await Promise.resolve();
-    let last = after;
+  protected async deliver(): Promise<void> {
+    let last = this.after;
     let failures = 0;
-    let verified = after === null || !this.verifyStart;
+    let verified = last === null || !this.verifyStart;
     while (!this.stopped) {
       if (!verified) {
         try {
-          await this.verifyStart!(after!);
+          await this.verifyStart!(this.after!);
           verified = true;
         } catch (error) {
           if (this.stopped) return;
           if (isPermanent(error)) {
-            this.fail(asPermanent(error, `Subscribing to $all after ${after}`));
+            this.fail(asPermanent(error, `Subscribing to $all after ${this.after}`));
             return;
           }
           // A transient failure: the subscription below surfaces (and retries) it.
@@ -72,6 +116,7 @@ export class EsdbAllSubscription implements EventSubscription {
       this.current = subscription;
       let dropped: unknown = null;
       try {
+        // Pulls one event at a time: the next is not read before the handler's promise settled.
         for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
           if (this.stopped) break;
           let event: StoredEvent | null;
@@ -82,12 +127,7 @@ export class EsdbAllSubscription implements EventSubscription {
             return;
           }
           if (!event || (last !== null && comparePositions(event.position, last) <= 0)) continue;
-          try {
-            await this.handler(event);
-          } catch (error) {
-            this.fail(error);
-            return;
-          }
+          if (!(await this.handOver(event))) return;
           last = event.position;
           failures = 0;
         }
@@ -111,37 +151,5 @@ export class EsdbAllSubscription implements EventSubscription {
       );
       await this.sleep(delay);
     }
-  }
-
-  private fail(error: unknown): void {
-    this.stopped = true;
-    if (error instanceof PermanentStoreError) {
-      this.logger.error(`Subscription to $all stopped, retrying cannot help: ${firstLine(error)}`);
-    }
-    if (!this.onError) {
-      if (!(error instanceof PermanentStoreError)) {
-        this.logger.error(`Event subscription stopped by an error: ${firstLine(error)}`);
-      }
-      return;
-    }
-    try {
-      this.onError(error);
-    } catch (reportError) {
-      this.logger.error(`Event subscription onError threw: ${firstLine(reportError)}`);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
-    });
   }
 }

@@ -15,7 +15,8 @@ import type {
 import { StoreUnavailableError } from '../../cluster/store-availability';
 import { PermanentStoreError, type StoredEvent } from '../event-store.port';
 import { decodeEsdbPosition, encodeEsdbPosition } from './esdb-position';
-import { cancelIfAbandoned, EsdbAllSubscription, EventStoreDbEventStore } from './eventstoredb-event-store';
+import { cancelIfAbandoned, EsdbAllSubscription } from './esdb-subscription';
+import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,39 +1,30 @@
-// Background WAL checkpoints. SQLite's automatic checkpoint runs inside the committing call: with
-// synchronous=NORMAL it copies ~1000 pages and fsyncs twice, stalling the event loop for ~15 ms every ~200
-// appends (measured: over half the time of a write-heavy run). Here a worker thread with its own connection
-// runs PASSIVE checkpoints, which never block the writer. A WAL file only restarts from its beginning when a
-// checkpoint has caught up with every commit, which a concurrent checkpoint rarely does under steady load: once
-// the WAL has grown past `restartFrames`, the worker raises a shared flag and the writer, at its next append,
-// runs the short tail (the frames written since the worker's pass) itself; the append after rewinds the WAL.
-// A shared flag, not a message: a busy writer may not reach the event loop's message phase for a long time.
+// Background WAL checkpoints. SQLite's automatic checkpoint runs inside the committing call (copying ~1000 pages
+// with two fsyncs: a stall of the event loop every few hundred appends); here a worker thread with its own
+// connection runs PASSIVE checkpoints, which never block the writer. Those rarely catch up with every commit,
+// which the WAL needs to rewind: past `restartFrames`, a RESTART finishes the short tail under the write lock.
 import { Worker } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
+import type Database from 'better-sqlite3';
 
-export interface WalCheckpointerOptions {
-  file: string;
-  intervalMs: number;
-  restartFrames: number;
-  /** The worker died: the writer must checkpoint inline again. */
-  onFailure: (error: unknown) => void;
-}
+/** Below this a WAL stays small without checkpoints: short-lived stores (tests) never start a thread. */
+export const CHECKPOINTER_START_AFTER = 256;
 
-// Plain JavaScript run as the worker's body, so it needs no TypeScript compilation wherever the store runs.
+// Plain JavaScript, so it needs no TypeScript compilation wherever the store runs. No busy timeout: a RESTART
+// that finds the write lock taken checkpoints what it can without it, and the next pass tries again.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driverPath);
-const db = new Database(workerData.file);
-const restartWanted = new Int32Array(workerData.flag);
+const db = new (require(workerData.driverPath))(workerData.file, { timeout: 0 });
 let timer = null;
 function pass() {
   try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result.log >= workerData.restartFrames) Atomics.store(restartWanted, 0, 1);
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (log >= workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)');
   } catch {
     // Transient (e.g. another process holds an exclusive lock): the next pass retries.
   }
   timer = setTimeout(pass, workerData.intervalMs);
 }
-parentPort.on('message', (message) => {
-  if (message !== 'close') return;
+parentPort.once('message', () => {
   clearTimeout(timer);
   db.close();
   parentPort.close();
@@ -42,43 +33,62 @@ timer = setTimeout(pass, workerData.intervalMs);
 `;
 
 export class WalCheckpointer {
-  private readonly worker: Worker;
-  private readonly restartWanted = new Int32Array(new SharedArrayBuffer(4));
-  private readonly exited: Promise<void>;
-  private closing = false;
-  private failed = false;
+  /** Counts down appended events until the worker starts; negative once it did. */
+  private eventsBeforeStart = CHECKPOINTER_START_AFTER;
+  private worker: { thread: Worker; exited: Promise<void> } | null = null;
+  private done = false;
 
-  constructor(options: WalCheckpointerOptions) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driverPath: require.resolve('better-sqlite3'),
-        file: options.file,
-        intervalMs: options.intervalMs,
-        restartFrames: options.restartFrames,
-        flag: this.restartWanted.buffer,
-      },
-    });
-    const fail = (error: unknown) => {
-      if (this.closing || this.failed) return;
-      this.failed = true;
-      options.onFailure(error);
-    };
-    this.worker.on('error', fail);
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.once('exit', (code) => fail(new Error(`WAL checkpointer exited with code ${code}`)));
+  constructor(
+    private readonly db: Database.Database,
+    private readonly intervalMs = 100,
+    /** ~64 MB of WAL. */
+    private readonly restartFrames = 16384,
+  ) {
+    db.pragma('wal_autocheckpoint = 0');
   }
 
-  /** True once per request of the worker to rewind the WAL: the caller then checkpoints on its connection. */
-  takeRestartRequest(): boolean {
-    return Atomics.load(this.restartWanted, 0) === 1 && Atomics.exchange(this.restartWanted, 0, 0) === 1;
+  /** After each commit of the writer's connection. */
+  committed(eventCount: number): void {
+    if (this.eventsBeforeStart < 0) return;
+    this.eventsBeforeStart -= eventCount;
+    if (this.eventsBeforeStart >= 0) return;
+    try {
+      const { intervalMs, restartFrames } = this;
+      const thread = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          driverPath: require.resolve('better-sqlite3'),
+          file: this.db.name,
+          intervalMs,
+          restartFrames,
+        },
+      });
+      this.worker = { thread, exited: new Promise((resolve) => thread.once('exit', () => resolve())) };
+      thread.on('error', (error) => this.fail(error));
+      thread.once('exit', (code) => this.fail(new Error(`exited with code ${code}`)));
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    this.worker.postMessage('close');
-    const timeout = setTimeout(() => void this.worker.terminate(), 2000);
-    await this.exited;
+    this.done = true;
+    if (!this.worker) return;
+    const { thread, exited } = this.worker;
+    thread.postMessage('close');
+    const timeout = setTimeout(() => void thread.terminate(), 2000);
+    await exited;
     clearTimeout(timeout);
+  }
+
+  /** The worker died: the writer checkpoints inline again. */
+  private fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.worker = null;
+    new Logger('EventStore').warn(
+      `WAL checkpointer failed (${String(error)}); checkpointing inline from now on`,
+    );
+    this.db.pragma('wal_autocheckpoint = 1000');
   }
 }
