@@ -13,7 +13,8 @@ import { createEventStore } from '../src/platform/event-store/event-store.module
 import type { StoredEvent } from '../src/platform/event-store/event-store.port';
 import { DEFAULT_ENGINE_OPTIONS, ProjectionEngine } from '../src/platform/projections/projection-engine';
 import { SqliteReadStore } from '../src/platform/read-store/sqlite/sqlite-read-store';
-import { productProjections, REBUILD_NODE_FLAGS } from '../src/cli/projections.cli';
+import { REBUILD_NODE_FLAGS } from '../src/cli/projections.cli';
+import { productProjections } from '../src/orders/projections';
 import { simulateOrders } from '../src/orders/read-models/testing/order-simulation';
 import {
   BENCH_SECRET,

@@ -15,20 +15,18 @@ import { AppConfig, DEFAULT_SERVER_TIMEOUTS, loadConfig } from './platform/confi
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
- * Builds and initialises the application (routes, pipes, filters, OpenAPI) without listening: tests drive it
- * through `app.getHttpServer()`, main.ts listens. The configuration is the environment plus `overrides`.
+ * The whole service for one configuration (the environment plus `overrides`), initialised but not listening:
+ * main.ts listens, tests drive `app.getHttpServer()`.
  */
 export async function createApp(
   overrides: Partial<AppConfig> = {},
   options: { logger?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const config = loadConfig(process.env, overrides);
+  const logging = options.logger === false ? undefined : createLogger(config.logLevel);
   const adapter = new FastifyAdapter({
     // Per-request logging costs throughput: only when LOG_LEVEL asks for debug or trace.
-    logger:
-      options.logger !== false && (config.logLevel === 'debug' || config.logLevel === 'trace')
-        ? { level: config.logLevel }
-        : false,
+    logger: logging && ['debug', 'trace'].includes(config.logLevel) ? { level: config.logLevel } : false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
@@ -36,27 +34,22 @@ export async function createApp(
     trustProxy: config.trustProxy,
     ...serverOptions(config.serverTimeouts ?? DEFAULT_SERVER_TIMEOUTS),
   });
-  const logging = options.logger === false ? undefined : createLogger(config.logLevel);
-  const logger = logging?.logger;
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: logger ? new PinoNestLogger(logger) : false,
+    logger: logging ? new PinoNestLogger(logging.logger) : false,
     bodyParser: false,
     abortOnError: false,
   });
+  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
   try {
     await registerEdge(app, config, app.get<TokenVerifier>(TOKEN_VERIFIER));
-    registerBodyParsers(app.getHttpAdapter().getInstance());
+    registerBodyParsers(fastify);
     if (logging) {
-      const fastify = app.getHttpAdapter().getInstance();
       registerAccessLog(fastify, logging.logger);
-      fastify.addHook('onClose', (_instance, done) => {
-        logging.flush();
-        done();
-      });
+      fastify.addHook('onClose', async () => logging.flush());
     }
     setUpOpenApi(app);
     await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    await fastify.ready();
     return app;
   } catch (e) {
     await app.close().catch(() => undefined);

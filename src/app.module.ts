@@ -4,9 +4,8 @@ import { AuthModule } from './auth/auth.module';
 import { ClockModule, createClock } from './platform/clock/clock.module';
 import { ManualClock } from './platform/clock/clock.port';
 import { TestingClockModule } from './http/test-time.controller';
-import type { AppConfig } from './platform/config/config';
+import { APP_CONFIG, type AppConfig } from './platform/config/config';
 import { ClusterModule } from './platform/cluster/cluster.module';
-import { ConfigModule } from './platform/config/config.module';
 import { EventStoreModule } from './platform/event-store/event-store.module';
 import { HttpModule } from './http/http.module';
 import { MetricsModule } from './observability/metrics.module';
@@ -20,25 +19,22 @@ import { ORDER_PROBLEMS } from './orders/order-problems';
 
 @Module({})
 export class AppModule {
-  /**
-   * The whole service for one configuration. Feature modules read APP_CONFIG (role, stores) themselves:
-   * adding one is one line in `imports`.
-   */
+  /** The whole service for one configuration; every module may inject it as APP_CONFIG (role, stores). */
   static forRoot(config: AppConfig): DynamicModule {
     // One clock instance for the whole app: the event store's recordedAt and every injected CLOCK agree.
     const clock = createClock(config);
-    const servesApi = config.role !== 'worker';
     return {
       module: AppModule,
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
       imports: [
-        ConfigModule.forRoot(config),
         ClockModule.forRoot(clock),
         EventStoreModule.forRoot({
           kind: config.eventStore,
           dataDir: config.dataDir,
           esdbConnectionString: config.esdbConnectionString,
           now: () => clock.now(),
-          mmapBytes: config.sqliteMmapBytes,
           upcasters: ORDER_UPCASTERS,
           cacheMb: config.sqliteCacheMb?.events,
         }),
@@ -52,7 +48,7 @@ export class AppModule {
         TimeoutsModule,
         MetricsModule.forRoot({ adminPort: config.adminPort }),
         ...(clock instanceof ManualClock ? [TestingClockModule] : []),
-        ...(servesApi ? [OrdersCommandsModule] : []),
+        ...(config.role !== 'worker' ? [OrdersCommandsModule] : []),
       ],
     };
   }

@@ -2,6 +2,7 @@
 // Prints a token signed with the service's secret: AUTH_JWT_SECRET, else <DATA_DIR>/jwt-secret (created if
 // missing, exactly as the service would).
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { isUserId } from '../auth/user-id';
 import { createClock } from '../platform/clock/clock.module';
 import { loadConfig, parseDuration } from '../platform/config/config';
@@ -11,33 +12,31 @@ import { resolveJwtSecret } from '../auth/jwt-secret';
 
 const USAGE = 'usage: npm run token -- <userId> [--role support|auditor|analyst|checkout]... [--ttl 24h]';
 
+const OPTIONS = {
+  role: { type: 'string', multiple: true },
+  ttl: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseTokenArgs(argv: string[]): { userId: string; roles: StaffRole[]; ttlSeconds: number } {
-  let userId: string | undefined;
-  const roles: StaffRole[] = [];
-  let ttlSeconds = 86_400;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') ? arg.split('=', 2) : [arg, undefined];
-    if (flag === '--role' || flag === '--ttl') {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      if (flag === '--ttl') ttlSeconds = parseDuration(value);
-      else if ((STAFF_ROLES as readonly string[]).includes(value)) roles.push(value as StaffRole);
-      else throw new Error(`unknown role ${JSON.stringify(value)}: expected ${STAFF_ROLES.join(', ')}`);
-    } else if (flag === '--help' || flag === '-h') {
-      throw new Error(USAGE);
-    } else if (arg.startsWith('-')) {
-      throw new Error(`unknown option ${arg}\n${USAGE}`);
-    } else if (userId === undefined) {
-      userId = arg;
-    } else {
-      throw new Error(`unexpected argument ${arg}\n${USAGE}`);
-    }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
   }
-  if (!userId || !userId.trim()) throw new Error(USAGE);
+  const { values, positionals } = parsed;
+  const userId = positionals[0];
+  if (values.help || !userId?.trim()) throw new Error(USAGE);
+  if (positionals.length > 1) throw new Error(`unexpected argument ${positionals[1]}\n${USAGE}`);
   if (!isUserId(userId))
     throw new Error(`invalid user id ${JSON.stringify(userId)}: 1..128 of A-Z a-z 0-9 . _ : @ -, not system`);
-  return { userId, roles: [...new Set(roles)], ttlSeconds };
+  const roles = values.role ?? [];
+  const unknown = roles.find((r) => !(STAFF_ROLES as readonly string[]).includes(r));
+  if (unknown !== undefined)
+    throw new Error(`unknown role ${JSON.stringify(unknown)}: expected ${STAFF_ROLES.join(', ')}`);
+  const ttlSeconds = values.ttl === undefined ? 86_400 : parseDuration(values.ttl);
+  return { userId, roles: [...new Set(roles as StaffRole[])], ttlSeconds };
 }
 
 async function main(): Promise<void> {
@@ -49,10 +48,9 @@ async function main(): Promise<void> {
         `--ttl over AUTH_MAX_TOKEN_TTL (${config.authMaxTokenTtlSeconds} s): the service would refuse it`,
       );
     }
-    const secret = resolveJwtSecret(config);
     // iat from the service's clock: under CLOCK=manual the persisted test clock in DATA_DIR.
     const nowMs = createClock(config).now().getTime();
-    const token = await signToken({ sub: userId, roles }, secret, {
+    const token = await signToken({ sub: userId, roles }, resolveJwtSecret(config), {
       ttlSeconds,
       nowMs,
       issuer: config.authIssuer,
@@ -65,5 +63,5 @@ async function main(): Promise<void> {
   }
 }
 
-// Run directly (node dist/auth/token.cli.js) or through scripts/run-ts.cjs, which sets argv[1] to this file.
+// Run directly (node dist/cli/token.cli.js) or through scripts/run-ts.cjs, which sets argv[1] to this file.
 if (require.main === module || resolve(process.argv[1] ?? '') === __filename) void main();

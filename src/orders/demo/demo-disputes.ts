@@ -1,7 +1,7 @@
 // The demo's disputes: partial refund offers (accepted, declined, left to lapse) and support cases in every state
 // (open, claimed with messages and statements, waiting on information, resolved with each outcome, withdrawn).
 import { randomUUID } from 'node:crypto';
-import type { StaffRole } from '../orders/domain/order.types';
+import type { StaffRole } from '../domain/order.types';
 
 const DAY = 24 * 60 * 60 * 1000;
 const SUPPORT: StaffRole[] = ['support'];

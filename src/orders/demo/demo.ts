@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../app.factory';
-import { signToken } from '../auth/jwt';
-import { resolveJwtSecret } from '../auth/jwt-secret';
-import { loadConfig } from '../platform/config/config';
-import type { StaffRole } from '../orders/domain/order.types';
+import { createApp } from '../../app.factory';
+import { signToken } from '../../auth/jwt';
+import { resolveJwtSecret } from '../../auth/jwt-secret';
+import { loadConfig } from '../../platform/config/config';
+import type { StaffRole } from '../domain/order.types';
 import { driveDisputes } from './demo-disputes';
 
 const DAY = 24 * 60 * 60 * 1000;
