@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ReadStore } from '../../src/platform/read-store/read-store.port';
 import { SqliteReadStore } from '../../src/platform/read-store/sqlite/sqlite-read-store';
 import { describeReadStoreContract } from './read-store.contract';
@@ -55,6 +56,39 @@ describe('sqlite read store: deferred index builds', () => {
       pragma.mockClear();
       await store.ensureCollection('docs__g2', [['owner', 'n']]);
       expect(pragma).not.toHaveBeenCalled();
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite read store: a read.db of an earlier build', () => {
+  it('moves its checkpoints and dead letters tables over to documents', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rc-read-store-'));
+    const old = new Database(join(dataDir, 'read.db'));
+    const letter = {
+      id: 'p@g1:7',
+      checkpointKey: 'p@g1',
+      position: '7',
+      parkedAt: '2026-01-01T00:00:00.000Z',
+    };
+    old.exec(`
+      CREATE TABLE _checkpoints (key TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE _dead_letters (id TEXT PRIMARY KEY, checkpoint_key TEXT NOT NULL, parked_at TEXT NOT NULL,
+        position TEXT NOT NULL, body TEXT NOT NULL);
+      INSERT INTO _checkpoints VALUES ('p@g1', '42', '2026-01-01T00:00:00.000Z');
+    `);
+    old
+      .prepare('INSERT INTO _dead_letters VALUES (?, ?, ?, ?, ?)')
+      .run(letter.id, letter.checkpointKey, letter.parkedAt, letter.position, JSON.stringify(letter));
+    old.close();
+    const store = new SqliteReadStore({ dataDir });
+    try {
+      expect(await store.listCheckpoints()).toEqual({ 'p@g1': '42' });
+      expect(await store.listDeadLetters('p@g1')).toEqual([letter]);
+      await store.commitBatch('p@g1', '42', '43', async () => undefined);
+      expect(await store.getCheckpoint('p@g1')).toBe('43');
     } finally {
       await store.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,14 +1,14 @@
 // A batch's writes, held in memory until the batch commits: reads inside the batch see them (merged over the
-// committed documents), readers outside see nothing until the adapter applies `changes()` in one transaction.
-// Buffering also makes a projection's repeated get/put of the same document within a batch cost a Map lookup
-// (no JSON round trip: a document is serialized once, at the commit), and lets the SQLite adapter commit
-// synchronously (no other work can slip into its transaction).
-//
-// Inside a batch documents are shared, not copied: `put` takes ownership of the object it is given, and what
-// `get`/`find` return must be treated as read-only (build a new object and put it to change a document).
+// committed documents), readers outside see nothing until the adapter stores `changes()` in one unit. A
+// projection's repeated get/put of a document costs a Map lookup, and the document is serialized once, at the
+// commit. Inside a batch documents are shared: `put` takes ownership, what `get`/`find` return is read-only.
+import { comparePositions } from '../event-store/event-store.port';
 import { assertLimit, compareEntries, matches, parseFilter, parseSort } from './filter';
 import {
   assertCollectionName,
+  CheckpointConflictError,
+  CommitOptions,
+  DeadLetter,
   DocumentWriter,
   Entry,
   Filter,
@@ -17,18 +17,11 @@ import {
   isWellFormedText,
   malformedTextPath,
   NotWellFormedTextError,
+  ReadStore,
 } from './read-store.port';
 
 /** What the batch reads through to: the committed state. */
-export interface BaseReader {
-  get<T extends object>(collection: string, id: string): Promise<T | null>;
-  findEntries<T extends object>(
-    collection: string,
-    filter: Filter,
-    options?: FindOptions,
-  ): Promise<Entry<T>[]>;
-  count(collection: string, filter: Filter): Promise<number>;
-}
+export type BaseReader = Pick<ReadStore, 'get' | 'findEntries' | 'count'>;
 
 /** A collection's changes, serialized: ids and, at the same index, the JSON document or null for a delete. */
 export interface CollectionChanges {
@@ -37,15 +30,14 @@ export interface CollectionChanges {
   docs: (string | null)[];
 }
 
+/** A batch's changes: collection -> id -> the document as of the batch, or null for a delete. */
+export type Changes = Map<string, Map<string, object | null>>;
+
 export class BufferedWriter implements DocumentWriter {
-  /** id -> the document as of this batch, or null for a delete. */
-  private readonly overlay = new Map<string, Map<string, object | null>>();
+  private readonly overlay: Changes = new Map();
   constructor(private readonly base: BaseReader) {}
 
-  /**
-   * What the adapter stores, per collection. Each document is serialized here, once, whatever the number of
-   * puts the batch made to it; call it once per commit.
-   */
+  /** What the adapter stores, per collection, each document serialized here once: call it once per commit. */
   changes(): CollectionChanges[] {
     const out: CollectionChanges[] = [];
     for (const [collection, changes] of this.overlay) {
@@ -61,22 +53,14 @@ export class BufferedWriter implements DocumentWriter {
   }
 
   /**
-   * Takes a whole collection's changes at once (id -> document, or null for a delete), ownership included: a
-   * projection runner that kept its batch's changes itself hands them over without a put per document.
-   * Returns false (taking nothing) when this batch already has changes or indexes for the collection; the
-   * caller then puts them one by one. Ids and documents must already be valid (put's checks).
+   * Takes a whole collection's changes (ownership included) instead of a put per document. Returns false, taking
+   * nothing, when the batch already has changes for the collection. Ids and documents must already be valid.
    */
   adopt(collection: string, changes: Map<string, object | null>): boolean {
     assertValidName(collection);
     if (this.overlay.has(collection)) return false;
     this.overlay.set(collection, changes);
     return true;
-  }
-
-  get size(): number {
-    let n = 0;
-    for (const c of this.overlay.values()) n += c.size;
-    return n;
   }
 
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
@@ -126,9 +110,6 @@ export class BufferedWriter implements DocumentWriter {
   }
 }
 
-/** A batch's changes: collection -> id -> the document as of the batch, or null for a delete. */
-export type Changes = Map<string, Map<string, object | null>>;
-
 /** The changes of one collection, created when first needed. */
 export function changesOf(all: Changes, collection: string): Map<string, object | null> {
   let docs = all.get(collection);
@@ -152,10 +133,7 @@ export function assertDocument(collection: string, id: string, doc: object): voi
   if (!isWellFormedText(id)) throw new NotWellFormedTextError(`Document id in ${collection}`);
 }
 
-/**
- * Hands changes kept by a projection's batch to a store's writer, once per document. With `whole`, the SQLite
- * store's batch buffer takes each collection's map as it is (nothing changes it any more).
- */
+/** Hands a projection batch's changes to a store's writer; with `whole`, a BufferedWriter adopts each map as is. */
 export async function handOverChanges(
   writer: DocumentWriter,
   changes: Changes,
@@ -177,10 +155,128 @@ function assertValidName(collection: string): void {
   if (validNames.size < 10_000) validNames.add(collection);
 }
 
-/** Serializes a batch document for storage; refuses what JSON cannot keep as an object. */
-export function serializeDocument(collection: string, id: string, doc: object): string {
+function serializeDocument(collection: string, id: string, doc: object): string {
   const json = JSON.stringify(doc);
   if (json === undefined || json[0] !== '{')
     throw new Error(`Document ${collection}/${id} is not a JSON object`);
   return json;
+}
+
+/** The checkpoint a commit moves, and where it must find it (ReadStore.commitBatch). */
+export interface CheckpointMove {
+  key: string;
+  expected: string | null;
+}
+
+/** Checkpoints are documents of this collection, each moved by its batch's own changes. */
+export const CHECKPOINTS = '_checkpoints';
+export interface CheckpointDoc {
+  position: string;
+  /** ISO-8601 */
+  updatedAt: string;
+}
+
+/** Throws CheckpointConflictError unless `stored` (the checkpoint's document, if any) is where `move` expects. */
+export function assertCheckpoint(move: CheckpointMove, stored: CheckpointDoc | null | undefined): void {
+  const actual = stored?.position ?? null;
+  if (actual !== move.expected) throw new CheckpointConflictError(move.key, move.expected, actual);
+}
+
+/** Dead letters are documents of this collection, written with their batch's changes. */
+export const DEAD_LETTERS = '_dead_letters';
+interface DeadLetterDoc {
+  checkpointKey: string;
+  parkedAt: string;
+  /** The whole DeadLetter as JSON: event data may hold keys MongoDB treats specially. */
+  body: string;
+}
+const byCheckpoint = (checkpointKey?: string): Filter =>
+  checkpointKey === undefined ? {} : { checkpointKey };
+
+/**
+ * What every adapter shares: a batch runs against a BufferedWriter over the committed state, then the adapter's
+ * `commit` stores its changes (checkpoint and dead letters included) in one atomic unit.
+ */
+export abstract class BufferedReadStore {
+  protected closed = false;
+
+  abstract get<T extends object>(collection: string, id: string): Promise<T | null>;
+  abstract findEntries<T extends object>(
+    collection: string,
+    filter: Filter,
+    options?: FindOptions,
+  ): Promise<Entry<T>[]>;
+  abstract count(collection: string, filter: Filter): Promise<number>;
+  /** Stores the changes all or nothing; with `move`, only if assertCheckpoint holds inside the same unit. */
+  protected abstract commit(changes: CollectionChanges[], move?: CheckpointMove): void | Promise<void>;
+
+  async find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
+    return (await this.findEntries<T>(collection, filter, options)).map((e) => e.doc);
+  }
+
+  async getCheckpoint(checkpointKey: string): Promise<string | null> {
+    return (await this.get<CheckpointDoc>(CHECKPOINTS, checkpointKey))?.position ?? null;
+  }
+
+  async listCheckpoints(): Promise<Record<string, string>> {
+    const entries = await this.findEntries<CheckpointDoc>(CHECKPOINTS, {});
+    return Object.fromEntries(entries.map((e) => [e.id, e.doc.position]));
+  }
+
+  async deleteCheckpoint(checkpointKey: string): Promise<void> {
+    await this.write((w) => w.delete(CHECKPOINTS, checkpointKey));
+  }
+
+  async commitBatch<T>(
+    checkpointKey: string,
+    expected: string | null,
+    next: string,
+    fn: (writer: DocumentWriter) => Promise<T>,
+    options: CommitOptions = {},
+  ): Promise<T> {
+    if (comparePositions(next, expected) < 0) throw new Error(`Checkpoint ${checkpointKey} cannot move back`);
+    const move = { key: checkpointKey, expected };
+    assertCheckpoint(move, await this.get<CheckpointDoc>(CHECKPOINTS, checkpointKey)); // fail fast
+    const writer = new BufferedWriter(this);
+    const result = await fn(writer);
+    const changes = writer.changes();
+    const letters = options.deadLetters ?? [];
+    if (letters.length) {
+      const docs = letters.map((d) =>
+        JSON.stringify({ checkpointKey: d.checkpointKey, parkedAt: d.parkedAt, body: JSON.stringify(d) }),
+      );
+      changes.push({ collection: DEAD_LETTERS, ids: letters.map((d) => d.id), docs });
+    }
+    const checkpoint: CheckpointDoc = { position: next, updatedAt: new Date().toISOString() };
+    changes.push({ collection: CHECKPOINTS, ids: [checkpointKey], docs: [JSON.stringify(checkpoint)] });
+    await this.commit(changes, move);
+    return result;
+  }
+
+  async write<T>(fn: (writer: DocumentWriter) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const writer = new BufferedWriter(this);
+    const result = await fn(writer);
+    await this.commit(writer.changes());
+    return result;
+  }
+
+  async listDeadLetters(checkpointKey?: string): Promise<DeadLetter[]> {
+    const entries = await this.findEntries<DeadLetterDoc>(DEAD_LETTERS, byCheckpoint(checkpointKey));
+    return entries
+      .map((e) => JSON.parse(e.doc.body) as DeadLetter)
+      .sort((a, b) => a.parkedAt.localeCompare(b.parkedAt) || comparePositions(a.position, b.position));
+  }
+
+  async deleteDeadLetters(checkpointKey?: string): Promise<number> {
+    const entries = await this.findEntries(DEAD_LETTERS, byCheckpoint(checkpointKey));
+    await this.write(async (w) => {
+      for (const { id } of entries) await w.delete(DEAD_LETTERS, id);
+    });
+    return entries.length;
+  }
+
+  protected assertOpen(): void {
+    if (this.closed) throw new Error('The read store is closed');
+  }
 }

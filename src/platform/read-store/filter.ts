@@ -1,25 +1,22 @@
-// The port's filter and sort semantics in plain JS: the in-memory adapter uses them as its engine, the buffered
-// batch writer to merge a batch's own writes into reads, and any adapter may use them to check its results.
-import {
-  assertFieldPath,
-  Condition,
-  Entry,
-  Filter,
-  FindOptions,
-  ID_FIELD,
-  isIdPath,
-  Scalar,
-} from './read-store.port';
+// The port's filter and sort semantics in plain JS: the in-memory adapter's engine and how a batch merges its own
+// writes into reads. parseFilter/parseSort validate for every adapter.
+import { assertFieldPath, Entry, Filter, FindOptions, ID_FIELD, isIdPath, Scalar } from './read-store.port';
 
-const OPERATORS = new Set(['$eq', '$ne', '$in', '$lt', '$lte', '$gt', '$gte']);
-const RANGE = new Set(['$lt', '$lte', '$gt', '$gte']);
-
-export type Operator = '$eq' | '$ne' | '$in' | '$lt' | '$lte' | '$gt' | '$gte';
+const OPERATORS = ['$eq', '$ne', '$in', '$lt', '$lte', '$gt', '$gte'] as const;
+export type Operator = (typeof OPERATORS)[number];
 export interface Clause {
   path: string;
   op: Operator;
   value: Scalar | Scalar[];
 }
+
+/** The range operators, as tests of compareValues' result. */
+const RANGE: Partial<Record<Operator, (order: number) => boolean>> = {
+  $lt: (order) => order < 0,
+  $lte: (order) => order <= 0,
+  $gt: (order) => order > 0,
+  $gte: (order) => order >= 0,
+};
 
 const isScalar = (v: unknown): v is Scalar =>
   v === null ||
@@ -42,14 +39,15 @@ export function parseFilter(filter: Filter): Clause[] {
       throw new Error(`Invalid condition on ${path}: ${JSON.stringify(condition)}`);
     }
     for (const [op, value] of Object.entries(condition as Record<string, unknown>)) {
-      if (!OPERATORS.has(op)) throw new Error(`Unsupported operator ${op} on ${path}`);
+      if (!(OPERATORS as readonly string[]).includes(op))
+        throw new Error(`Unsupported operator ${op} on ${path}`);
       if (value === undefined) continue;
       if (op === '$in') {
         if (!Array.isArray(value) || !value.every(isScalar))
           throw new Error(`$in on ${path} needs an array of scalars`);
       } else if (!isScalar(value)) {
         throw new Error(`${op} on ${path} needs a scalar`);
-      } else if (RANGE.has(op) && (value === null || typeof value === 'boolean')) {
+      } else if (op in RANGE && (value === null || typeof value === 'boolean')) {
         throw new Error(`${op} on ${path} compares numbers or strings only`);
       }
       clauses.push({ path, op: op as Operator, value: value as Scalar | Scalar[] });
@@ -84,45 +82,28 @@ export function valueAt(doc: unknown, path: string): Scalar | undefined {
   return isScalar(current) ? current : undefined;
 }
 
-const typeRank = (v: Scalar | undefined): number =>
-  v === undefined || v === null ? 0 : typeof v === 'number' || typeof v === 'boolean' ? 1 : 2;
+const equals = (actual: Scalar | undefined, expected: Scalar): boolean =>
+  expected === null ? actual === null || actual === undefined : actual === expected;
 
-const sameBracket = (a: Scalar | undefined, b: Scalar): boolean =>
-  a !== undefined && a !== null && typeof a === typeof b;
-
-function equals(actual: Scalar | undefined, expected: Scalar): boolean {
-  if (expected === null) return actual === null || actual === undefined;
-  return actual === expected;
-}
-
-function test(actual: Scalar | undefined, clause: Clause): boolean {
-  const { op, value } = clause;
-  switch (op) {
-    case '$eq':
-      return equals(actual, value as Scalar);
-    case '$ne':
-      return !equals(actual, value as Scalar);
-    case '$in':
-      return (value as Scalar[]).some((v) => equals(actual, v));
-    case '$lt':
-      return sameBracket(actual, value as Scalar) && (actual as string | number) < (value as string | number);
-    case '$lte':
-      return (
-        sameBracket(actual, value as Scalar) && (actual as string | number) <= (value as string | number)
-      );
-    case '$gt':
-      return sameBracket(actual, value as Scalar) && (actual as string | number) > (value as string | number);
-    case '$gte':
-      return (
-        sameBracket(actual, value as Scalar) && (actual as string | number) >= (value as string | number)
-      );
-  }
+function test(actual: Scalar | undefined, { op, value }: Clause): boolean {
+  if (op === '$in') return (value as Scalar[]).some((v) => equals(actual, v));
+  if (op === '$eq' || op === '$ne') return equals(actual, value as Scalar) === (op === '$eq');
+  // MongoDB's type bracketing: a range compares numbers with numbers and strings with strings only.
+  return (
+    actual !== undefined &&
+    actual !== null &&
+    typeof actual === typeof value &&
+    RANGE[op]!(compareValues(actual, value as Scalar))
+  );
 }
 
 export function matches(doc: object, clauses: Clause[]): boolean {
   for (const clause of clauses) if (!test(valueAt(doc, clause.path), clause)) return false;
   return true;
 }
+
+const typeRank = (v: Scalar | undefined): number =>
+  v === undefined || v === null ? 0 : typeof v === 'number' || typeof v === 'boolean' ? 1 : 2;
 
 /** Orders two field values as the port says: null/missing < numbers (booleans as 0/1) < strings. */
 export function compareValues(a: Scalar | undefined, b: Scalar | undefined): number {
@@ -164,5 +145,3 @@ export function query<T extends object>(
   out.sort(compareEntries(sort));
   return options?.limit === undefined ? out : out.slice(0, options.limit);
 }
-
-export type { Condition };

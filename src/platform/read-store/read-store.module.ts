@@ -1,12 +1,10 @@
 // Provides READ_STORE (the read store seen through the active generations) and the ProjectionEngine, globally.
-// The product passes the engine's options (its stream prefix) through forRoot and registers its projections on
-// the engine. The engine runs in the process holding the worker lease (the cluster's WorkerSupervisor starts and
-// stops it), or, without a supervisor, from bootstrap unless APP_ROLE=api.
+// The engine runs in the process holding the worker lease (WorkerSupervisor), or without one from bootstrap
+// unless APP_ROLE=api.
 import {
   BeforeApplicationShutdown,
   DynamicModule,
   Inject,
-  Injectable,
   Logger,
   Module,
   OnApplicationBootstrap,
@@ -25,7 +23,7 @@ import { READ_STORE, type ReadStore } from './read-store.port';
 import { RoutedReadStore } from './routed-read-store';
 import { SqliteReadStore } from './sqlite/sqlite-read-store';
 
-/** The adapter itself, without generation routing: the engine, the CLI and the bench use it. */
+/** The adapter itself, without generation routing: the engine's. */
 export const RAW_READ_STORE = Symbol('RAW_READ_STORE');
 
 /** Builds the configured read store outside Nest too (CLI, bench). */
@@ -38,22 +36,17 @@ export function createReadStore(
     case 'memory':
       return new InMemoryReadStore();
     case 'mongo': {
-      // Lazy: mongoose is only loaded by deployments that use MongoDB.
+      // Lazy: mongoose is only loaded by deployments that use MongoDB. Connects (and fails fast) in onModuleInit.
       type MongoModule = typeof import('./mongo/mongo-read-store');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { MongoReadStore } = require('./mongo/mongo-read-store') as MongoModule;
-      // Connects (and fails fast) in its own onModuleInit, so an unreachable server is reported once.
       return new MongoReadStore(config.mongodbUri ?? '');
-    }
-    default: {
-      const kind: never = config.readStore;
-      throw new Error(`Unknown read store kind: ${String(kind)}`);
     }
   }
 }
 
-@Injectable()
-export class ReadStoreLifecycle
+@Module({})
+export class ReadStoreModule
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger('ReadStore');
@@ -66,37 +59,6 @@ export class ReadStoreLifecycle
     @Optional() private readonly supervisor?: WorkerSupervisor,
   ) {}
 
-  onModuleInit(): void {
-    this.health?.register('readStore', async () => {
-      await this.store.getCheckpoint('__health__');
-      return { status: 'ok', details: { kind: this.config.readStore } };
-    });
-    // Non-critical: a lagging or degraded read side still serves (and the write side is unaffected).
-    this.health?.register('projections', () => this.engine.health(), { critical: false });
-    this.supervisor?.register('projections', this.engine);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    // Every role reads: route readers to the active generations now.
-    await this.engine.initialize();
-    if (!this.supervisor && this.config.role !== 'api') {
-      this.logger.log('no worker supervisor: starting the projections here');
-      await this.engine.start();
-    }
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.engine.dispose();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.engine.dispose();
-    await this.store.close();
-  }
-}
-
-@Module({})
-export class ReadStoreModule {
   static forRoot(options: Partial<ProjectionEngineOptions> = {}): DynamicModule {
     return {
       module: ReadStoreModule,
@@ -117,9 +79,36 @@ export class ReadStoreModule {
               engine.invalidateDocument(collection, id),
             ),
         },
-        ReadStoreLifecycle,
       ],
       exports: [READ_STORE, RAW_READ_STORE, ProjectionEngine],
     };
+  }
+
+  onModuleInit(): void {
+    this.health?.register('readStore', async () => {
+      await this.store.getCheckpoint('__health__');
+      return { status: 'ok', details: { kind: this.config.readStore } };
+    });
+    // Non-critical: a lagging or degraded read side still serves (and the write side is unaffected).
+    this.health?.register('projections', () => this.engine.health(), { critical: false });
+    this.supervisor?.register('projections', this.engine);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Every role reads: route readers to the active generations now.
+    await this.engine.initialize();
+    if (!this.supervisor && this.config.role !== 'api') {
+      this.logger.log('no worker supervisor: starting the projections here');
+      await this.engine.start();
+    }
+  }
+
+  /** Projections stop before the other modules shut down; the store closes after them. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.engine.dispose();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
   }
 }

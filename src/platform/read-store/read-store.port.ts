@@ -1,28 +1,22 @@
-// The read-store port: a small document store (collections of JSON documents with indexed fields), enough for
-// every read model, shaped so MongoDB maps onto it directly. Adapters: sqlite/ (embedded default), in-memory/,
-// mongo/. Projections write only through a DocumentWriter handed to them inside a batch, so a batch's changes
-// and its checkpoint commit together.
+// The read-store port: collections of JSON documents with indexed fields, enough for every read model, shaped so
+// MongoDB maps onto it directly. Adapters: sqlite/ (embedded default), in-memory/, mongo/. Projections write only
+// through the DocumentWriter of a batch, so a batch's changes and its checkpoint commit together.
 //
 // Semantics every adapter follows (test/contract/read-store.contract.ts checks them):
-// - Documents are plain JSON objects; the id is kept beside the document (Mongo: `_id`), not inside it.
-// - Filters compare scalars only. `null` (or `$eq: null`) matches a missing field too; `$ne` matches documents
-//   where the field is missing; `$lt/$lte/$gt/$gte` compare numbers with numbers and strings with strings only
-//   (MongoDB's type bracketing) and refuse `null`.
-// - Sort: null/missing first when ascending, then numbers, then strings; ties are broken by id ascending, so a
-//   sort plus a limit is deterministic.
+// - The id is kept beside the document (Mongo: `_id`), never inside it: a document holding `_id` is refused,
+//   a filter on `_id` too (read by id with get), and a sort on `_id` orders by the id.
+// - Filters compare scalars only. `null` matches a missing field too; `$ne` matches a missing field; range
+//   operators compare numbers with numbers and strings with strings only (MongoDB's type bracketing).
+// - Sort: null/missing first when ascending, then numbers, then strings; ties broken by id ascending.
 // - Field names (filter and sort) are dotted paths of [A-Za-z0-9_] segments.
-// - `_id` is the id, never a document field: sorting on `_id` orders by the id in the direction asked (MongoDB's
-//   own `_id`); a filter on it is refused (read by id with get), and so is a document holding an `_id` field.
-// - Text is well-formed Unicode: a put of a document holding a lone surrogate (in a value or a field name) is
-//   refused with NotWellFormedTextError, nothing written. MongoDB stores UTF-8 (BSON) and would silently turn it
-//   into U+FFFD where SQLite keeps it: refusing it is the one behaviour every adapter can keep. The HTTP edge
-//   refuses such bodies (400), so events, and the documents built from them, never hold one.
+// - A document holding a lone UTF-16 surrogate is refused (NotWellFormedTextError): MongoDB would silently
+//   store U+FFFD where SQLite keeps it, and refusing is the one behaviour every adapter can keep.
 import type { StoredEvent } from '../event-store/event-store.port';
 
 export const READ_STORE = Symbol('READ_STORE');
 
 export type Scalar = string | number | boolean | null;
-/** A subset of MongoDB's query operators; a bare scalar means equality. Field names may be dotted paths. */
+/** A subset of MongoDB's query operators; a bare scalar means equality. */
 export type Condition =
   | Scalar
   | { $eq?: Scalar; $ne?: Scalar; $in?: Scalar[]; $lt?: Scalar; $lte?: Scalar; $gt?: Scalar; $gte?: Scalar };
@@ -47,11 +41,9 @@ export interface DocumentWriter extends DocumentReader {
 }
 
 /**
- * A projection: folds events of the global feed into read-model documents. `apply` must be deterministic
- * given the event and the documents it reads (no clock, no randomness), so replays and rebuilds agree.
- * Documents the writer returns are shared with the batch (and the runner's cache): treat them as read-only and
- * put a new object to change one; `put` takes ownership of the object it is given. A rebuild builds the
- * declared indexes only once it has caught up (finds still work, without them).
+ * Folds events of the global feed into read-model documents. `apply` must be deterministic (no clock, no
+ * randomness), so replays and rebuilds agree. Documents the writer returns are shared with the batch: treat
+ * them as read-only and put a new object to change one. A rebuild builds the indexes once it has caught up.
  */
 export interface Projection {
   /** Stable name: the checkpoint key. */
@@ -63,21 +55,18 @@ export interface Projection {
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
 }
 
-// ---- Beyond the projection's view: what the engine and the adapters share. ----
-
 /** A document with its id, as `findEntries` returns it. */
 export interface Entry<T extends object = Record<string, unknown>> {
   id: string;
   doc: T;
 }
 
-/** An event a projection kept failing on: parked so the projection moves on (listed by `projections dead-letters`). */
+/** An event a projection kept failing on, parked so the projection moves on. */
 export interface DeadLetter {
   /** `<checkpointKey>:<position>`: parking the same event twice keeps one entry. */
   id: string;
-  /** The checkpoint key of the projection generation that failed (e.g. `order-pages@g1`). */
+  /** Of the failing projection generation (e.g. `order-pages@g1`). */
   checkpointKey: string;
-  /** The projection's name (without generation). */
   projection: string;
   position: string;
   eventId: string;
@@ -86,8 +75,7 @@ export interface DeadLetter {
   /** The last error's message (and stack head). */
   error: string;
   attempts: number;
-  /** ISO-8601 */
-  parkedAt: string;
+  parkedAt: string; // ISO-8601
   event: StoredEvent;
 }
 
@@ -109,28 +97,26 @@ export class CheckpointConflictError extends Error {
 }
 
 export interface ReadStore extends DocumentReader {
-  /** Like `find`, with each document's id. */
   findEntries<T extends object>(
     collection: string,
     filter: Filter,
     options?: FindOptions,
   ): Promise<Entry<T>[]>;
-  /** Creates the collection and its indexes (each a list of dotted field paths) if missing. Idempotent. */
+  /** Creates the collection and its indexes (lists of dotted field paths) if missing. Idempotent. */
   ensureCollection(collection: string, indexes: string[][]): Promise<void>;
-  /** Removes the collection and its documents; no-op when missing. */
+  /** No-op when missing. */
   dropCollection(collection: string): Promise<void>;
   listCollections(): Promise<string[]>;
 
   /** null: never committed (start from the beginning). */
   getCheckpoint(checkpointKey: string): Promise<string | null>;
-  /** Every checkpoint there is. */
   listCheckpoints(): Promise<Record<string, string>>;
   deleteCheckpoint(checkpointKey: string): Promise<void>;
   /**
-   * One atomic unit: `fn`'s document changes, the dead letters and the checkpoint moving from `expected` to
-   * `next` commit together or not at all. Throws CheckpointConflictError (writing nothing) when the stored
-   * checkpoint is not `expected`; if `fn` throws, nothing is written and the error is rethrown. Inside `fn`,
-   * reads see the batch's own writes; outside readers see none of them until the commit.
+   * `fn`'s document changes, the dead letters and the checkpoint moving from `expected` to `next` commit together
+   * or not at all: CheckpointConflictError (nothing written) when the stored checkpoint is not `expected`; if
+   * `fn` throws, nothing is written. Reads inside `fn` see the batch's writes; readers outside see none of them
+   * until the commit.
    */
   commitBatch<T>(
     checkpointKey: string,
@@ -150,14 +136,13 @@ export interface ReadStore extends DocumentReader {
   close(): Promise<void>;
 }
 
-/** The sort key that orders by the document's id (see the semantics above). */
+/** The sort key that orders by the document's id. */
 export const ID_FIELD = '_id';
 
 export function isIdPath(path: string): boolean {
   return path === ID_FIELD || path.startsWith(`${ID_FIELD}.`);
 }
 
-/** A document (or a body) holds a string that is not well-formed Unicode: a lone UTF-16 surrogate. */
 export class NotWellFormedTextError extends Error {
   constructor(readonly where: string) {
     super(`${where} holds text that is not well-formed Unicode (a lone UTF-16 surrogate)`);
@@ -172,12 +157,9 @@ export function isWellFormedText(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
 
-/**
- * The dotted path of the first string (value or field name) in `value` that is not well-formed, or null.
- * Iterative: a deep value cannot overflow the stack.
- */
-export function malformedTextPath(value: unknown, root = ''): string | null {
-  const stack: [unknown, string][] = [[value, root]];
+/** The dotted path of the first string (value or field name) that is not well-formed, or null. Iterative. */
+export function malformedTextPath(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
   while (stack.length) {
     const [current, path] = stack.pop()!;
     if (typeof current === 'string') {
@@ -195,10 +177,9 @@ export function malformedTextPath(value: unknown, root = ''): string | null {
   return null;
 }
 
-/** Field paths: dotted segments of letters, digits and underscores (they end up in SQL and Mongo paths). */
-export const FIELD_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
-/** Collection names: letters, digits, `_` and `-`, not starting with `_` unless internal. */
-export const COLLECTION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
+/** Field paths and collection names end up in SQL and Mongo paths: a strict alphabet. */
+const FIELD_PATH = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+const COLLECTION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
 
 export function assertFieldPath(path: string): void {
   if (!FIELD_PATH.test(path)) throw new Error(`Invalid field path ${JSON.stringify(path)}`);

@@ -1,16 +1,8 @@
 // What READ_STORE gives everyone: the read store seen through the active generations. Code reads and writes
-// logical collection names (`order_pages`, `deadlines`); this facade sends them to the generation the registry
-// names active (`order_pages__g2`), and follows a swap as soon as the engine notices it.
-import { MappedWriter, physicalName } from '../projections/generations';
-import type {
-  CommitOptions,
-  DeadLetter,
-  DocumentWriter,
-  Entry,
-  Filter,
-  FindOptions,
-  ReadStore,
-} from './read-store.port';
+// logical collection names (`order_pages`); this facade sends them to the generation the registry names active
+// (`order_pages__g2`), and follows a swap as soon as the engine notices it.
+import { type CollectionMap, MappedWriter, physicalName } from '../projections/generations';
+import type { DeadLetter, DocumentWriter, Entry, Filter, FindOptions, ReadStore } from './read-store.port';
 
 /** Logical collection -> physical collection of the active generation; names no projection owns pass through. */
 export class CollectionRouter {
@@ -31,109 +23,66 @@ export class CollectionRouter {
 }
 
 export class RoutedReadStore implements ReadStore {
-  private readonly map: (collection: string) => string;
-
   constructor(
     /** The adapter (sqlite, in-memory, mongo). */
     readonly raw: ReadStore,
     private readonly router: CollectionRouter,
     /** Told of every document written through this facade to a collection a projection owns. */
     private readonly onWrite?: (physicalCollection: string, id: string) => void,
-  ) {
-    this.map = (c) => router.resolve(c);
-  }
+  ) {}
 
-  /** The writer handed to `fn`: logical names mapped, writes to projection collections reported. */
-  private writerFor(w: DocumentWriter): DocumentWriter {
-    const mapped = new MappedWriter(w, this.map);
-    return this.onWrite ? new ReportingWriter(mapped, this.router, this.onWrite) : mapped;
-  }
+  private readonly map: CollectionMap = (collection) => this.router.resolve(collection);
 
-  get<T extends object>(collection: string, id: string): Promise<T | null> {
-    return this.raw.get<T>(this.map(collection), id);
-  }
-  find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
-    return this.raw.find<T>(this.map(collection), filter, options);
-  }
-  findEntries<T extends object>(
+  get = <T extends object>(collection: string, id: string): Promise<T | null> =>
+    this.raw.get<T>(this.map(collection), id);
+  find = <T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> =>
+    this.raw.find<T>(this.map(collection), filter, options);
+  findEntries = <T extends object>(
     collection: string,
     filter: Filter,
     options?: FindOptions,
-  ): Promise<Entry<T>[]> {
-    return this.raw.findEntries<T>(this.map(collection), filter, options);
-  }
-  count(collection: string, filter: Filter): Promise<number> {
-    return this.raw.count(this.map(collection), filter);
-  }
-  ensureCollection(collection: string, indexes: string[][]): Promise<void> {
-    return this.raw.ensureCollection(this.map(collection), indexes);
-  }
-  dropCollection(collection: string): Promise<void> {
-    return this.raw.dropCollection(this.map(collection));
-  }
-  listCollections(): Promise<string[]> {
-    return this.raw.listCollections();
-  }
-  getCheckpoint(checkpointKey: string): Promise<string | null> {
-    return this.raw.getCheckpoint(checkpointKey);
-  }
-  listCheckpoints(): Promise<Record<string, string>> {
-    return this.raw.listCheckpoints();
-  }
-  deleteCheckpoint(checkpointKey: string): Promise<void> {
-    return this.raw.deleteCheckpoint(checkpointKey);
-  }
-  commitBatch<T>(
-    checkpointKey: string,
-    expected: string | null,
-    next: string,
-    fn: (writer: DocumentWriter) => Promise<T>,
-    options?: CommitOptions,
-  ): Promise<T> {
-    return this.raw.commitBatch(
-      checkpointKey,
-      expected,
-      next,
-      (w) => fn(new MappedWriter(w, this.map)),
-      options,
-    );
-  }
-  write<T>(fn: (writer: DocumentWriter) => Promise<T>): Promise<T> {
-    return this.raw.write((w) => fn(this.writerFor(w)));
-  }
-  listDeadLetters(checkpointKey?: string): Promise<DeadLetter[]> {
-    return this.raw.listDeadLetters(checkpointKey);
-  }
-  deleteDeadLetters(checkpointKey?: string): Promise<number> {
-    return this.raw.deleteDeadLetters(checkpointKey);
-  }
-  /** The engine's module owns the adapter's lifecycle. */
-  async close(): Promise<void> {
-    /* closed by ReadStoreModule on shutdown */
-  }
+  ): Promise<Entry<T>[]> => this.raw.findEntries<T>(this.map(collection), filter, options);
+  count = (collection: string, filter: Filter): Promise<number> =>
+    this.raw.count(this.map(collection), filter);
+  ensureCollection = (collection: string, indexes: string[][]): Promise<void> =>
+    this.raw.ensureCollection(this.map(collection), indexes);
+  dropCollection = (collection: string): Promise<void> => this.raw.dropCollection(this.map(collection));
+  listCollections = (): Promise<string[]> => this.raw.listCollections();
+  getCheckpoint = (key: string): Promise<string | null> => this.raw.getCheckpoint(key);
+  listCheckpoints = (): Promise<Record<string, string>> => this.raw.listCheckpoints();
+  deleteCheckpoint = (key: string): Promise<void> => this.raw.deleteCheckpoint(key);
+  listDeadLetters = (key?: string): Promise<DeadLetter[]> => this.raw.listDeadLetters(key);
+  deleteDeadLetters = (key?: string): Promise<number> => this.raw.deleteDeadLetters(key);
+
+  commitBatch: ReadStore['commitBatch'] = (key, expected, next, fn, options) =>
+    this.raw.commitBatch(key, expected, next, (w) => fn(new MappedWriter(w, this.map)), options);
+
+  /** Writes to a projection's collections are reported (onWrite): the engine's document cache forgets them. */
+  write: ReadStore['write'] = (fn) =>
+    this.raw.write((w) => fn(new ReportingWriter(w, this.map, this.report)));
+
+  private readonly report = (collection: string, id: string): void => {
+    if (this.onWrite && this.router.owner(collection)) this.onWrite(this.router.resolve(collection), id);
+  };
+
+  /** The engine's module owns the adapter's lifecycle (ReadStoreModule closes it on shutdown). */
+  async close(): Promise<void> {}
 }
 
-class ReportingWriter implements DocumentWriter {
+class ReportingWriter extends MappedWriter {
   constructor(
-    private readonly inner: DocumentWriter,
-    private readonly router: CollectionRouter,
-    private readonly onWrite: (physicalCollection: string, id: string) => void,
-  ) {}
-  get<T extends object>(collection: string, id: string): Promise<T | null> {
-    return this.inner.get<T>(collection, id);
+    target: DocumentWriter,
+    map: CollectionMap,
+    private readonly report: (collection: string, id: string) => void,
+  ) {
+    super(target, map);
   }
-  find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
-    return this.inner.find<T>(collection, filter, options);
+  override async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
+    await super.put(collection, id, doc);
+    this.report(collection, id);
   }
-  count(collection: string, filter: Filter): Promise<number> {
-    return this.inner.count(collection, filter);
-  }
-  async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
-    await this.inner.put(collection, id, doc);
-    if (this.router.owner(collection)) this.onWrite(this.router.resolve(collection), id);
-  }
-  async delete(collection: string, id: string): Promise<void> {
-    await this.inner.delete(collection, id);
-    if (this.router.owner(collection)) this.onWrite(this.router.resolve(collection), id);
+  override async delete(collection: string, id: string): Promise<void> {
+    await super.delete(collection, id);
+    this.report(collection, id);
   }
 }

@@ -1,11 +1,8 @@
 // One mongoose connection per MONGODB_URI and process, shared by the MongoDB adapters (read store, idempotency
-// keys, cluster leases): each adapter acquires it and releases it on close; the last release closes it. The
-// adapters use the driver's native collections through it (mongoose.mongo), not mongoose models: read models
-// are schemaless documents, and the transactions and conditional updates they need are the driver's.
-//
-// Connecting fails fast: server selection and the connect attempt are bounded (default 5 s) and the failure is
-// one StoreUnavailableError line naming MONGODB_URI (credentials redacted), instead of the driver's default
-// 30 s wait or @nestjs/mongoose's nine retries with stack traces.
+// keys, cluster leases): each acquires it and releases it on close, the last release closes it. They use the
+// driver's native collections through it (mongoose.mongo), not mongoose models: read models are schemaless.
+// Connecting fails fast: bounded (default 5 s), the failure one StoreUnavailableError line naming MONGODB_URI
+// (credentials redacted), instead of the driver's 30 s wait or @nestjs/mongoose's nine retries.
 import mongoose, { Connection, mongo } from 'mongoose';
 import {
   firstLine,
@@ -13,11 +10,6 @@ import {
   StoreUnavailableError,
   withTimeout,
 } from '../../cluster/store-availability';
-
-export interface MongoConnectOptions {
-  /** Server selection and connect timeout. Default 5000 ms. */
-  timeoutMs?: number;
-}
 
 export interface MongoHandle {
   readonly connection: Connection;
@@ -39,6 +31,29 @@ const shared = new Map<string, Shared>();
 
 export const DEFAULT_MONGO_TIMEOUT_MS = 5000;
 
+/** The connection's database once connected within `waitMs`; else `onFailure` runs and StoreUnavailableError. */
+function connected(
+  connection: Connection,
+  waitMs: number,
+  where: string,
+  onFailure?: () => Promise<void>,
+): Promise<mongo.Db> {
+  const ready = withTimeout(connection.asPromise(), waitMs, () => new Error(`no answer within ${waitMs} ms`))
+    .then((c) => {
+      if (!c.db) throw new Error('connected without a database');
+      return c.db;
+    })
+    .catch(async (error: unknown) => {
+      await onFailure?.();
+      throw new StoreUnavailableError('mongodb', `MongoDB unreachable at ${where}: ${firstLine(error)}`, {
+        cause: error,
+      });
+    });
+  // Observed by whoever calls db(); this only keeps an unobserved failure from being "unhandled".
+  ready.catch(() => undefined);
+  return ready;
+}
+
 function open(uri: string, target: string, timeoutMs: number): Shared {
   const connection = mongoose.createConnection(uri, {
     serverSelectionTimeoutMS: timeoutMs,
@@ -52,40 +67,22 @@ function open(uri: string, target: string, timeoutMs: number): Shared {
   });
   const entry: Shared = {
     connection,
-    ready: Promise.resolve(null as unknown as mongo.Db),
     refs: 0,
     failed: false,
-  };
-  entry.ready = withTimeout(
-    connection.asPromise(),
-    timeoutMs + 1000,
-    () => new Error(`no answer within ${timeoutMs} ms`),
-  )
-    .then((c) => {
-      if (!c.db) throw new Error('connected without a database');
-      return c.db;
-    })
-    .catch(async (error: unknown) => {
+    // The driver's own timeout answers first (a better message); ours is the backstop.
+    ready: connected(connection, timeoutMs + 1000, `${target} (MONGODB_URI)`, async () => {
       // The next db() call opens a new connection (the driver only retries connections that once succeeded).
       entry.failed = true;
       if (shared.get(uri) === entry) shared.delete(uri);
       await connection.close(true).catch(() => undefined);
-      throw new StoreUnavailableError(
-        'mongodb',
-        `MongoDB unreachable at ${target} (MONGODB_URI): ${firstLine(error)}`,
-        {
-          cause: error,
-        },
-      );
-    });
-  // Observed by whoever calls db(); this only keeps an unobserved failure from being "unhandled".
-  entry.ready.catch(() => undefined);
+    }),
+  };
   shared.set(uri, entry);
   return entry;
 }
 
 /** Opens (or joins) the process's connection to `uri`. Connecting starts now; `db()` waits for it. */
-export function acquireMongo(uri: string, options: MongoConnectOptions = {}): MongoHandle {
+export function acquireMongo(uri: string, options: { timeoutMs?: number } = {}): MongoHandle {
   const target = redactConnectionString(uri);
   const timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
   const join = (): Shared => {
@@ -118,31 +115,13 @@ export function acquireMongo(uri: string, options: MongoConnectOptions = {}): Mo
   };
 }
 
-/** Wraps a connection someone else owns (e.g. injected with @InjectConnection()): release() leaves it open. */
-export function borrowMongo(connection: Connection, options: MongoConnectOptions = {}): MongoHandle {
+/** A handle from a URI (shared, owned) or from a connection someone else owns (release() leaves it open). */
+export function mongoHandle(source: string | Connection, options: { timeoutMs?: number } = {}): MongoHandle {
+  if (typeof source === 'string') return acquireMongo(source, options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
-  const target = connection.host ? `${connection.host}:${connection.port}/${connection.name}` : 'MongoDB';
-  const ready = withTimeout(
-    connection.asPromise(),
-    timeoutMs,
-    () => new Error(`no answer within ${timeoutMs} ms`),
-  )
-    .then((c) => {
-      if (!c.db) throw new Error('connected without a database');
-      return c.db;
-    })
-    .catch((error: unknown) => {
-      throw new StoreUnavailableError('mongodb', `MongoDB unreachable at ${target}: ${firstLine(error)}`, {
-        cause: error,
-      });
-    });
-  ready.catch(() => undefined);
-  return { connection, target, db: () => ready, release: async () => undefined };
-}
-
-/** A handle from either a URI (shared, owned) or a connection (borrowed). */
-export function mongoHandle(source: string | Connection, options: MongoConnectOptions = {}): MongoHandle {
-  return typeof source === 'string' ? acquireMongo(source, options) : borrowMongo(source, options);
+  const target = source.host ? `${source.host}:${source.port}/${source.name}` : 'MongoDB';
+  const ready = connected(source, timeoutMs, target);
+  return { connection: source, target, db: () => ready, release: async () => undefined };
 }
 
 /** `{ ping: 1 }` within `timeoutMs`: the health check of every MongoDB adapter. */
@@ -152,11 +131,7 @@ export async function pingMongo(handle: MongoHandle, timeoutMs: number): Promise
   return { kind: 'mongodb', target: handle.target, database: db.databaseName };
 }
 
-export const isDuplicateKey = (error: unknown): boolean =>
-  error instanceof mongo.MongoServerError && error.code === 11000;
+export const isMongoError = (error: unknown, code: number): boolean =>
+  error instanceof mongo.MongoServerError && error.code === code;
 
-export const isNamespaceExists = (error: unknown): boolean =>
-  error instanceof mongo.MongoServerError && error.code === 48;
-
-export const isNamespaceNotFound = (error: unknown): boolean =>
-  error instanceof mongo.MongoServerError && error.code === 26;
+export const isDuplicateKey = (error: unknown): boolean => isMongoError(error, 11000);

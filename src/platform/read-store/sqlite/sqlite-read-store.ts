@@ -1,22 +1,22 @@
-// The embedded read store: `<dataDir>/read.db`, one table per collection (`c_<name>`: id + document stored as
-// SQLite JSONB, which json_extract reads without re-parsing text), the declared index fields as expression
-// indexes on json_extract, so filters and sorts on them use the index.
-// WAL: the service's queries never wait for a projection's commit (nor for a rebuild running in another process).
-// A batch is buffered in memory and committed in one synchronous transaction: nothing else can interleave.
+// The embedded read store: `<dataDir>/read.db`, one table per collection (`c_<name>`: id + the document as SQLite
+// JSONB, which json_extract reads without re-parsing text), the declared index fields as expression indexes on
+// json_extract. WAL: queries never wait for a projection's commit (nor for a rebuild in another process). A batch
+// is buffered in memory and committed in one synchronous transaction: nothing else can interleave.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { comparePositions } from '../../event-store/event-store.port';
-import { BufferedWriter } from '../buffered-writer';
+import {
+  assertCheckpoint,
+  BufferedReadStore,
+  CheckpointMove,
+  CHECKPOINTS,
+  CollectionChanges,
+} from '../buffered-writer';
 import { assertLimit, Clause, parseFilter, parseSort } from '../filter';
 import {
   assertCollectionName,
   assertFieldPath,
-  CheckpointConflictError,
-  CommitOptions,
-  DeadLetter,
-  DocumentWriter,
   Entry,
   Filter,
   FindOptions,
@@ -28,49 +28,26 @@ import {
 export interface SqliteReadStoreOptions {
   /** Directory of `read.db` (created if missing). */
   dataDir: string;
-  /** File name inside dataDir; default `read.db`. */
-  fileName?: string;
-  /** How long a write waits for another connection's write lock. Default 5000 ms. */
-  busyTimeoutMs?: number;
   /** The query connection's page cache, MB (default 64). */
   cacheMb?: number;
 }
 
-export const READ_DB_FILE = 'read.db';
 const TABLE_PREFIX = 'c_';
 /** doc: JSONB (a BLOB); tables written by an earlier build hold JSON text, which every json_* function reads too. */
 const COLUMNS = 'id TEXT PRIMARY KEY, doc BLOB NOT NULL';
-/** The page cache of the query connection (MB) unless told otherwise. */
-const CACHE_MB = 64;
-/** What queries want of a connection (an index build changes them for its duration). */
-const queryPragmas = (cacheMb: number) => [
-  `cache_size = ${-Math.round(cacheMb * 1024)}`,
-  'temp_store = MEMORY',
-];
 /**
- * How an index is built over a filled collection (a rebuild's deferred indexes). SQLite's sorter keeps as many
- * pages in memory as the page cache holds, then writes the sorted run out and merges the runs at the end: small
- * runs sort inside the CPU's caches. The runs go to temporary files (SQLITE_TMPDIR, else /var/tmp or /tmp: the
- * operating system's page cache, nothing is synced); the connection's own `temp_store = MEMORY` would copy them
- * through SQLite's in-memory journal instead. Measured over a rebuilt read model (238,096 order pages with 4
- * indexes; 700,149 notifications with 1), three alternations each: 64 MB in memory 5.5-6.1 s (the first
- * setting), 8 MB in memory 4.4-4.9 s, 2 MB in files 2.2-3.6 s, with less CPU too (1.8-2.9 s against
- * 4.2-4.7 s). SQLite's helper threads for the sorter (`PRAGMA threads`) shortened it a little but cost more CPU,
- * which the other job of a parallel rebuild needs: left off.
+ * How an index is built over a filled collection (a rebuild's deferred indexes): SQLite's sorter keeps runs of
+ * page-cache size, so small runs in temporary files sort inside the CPU's caches; measured about twice as fast,
+ * with less CPU, as the query connection's 64 MB in memory.
  */
 const INDEX_BUILD_PRAGMAS = ['cache_size = -2048', 'temp_store = FILE'];
-const INDEX_EXISTS_SQL = `SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`;
-const CHECKPOINT_SQL = {
-  read: 'SELECT position FROM _checkpoints WHERE key = ?',
-  write: `INSERT INTO _checkpoints (key, position, updated_at) VALUES (?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
-  park: 'INSERT OR REPLACE INTO _dead_letters (id, checkpoint_key, parked_at, position, body) VALUES (?, ?, ?, ?, ?)',
+const EXISTS_SQL = 'SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?';
+const LIST_SQL = `SELECT substr(name, 3) FROM sqlite_master WHERE type = 'table' AND name GLOB 'c_*' ORDER BY 1`;
+/** Checkpoints and dead letters had tables of their own before they became documents: moved over once. */
+const LEGACY_TABLES = {
+  _checkpoints: `key, jsonb_object('position', position, 'updatedAt', updated_at)`,
+  _dead_letters: `id, jsonb_object('checkpointKey', checkpoint_key, 'parkedAt', parked_at, 'body', body)`,
 };
-
-interface Compiled {
-  where: string;
-  params: unknown[];
-}
 
 const isMissingTable = (e: unknown): boolean =>
   e instanceof Database.SqliteError && /no such table/i.test(e.message);
@@ -123,7 +100,7 @@ function compileClause(clause: Clause, params: unknown[]): string {
   }
 }
 
-function compileFilter(filter: Filter): Compiled {
+function compileFilter(filter: Filter): { where: string; params: unknown[] } {
   const params: unknown[] = [];
   const clauses = parseFilter(filter).map((c) => compileClause(c, params));
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
@@ -136,67 +113,65 @@ function compileOrder(options: FindOptions | undefined): string {
   return `ORDER BY ${terms.join(', ')}`;
 }
 
-export class SqliteReadStore implements ReadStore {
-  readonly file: string;
+export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   /** get() by collection: the hottest read (every event of a projection), prepared once, no SQL text per call. */
   private readonly gets = new Map<string, Database.Statement>();
-  private closed = false;
+  /** What queries want of the connection (an index build changes them for its duration). */
   private readonly queryPragmas: string[];
 
   constructor(options: SqliteReadStoreOptions) {
+    super();
     mkdirSync(options.dataDir, { recursive: true });
-    this.file = join(options.dataDir, options.fileName ?? READ_DB_FILE);
-    this.db = new Database(this.file);
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    this.db = new Database(join(options.dataDir, 'read.db'));
+    this.db.pragma('busy_timeout = 5000');
     // Documents are ~0.2-2 KB: 16 KB pages halve the B-tree work per write (a no-op on an existing file).
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
-    this.queryPragmas = queryPragmas(options.cacheMb ?? CACHE_MB);
+    this.queryPragmas = [
+      `cache_size = ${-Math.round((options.cacheMb ?? 64) * 1024)}`,
+      'temp_store = MEMORY',
+    ];
     for (const p of ['synchronous = NORMAL', 'journal_size_limit = 67108864', ...this.queryPragmas])
       this.db.pragma(p);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS _checkpoints (
-        key        TEXT PRIMARY KEY,
-        position   TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS _dead_letters (
-        id             TEXT PRIMARY KEY,
-        checkpoint_key TEXT NOT NULL,
-        parked_at      TEXT NOT NULL,
-        position       TEXT NOT NULL,
-        body           TEXT NOT NULL -- JSON DeadLetter
-      );
-      CREATE INDEX IF NOT EXISTS _dead_letters_by_key ON _dead_letters (checkpoint_key, parked_at);
-    `);
+    for (const [legacy, select] of Object.entries(LEGACY_TABLES)) {
+      const exists = () => this.statement(EXISTS_SQL).get('table', legacy) !== undefined;
+      if (!exists()) continue;
+      const migrate = `CREATE TABLE IF NOT EXISTS ${tableOf(legacy)} (${COLUMNS});
+        INSERT OR IGNORE INTO ${tableOf(legacy)} SELECT ${select} FROM ${legacy}; DROP TABLE ${legacy};`;
+      this.db
+        .transaction(() => {
+          if (exists()) this.db.exec(migrate); // another process may have moved it meanwhile
+        })
+        .immediate();
+    }
   }
 
   // ---- reads ----
 
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
     this.assertOpen();
-    let json: string | undefined;
+    const json = this.read(collection, id);
+    return json === undefined ? null : (JSON.parse(json) as T);
+  }
+
+  /** The document's JSON; synchronous, so a commit can read inside its transaction. */
+  private read(collection: string, id: string): string | undefined {
     try {
       let statement = this.gets.get(collection);
       if (!statement) {
         statement = this.db.prepare(`SELECT json(doc) FROM ${tableOf(collection)} WHERE id = ?`).pluck();
         this.gets.set(collection, statement);
       }
-      json = statement.get(id) as string | undefined;
+      return statement.get(id) as string | undefined;
     } catch (e) {
       // A collection never written (or dropped, here or by another connection) reads as empty.
       if (!isMissingTable(e)) throw e;
       this.gets.delete(collection);
+      return undefined;
     }
-    return json === undefined ? null : (JSON.parse(json) as T);
-  }
-
-  async find<T extends object>(collection: string, filter: Filter, options?: FindOptions): Promise<T[]> {
-    return (await this.findEntries<T>(collection, filter, options)).map((e) => e.doc);
   }
 
   async findEntries<T extends object>(
@@ -236,7 +211,7 @@ export class SqliteReadStore implements ReadStore {
       fields.forEach(assertFieldPath);
       const hash = createHash('sha1').update(fields.join(',')).digest('hex').slice(0, 10);
       const name = `ix_${TABLE_PREFIX}${collection}_${hash}`;
-      if (this.statement(INDEX_EXISTS_SQL).pluck().get(name) === undefined) building = true;
+      if (this.statement(EXISTS_SQL).get('index', name) === undefined) building = true;
       statements.push(
         `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${fields.map(extract).join(', ')})`,
       );
@@ -261,118 +236,34 @@ export class SqliteReadStore implements ReadStore {
 
   async listCollections(): Promise<string[]> {
     this.assertOpen();
-    const names = this.db
-      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 2) = ?`)
-      .pluck()
-      .all(TABLE_PREFIX) as string[];
-    return names.map((n) => n.slice(TABLE_PREFIX.length)).sort();
-  }
-
-  // ---- checkpoints, batches ----
-
-  async getCheckpoint(checkpointKey: string): Promise<string | null> {
-    this.assertOpen();
-    return this.readCheckpoint(checkpointKey);
-  }
-
-  async listCheckpoints(): Promise<Record<string, string>> {
-    this.assertOpen();
-    const rows = this.statement('SELECT key, position FROM _checkpoints ORDER BY key').all() as {
-      key: string;
-      position: string;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.key, r.position]));
-  }
-
-  async deleteCheckpoint(checkpointKey: string): Promise<void> {
-    this.assertOpen();
-    this.statement('DELETE FROM _checkpoints WHERE key = ?').run(checkpointKey);
-  }
-
-  async commitBatch<T>(
-    checkpointKey: string,
-    expected: string | null,
-    next: string,
-    fn: (writer: DocumentWriter) => Promise<T>,
-    options: CommitOptions = {},
-  ): Promise<T> {
-    this.assertOpen();
-    if (comparePositions(next, expected) < 0) throw new Error(`Checkpoint ${checkpointKey} cannot move back`);
-    this.checkCheckpoint(checkpointKey, expected); // fail fast, before doing the batch's work
-    const writer = new BufferedWriter(this);
-    const result = await fn(writer);
-    // Synchronous, under the write lock (IMMEDIATE): no other connection moves the checkpoint before the commit.
-    this.db
-      .transaction(() => {
-        this.checkCheckpoint(checkpointKey, expected);
-        this.applyChanges(writer);
-        const park = this.statement(CHECKPOINT_SQL.park);
-        for (const d of options.deadLetters ?? [])
-          park.run(d.id, d.checkpointKey, d.parkedAt, d.position, JSON.stringify(d));
-        this.statement(CHECKPOINT_SQL.write).run(checkpointKey, next, new Date().toISOString());
-      })
-      .immediate();
-    return result;
-  }
-
-  async write<T>(fn: (writer: DocumentWriter) => Promise<T>): Promise<T> {
-    this.assertOpen();
-    const writer = new BufferedWriter(this);
-    const result = await fn(writer);
-    this.db.transaction(() => this.applyChanges(writer)).immediate();
-    return result;
-  }
-
-  // ---- dead letters ----
-
-  async listDeadLetters(checkpointKey?: string): Promise<DeadLetter[]> {
-    this.assertOpen();
-    const rows = (
-      checkpointKey === undefined
-        ? this.statement('SELECT body FROM _dead_letters ORDER BY parked_at, CAST(position AS INTEGER)')
-            .pluck()
-            .all()
-        : this.statement(
-            'SELECT body FROM _dead_letters WHERE checkpoint_key = ? ORDER BY parked_at, CAST(position AS INTEGER)',
-          )
-            .pluck()
-            .all(checkpointKey)
-    ) as string[];
-    return rows.map((r) => JSON.parse(r) as DeadLetter);
-  }
-
-  async deleteDeadLetters(checkpointKey?: string): Promise<number> {
-    this.assertOpen();
-    const info =
-      checkpointKey === undefined
-        ? this.statement('DELETE FROM _dead_letters').run()
-        : this.statement('DELETE FROM _dead_letters WHERE checkpoint_key = ?').run(checkpointKey);
-    return info.changes;
+    return this.statement(LIST_SQL).pluck().all() as string[];
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.statements.clear();
-    this.gets.clear();
     this.db.close();
   }
 
   // ---- internals ----
 
-  private readCheckpoint(checkpointKey: string): string | null {
-    const position = this.statement(CHECKPOINT_SQL.read).pluck().get(checkpointKey) as string | undefined;
-    return position ?? null;
+  /** Synchronous, under the write lock (IMMEDIATE): no other connection moves the checkpoint meanwhile. */
+  protected commit(changes: CollectionChanges[], move?: CheckpointMove): void {
+    this.assertOpen();
+    this.db
+      .transaction(() => {
+        if (move) {
+          const stored = this.read(CHECKPOINTS, move.key);
+          assertCheckpoint(move, stored === undefined ? null : JSON.parse(stored));
+        }
+        this.applyChanges(changes);
+      })
+      .immediate();
   }
 
-  private checkCheckpoint(checkpointKey: string, expected: string | null): void {
-    const actual = this.readCheckpoint(checkpointKey);
-    if (actual !== expected) throw new CheckpointConflictError(checkpointKey, expected, actual);
-  }
-
-  /** A batch's documents, each serialized once; rows in id order (neighbouring ids share B-tree pages). */
-  private applyChanges(writer: BufferedWriter): void {
-    for (const { collection, ids, docs } of writer.changes()) {
+  /** Rows in id order (neighbouring ids share B-tree pages). */
+  private applyChanges(changes: CollectionChanges[]): void {
+    for (const { collection, ids, docs } of changes) {
       const table = tableOf(collection);
       // Every time (a handful per commit): the table may have been dropped by another connection since.
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`);
@@ -410,9 +301,5 @@ export class SqliteReadStore implements ReadStore {
       }
       throw e;
     }
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new Error('The read store is closed');
   }
 }
