@@ -15,7 +15,7 @@ import {
 } from '../platform/projections/projection-engine';
 import { createReadStore } from '../platform/read-store/read-store.module';
 import type { ReadStore } from '../platform/read-store/read-store.port';
-import { type ProductProjections, productProjections } from '../orders/projections';
+import { productProjections } from '../orders/projections';
 
 /** `npm run projections` runs with these: a rebuild's garbage dies young, in a big young generation. */
 export const REBUILD_NODE_FLAGS = ['--max-semi-space-size=128', '--min-semi-space-size=64'];
@@ -25,14 +25,8 @@ const USAGE = `usage: npm run projections -- status
        npm run projections -- dead-letters [name]
        npm run projections -- dead-letters clear <name|all>`;
 
-interface Command {
-  name: 'status' | 'rebuild' | 'dead-letters';
-  args: string[];
-  batchSize: number;
-}
-
 /** Checks the whole command line before any store is opened. */
-function parseCommand(argv: string[], known: string[]): Command {
+function parseCommand(argv: string[], known: string[]) {
   const options = { 'batch-size': { type: 'string' } } as const;
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [name, ...args] = positionals;
@@ -128,14 +122,13 @@ async function connect(store: unknown): Promise<void> {
   if (init) await init.call(store);
 }
 
-async function main(argv: string[], product: ProductProjections = productProjections()): Promise<number> {
-  let command: Command;
+async function main(argv: string[]): Promise<number> {
+  const product = productProjections();
+  const known = product.projections.map((p) => p.name);
+  let command: ReturnType<typeof parseCommand>;
   let config: AppConfig;
   try {
-    command = parseCommand(
-      argv,
-      product.projections.map((p) => p.name),
-    );
+    command = parseCommand(argv, known);
     config = loadConfig(process.env, { role: 'api', logLevel: 'error' });
   } catch (e) {
     // Bad input or a bad configuration (the service's is this command's input too): one line, no stack trace.
@@ -143,8 +136,9 @@ async function main(argv: string[], product: ProductProjections = productProject
     return 2;
   }
   Logger.overrideLogger(['error', 'warn']);
-  let events: EventStore | null = null;
-  let store: ReadStore | null = null;
+  let events: EventStore | undefined;
+  let store: ReadStore | undefined;
+  let engine: ProjectionEngine | undefined;
   try {
     events = createEventStore({
       kind: config.eventStore,
@@ -156,21 +150,18 @@ async function main(argv: string[], product: ProductProjections = productProject
     await connect(events);
     await connect(store);
     const { streamPrefix } = product;
-    const engine = new ProjectionEngine(events, store, { streamPrefix, rebuildBatchSize: command.batchSize });
+    engine = new ProjectionEngine(events, store, { streamPrefix, rebuildBatchSize: command.batchSize });
     for (const p of product.projections) engine.register(p);
-    try {
-      await engine.initialize();
-      if (command.name === 'status') await status(engine);
-      else if (command.name === 'rebuild') await rebuild(engine, command.args);
-      else await deadLetters(engine, store, command.args);
-    } finally {
-      await engine.dispose();
-    }
+    await engine.initialize();
+    if (command.name === 'status') await status(engine);
+    else if (command.name === 'rebuild') await rebuild(engine, command.args);
+    else await deadLetters(engine, store, command.args);
     return 0;
   } catch (e) {
     console.error(e instanceof Error ? e.message : e);
     return 1;
   } finally {
+    await engine?.dispose();
     await store?.close();
     await events?.close();
   }
