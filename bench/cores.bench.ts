@@ -2,11 +2,12 @@
 // old all-on-one-loop shape (APP_WORKERS=inline), alternated in the same run (the machines are shared and noisy):
 //   1. flat-out commands: commands/s, p99 and peak RSS (summed over the service's processes), per round, with the
 //      ratio to APP_ROLE=api of the same round;
-//   2. a steady 1,000 commands/s: p99 per 30 s window, RSS over time, projection lag (the engine's measure and a
-//      client probe through ?minPosition);
+//   2. a steady 1,000 commands/s (paced, one every millisecond): p99 per 30 s window, RSS and CPU time per
+//      command per process, projection lag (the engine's measure and a client probe through ?minPosition);
 //   3. the order page (GET /orders/:orderId) with GET /health of the same service as the baseline.
 // `npm run bench -- cores [--rounds 2] [--steady-sec 300] [--steady-inline-sec 0]`: --steady-sec 60 for a quick run.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,7 +21,7 @@ import {
   startService,
   uuid,
 } from './lib';
-import { openWithdrawCycle, placeOrders, runWriteBench, type WriteBenchResult } from './write.bench';
+import { placeOrders, runWriteBench, type WriteBenchResult } from './write.bench';
 
 const WINDOW_SEC = 30;
 const STEADY_RATE = 1000;
@@ -37,9 +38,13 @@ interface WriteRound {
 interface Window {
   fromSec: number;
   commands: LoadFigures;
+  /** Status codes other than 2xx in the window, with their counts. */
+  otherCodes: Record<string, number>;
   rssMb: number;
   anonMb: number;
   onceMb: number;
+  /** Per process (the HTTP process first): RSS, anonymous RSS and CPU time per command in the window. */
+  processes: { rssMb: number; anonMb: number; cpuMicrosPerCommand: number }[];
 }
 
 interface SteadyResult {
@@ -123,6 +128,126 @@ async function engineLag(svc: Service): Promise<SteadyResult['appendToVisibleMs'
   return out;
 }
 
+/** One window's figures from the latencies (ms) and status codes of the answers to the commands it sent. */
+function windowFigures(latencies: number[], codes: Map<number, number>, errors: number): LoadFigures {
+  const sorted = latencies.sort((x, y) => x - y);
+  let ok = 0;
+  let other = 0;
+  for (const [code, n] of codes) {
+    if (code >= 200 && code < 300) ok += n;
+    else other += n;
+  }
+  return {
+    label: 'open/withdraw commands',
+    okPerSec: Math.round(ok / WINDOW_SEC),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    errors,
+    non2xx: other,
+  };
+}
+
+interface WindowAnswers {
+  latencies: number[];
+  codes: Map<number, number>;
+  errors: number;
+}
+
+/**
+ * Open/withdraw commands at a paced `rate` (one every 1/rate s, whatever the answers: an open-loop load), each
+ * on an order with no command of the bench in flight: open a cancellation request, then withdraw it. Latency
+ * counts from the moment a command was due, so a stalled service is not hidden by sending less. autocannon's
+ * `overallRate` sends each second's budget at the start of the second, as fast as the service answers: at
+ * 1,000/s that is flat-out load for a third of each second, and a burst of events for the projections.
+ */
+async function pacedCycles(
+  svc: Service,
+  orders: string[],
+  token: string,
+  rate: number,
+  seconds: number,
+  windowOf: (dueMs: number) => WindowAnswers,
+): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const { hostname, port } = new URL(svc.url);
+  /** orderId -> its open request, or null while a command of the bench is in flight on it. */
+  const state = new Map<string, string | null>();
+  let cursor = 0;
+  let due = 0;
+  let inFlight = 0;
+  const send = (dueMs: number): void => {
+    let orderId: string | undefined;
+    for (let tries = 0; tries < orders.length && orderId === undefined; tries++) {
+      const id = orders[cursor++ % orders.length];
+      if (state.get(id) !== null) orderId = id;
+    }
+    const answers = windowOf(dueMs);
+    if (orderId === undefined) {
+      answers.errors++; // every order busy: the service is that far behind
+      return;
+    }
+    const id = orderId;
+    const requestId = state.get(id);
+    const body = requestId
+      ? '{}'
+      : JSON.stringify({ type: 'cancellation', reason: 'no_longer_needed', comment: 'bench' });
+    state.set(id, null);
+    inFlight++;
+    const done = (status: number | null, text: string): void => {
+      inFlight--;
+      if (status === null) answers.errors++;
+      else {
+        answers.latencies.push(performance.now() - dueMs);
+        answers.codes.set(status, (answers.codes.get(status) ?? 0) + 1);
+      }
+      if (!requestId && status === 201) {
+        state.set(id, (JSON.parse(text) as { requestId: string }).requestId);
+      } else state.delete(id);
+    };
+    const req = request(
+      {
+        agent,
+        host: hostname,
+        port,
+        method: 'POST',
+        path: requestId ? `/orders/${id}/requests/${requestId}/withdraw` : `/orders/${id}/requests`,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => done(res.statusCode ?? 0, text));
+        res.on('error', () => done(null, ''));
+      },
+    );
+    req.on('error', () => done(null, ''));
+    req.end(body);
+  };
+  const t0 = performance.now();
+  const total = Math.round(rate * seconds);
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      for (; due < total && t0 + (due * 1000) / rate <= now; due++) send(t0 + (due * 1000) / rate);
+      if (due < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  const deadline = performance.now() + 30_000;
+  while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  agent.destroy();
+}
+
+/**
+ * A paced load (pacedCycles) for the whole time, cut into windows by when each command was due; the
+ * processes' memory and CPU time are read at each window's end.
+ */
 async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
   const svc = await startService(ENV[mode]);
   try {
@@ -135,35 +260,70 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
     const sample = () => rss.push({ sec: Math.round((performance.now() - t0) / 1000), ...svc.rssNow() });
     sample();
     const sampler = setInterval(sample, 5000);
+    const answers: WindowAnswers[] = [];
     const windows: Window[] = [];
+    let cpuBefore = svc.perProcess().map((p) => p.cpuSec);
+    const closeWindow = () => {
+      const i = windows.length;
+      const got = answers[i] ?? { latencies: [], codes: new Map(), errors: 0 };
+      const commands = windowFigures(got.latencies, got.codes, got.errors);
+      const answered = Math.max(1, got.latencies.length);
+      const now = svc.rssNow();
+      const processes = svc.perProcess();
+      const w: Window = {
+        fromSec: i * WINDOW_SEC,
+        commands,
+        otherCodes: Object.fromEntries(
+          [...got.codes].filter(([code]) => code < 200 || code >= 300).map(([c, n]) => [String(c), n]),
+        ),
+        rssMb: now.rssMb,
+        anonMb: now.anonMb,
+        onceMb: now.onceMb,
+        processes: processes.map((p, k) => ({
+          rssMb: p.rssMb,
+          anonMb: p.anonMb,
+          cpuMicrosPerCommand: Math.round(((p.cpuSec - (cpuBefore[k] ?? 0)) * 1e6) / answered),
+        })),
+      };
+      windows.push(w);
+      cpuBefore = processes.map((p) => p.cpuSec);
+      const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+      console.log(
+        `  steady (${mode}) ${w.fromSec}-${w.fromSec + WINDOW_SEC} s: ${commands.okPerSec} commands/s, p99 ${commands.p99} ms, ` +
+          `errors ${commands.errors}, non-2xx ${commands.non2xx}${commands.non2xx ? ` ${JSON.stringify(w.otherCodes)}` : ''}; ` +
+          `RSS ${w.rssMb} MB (anonymous ${w.anonMb} MB, shared code once ${w.onceMb} MB); per process ` +
+          w.processes
+            .map((p) => `${p.rssMb} MB (anonymous ${p.anonMb}), ${p.cpuMicrosPerCommand} µs CPU/command`)
+            .join(' + ') +
+          `; load average ${load}`,
+      );
+    };
+    const loadStart = performance.now();
+    const windowCount = Math.ceil(seconds / WINDOW_SEC);
+    // A window's figures are taken a second after its end, when the answers to its last commands are in.
+    let windowTimer: NodeJS.Timeout | undefined;
+    const scheduleClose = () => {
+      const at = loadStart + (windows.length + 1) * WINDOW_SEC * 1000 + 1000;
+      windowTimer = setTimeout(
+        () => {
+          closeWindow();
+          if (windows.length < windowCount) scheduleClose();
+        },
+        Math.max(0, at - performance.now()),
+      );
+    };
+    scheduleClose();
     try {
-      for (let from = 0; from < seconds; from += WINDOW_SEC) {
-        const result = await cannon({
-          url: svc.url,
-          connections: 16,
-          overallRate: STEADY_RATE,
-          duration: Math.min(WINDOW_SEC, seconds - from),
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          requests: openWithdrawCycle(orders),
-        });
-        const now = svc.rssNow();
-        windows.push({
-          fromSec: from,
-          commands: figures('open/withdraw commands', result),
-          rssMb: now.rssMb,
-          anonMb: now.anonMb,
-          onceMb: now.onceMb,
-        });
-        const w = windows.at(-1)!;
-        console.log(
-          `  steady (${mode}) ${from}-${from + WINDOW_SEC} s: ${w.commands.okPerSec} commands/s, p99 ${w.commands.p99} ms, ` +
-            `errors ${w.commands.errors}, non-2xx ${w.commands.non2xx}; RSS ${w.rssMb} MB (anonymous ${w.anonMb} MB, ` +
-            `shared code once ${w.onceMb} MB)`,
-        );
-      }
+      await pacedCycles(svc, orders, token, STEADY_RATE, seconds, (dueMs) => {
+        const i = Math.min(Math.floor((dueMs - loadStart) / 1000 / WINDOW_SEC), windowCount - 1);
+        return (answers[i] ??= { latencies: [], codes: new Map(), errors: 0 });
+      });
     } finally {
       clearInterval(sampler);
     }
+    // The load is over and every answer is in: the window(s) still open close now.
+    clearTimeout(windowTimer);
+    while (windows.length < windowCount) closeWindow();
     const probed = await probe.stop();
     return {
       mode,
@@ -299,6 +459,14 @@ function printSummary(r: CoresBenchResult): void {
         `RSS ${s.windows.map((w) => w.rssMb).join(', ')} MB (anonymous ${s.windows.map((w) => w.anonMb).join(', ')}; ` +
         `shared code once ${s.windows.map((w) => w.onceMb).join(', ')}); ` +
         `after warm-up ${range(afterWarmUp.map((w) => w.rssMb))} MB; peak ${s.peakRssMb} MB`,
+      `cores: steady per process (${s.mode}, HTTP process first): RSS after warm-up ` +
+        (s.windows[0]?.processes ?? [])
+          .map((_, i) => `${range(afterWarmUp.map((w) => w.processes[i]?.rssMb ?? NaN))} MB`)
+          .join(' + ') +
+        `; CPU per command ` +
+        (s.windows[0]?.processes ?? [])
+          .map((_, i) => `${range(s.windows.map((w) => w.processes[i]?.cpuMicrosPerCommand ?? NaN))} µs`)
+          .join(' + '),
       `cores: projection lag under ${STEADY_RATE}/s (${s.mode}): engine append->visible worst p99 ${worstLag} ms ` +
         `(target <= 100); client probe p50 ${s.probe.p50} ms, p99 ${s.probe.p99} ms (${s.probe.samples} samples)`,
     );

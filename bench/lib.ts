@@ -45,6 +45,8 @@ export interface Service {
    * maps, counted once).
    */
   rssNow(): { rssMb: number; anonMb: number; onceMb: number; processes: number };
+  /** Per process (the service's first, then its children): RSS and its anonymous part now (MB), CPU time (s). */
+  perProcess(): { pid: number; rssMb: number; anonMb: number; cpuSec: number }[];
   stop(): Promise<void>;
 }
 
@@ -104,10 +106,7 @@ export async function startService(
     dataDir: dir,
     child,
     cpuSeconds() {
-      // /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; the command name may hold spaces.
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
+      return cpuSecondsOf(child.pid);
     },
     peakRssMb() {
       return Math.round(sumStatus(processTree(child.pid), 'VmHWM') / 1024);
@@ -126,6 +125,14 @@ export async function startService(
         processes: pids.length,
       };
     },
+    perProcess() {
+      return processTree(child.pid).map((pid) => ({
+        pid,
+        rssMb: Math.round(sumStatus([pid], 'VmRSS') / 1024),
+        anonMb: Math.round(sumStatus([pid], 'RssAnon') / 1024),
+        cpuSec: cpuSecondsOf(pid),
+      }));
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -134,6 +141,18 @@ export async function startService(
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** CPU time (user + system) of a process so far, in seconds; 0 once it has exited. */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    // /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; the command name may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** The process and its descendants (Linux /proc). */
@@ -199,9 +218,18 @@ export async function pool<T>(
   );
 }
 
-export function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+/** `onResponse`: each answer's status and latency (ms) as it arrives; `onError`: each failed request. */
+export function cannon(
+  opts: autocannon.Options,
+  on: { onResponse?: (status: number, ms: number) => void; onError?: () => void } = {},
+): Promise<autocannon.Result> {
   return new Promise((resolvePromise, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolvePromise(result)));
+    const instance = autocannon(opts, (err, result) => (err ? reject(err) : resolvePromise(result)));
+    if (on.onResponse) {
+      const onResponse = on.onResponse;
+      instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
+    }
+    if (on.onError) instance.on('reqError', on.onError);
   });
 }
 
