@@ -21,7 +21,7 @@ import {
 } from './read-store.port';
 
 /** What the batch reads through to: the committed state. */
-export type BaseReader = Pick<ReadStore, 'get' | 'findEntries' | 'count'>;
+type BaseReader = Pick<ReadStore, 'get' | 'findEntries' | 'count'>;
 
 /** A collection's changes, serialized: ids and, at the same index, the JSON document or null for a delete. */
 export interface CollectionChanges {
@@ -30,11 +30,9 @@ export interface CollectionChanges {
   docs: (string | null)[];
 }
 
-/** A batch's changes: collection -> id -> the document as of the batch, or null for a delete. */
-export type Changes = Map<string, Map<string, object | null>>;
-
 export class BufferedWriter implements DocumentWriter {
-  private readonly overlay: Changes = new Map();
+  /** collection -> id -> the document as of the batch, or null for a delete. */
+  private readonly overlay = new Map<string, Map<string, object | null>>();
   constructor(private readonly base: BaseReader) {}
 
   /** What the adapter stores, per collection, each document serialized here once: call it once per commit. */
@@ -50,17 +48,6 @@ export class BufferedWriter implements DocumentWriter {
       out.push({ collection, ids, docs });
     }
     return out;
-  }
-
-  /**
-   * Takes a whole collection's changes (ownership included) instead of a put per document. Returns false, taking
-   * nothing, when the batch already has changes for the collection. Ids and documents must already be valid.
-   */
-  adopt(collection: string, changes: Map<string, object | null>): boolean {
-    assertValidName(collection);
-    if (this.overlay.has(collection)) return false;
-    this.overlay.set(collection, changes);
-    return true;
   }
 
   async get<T extends object>(collection: string, id: string): Promise<T | null> {
@@ -101,27 +88,26 @@ export class BufferedWriter implements DocumentWriter {
   async put<T extends object>(collection: string, id: string, doc: T): Promise<void> {
     assertValidName(collection);
     assertDocument(collection, id, doc);
-    changesOf(this.overlay, collection).set(id, doc);
+    this.changesOf(collection).set(id, doc);
   }
 
   async delete(collection: string, id: string): Promise<void> {
     assertValidName(collection);
-    changesOf(this.overlay, collection).set(id, null);
+    this.changesOf(collection).set(id, null);
   }
-}
 
-/** The changes of one collection, created when first needed. */
-export function changesOf(all: Changes, collection: string): Map<string, object | null> {
-  let docs = all.get(collection);
-  if (!docs) {
-    docs = new Map();
-    all.set(collection, docs);
+  private changesOf(collection: string): Map<string, object | null> {
+    let changes = this.overlay.get(collection);
+    if (!changes) {
+      changes = new Map();
+      this.overlay.set(collection, changes);
+    }
+    return changes;
   }
-  return docs;
 }
 
 /** A put's document: a non-empty id and a JSON object (checked when put, so a bad one fails its own event). */
-export function assertDocument(collection: string, id: string, doc: object): void {
+function assertDocument(collection: string, id: string, doc: object): void {
   if (typeof id !== 'string' || id.length === 0) throw new Error('Document id must be a non-empty string');
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new Error(`Document ${collection}/${id} is not a JSON object`);
@@ -131,20 +117,6 @@ export function assertDocument(collection: string, id: string, doc: object): voi
   if (malformed !== null)
     throw new NotWellFormedTextError(`Document ${collection}/${id}, field ${malformed},`);
   if (!isWellFormedText(id)) throw new NotWellFormedTextError(`Document id in ${collection}`);
-}
-
-/** Hands a projection batch's changes to a store's writer; with `whole`, a BufferedWriter adopts each map as is. */
-export async function handOverChanges(
-  writer: DocumentWriter,
-  changes: Changes,
-  whole: boolean,
-): Promise<void> {
-  for (const [collection, docs] of changes) {
-    if (whole && writer instanceof BufferedWriter && writer.adopt(collection, docs)) continue;
-    for (const [id, doc] of docs)
-      if (doc === null) await writer.delete(collection, id);
-      else await writer.put(collection, id, doc);
-  }
 }
 
 /** Collection names already checked: a batch writes a handful of collections, thousands of times each. */
