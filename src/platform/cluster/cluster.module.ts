@@ -10,22 +10,11 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { join } from 'node:path';
-import { APP_CONFIG, AppConfig, ConfigError } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { HealthRegistry } from '../health/health.registry';
 import { LEASE_STORE, LeaseStore } from './lease-store.port';
 import { SqliteLeaseStore } from './sqlite-lease-store';
 import { WorkerSupervisor } from './worker-supervisor';
-
-/** LEASE_TTL_MS (default 15000): how long a dead worker holds the lease; renewal every third of it. */
-function leaseTtlFromEnv(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.LEASE_TTL_MS?.trim();
-  if (!raw) return 15_000;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 100 || value > 10 * 60_000) {
-    throw new ConfigError(`LEASE_TTL_MS=${JSON.stringify(raw)}: expected an integer in 100..600000 (ms)`);
-  }
-  return value;
-}
 
 function createLeaseStore(config: AppConfig): LeaseStore {
   if (config.readStore === 'mongo') {
@@ -50,7 +39,7 @@ function createLeaseStore(config: AppConfig): LeaseStore {
         const logger = new Logger('WorkerSupervisor');
         const supervisor = new WorkerSupervisor(leases, {
           role: config.role,
-          ttlMs: leaseTtlFromEnv(),
+          ttlMs: config.leaseTtlMs,
           logger,
         });
         // Non-critical: a standby worker or an API replica is healthy without the lease.

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       role: 'all',
       workers: 'process',
+      leaseTtlMs: 15_000,
     });
   });
 
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'https://a.example/path' }, /CORS_ORIGINS/],
     [{ APP_ROLE: 'boss' }, /APP_ROLE/],
     [{ APP_WORKERS: 'threads' }, /APP_WORKERS/],
+    [{ LEASE_TTL_MS: '50' }, /LEASE_TTL_MS="50": expected a whole number in 100..600000/],
     [{ EVENT_STORE: 'esdb' }, /ESDB_CONNECTION_STRING/],
     [{ READ_STORE: 'mongo' }, /MONGODB_URI/],
     [{ AUTH_JWT_SECRET: 'short' }, /at least 16/],

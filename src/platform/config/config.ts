@@ -37,10 +37,13 @@ const oneOf =
     return value;
   };
 const wholeNumber =
-  (max = Number.MAX_SAFE_INTEGER) =>
+  (min = 0, max = Infinity) =>
   (raw: string): number => {
-    if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`expected a whole number up to ${max}`);
-    return Number(raw);
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) {
+      throw new Error(`expected a whole number${max < Infinity ? ` in ${min}..${max}` : ''}`);
+    }
+    return n;
   };
 const bool = (raw: string): boolean => {
   const value = ['false', '0', 'true', '1'].indexOf(raw.toLowerCase());
@@ -69,8 +72,8 @@ export function parseDuration(text: string): number {
 
 /** Every variable, its parser and its default. */
 const SETTINGS = {
-  port: setting('PORT', wholeNumber(65535), 3000),
-  adminPort: setting('ADMIN_PORT', wholeNumber(65535)), // /metrics and the detailed /health there only
+  port: setting('PORT', wholeNumber(0, 65535), 3000),
+  adminPort: setting('ADMIN_PORT', wholeNumber(0, 65535)), // /metrics and the detailed /health there only
   dataDir: setting('DATA_DIR', text, './data'), // SQLite files, the generated JWT secret
   eventStore: setting('EVENT_STORE', oneOf('sqlite', 'esdb', 'memory'), 'sqlite'), // memory: tests only
   esdbConnectionString: setting('ESDB_CONNECTION_STRING', text),
@@ -89,6 +92,7 @@ const SETTINGS = {
   logLevel: setting('LOG_LEVEL', oneOf('silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'), 'info'),
   nodeEnv: setting('NODE_ENV', text, 'development'),
   role: setting('APP_ROLE', oneOf('api', 'worker', 'all'), 'all'), // worker: projections and deadlines only
+  leaseTtlMs: setting('LEASE_TTL_MS', wholeNumber(100, 600_000), 15_000), // a dead worker holds it this long
   workers: setting('APP_WORKERS', oneOf('process', 'inline'), 'process'), // the worker half of APP_ROLE=all
 };
 
