@@ -113,20 +113,16 @@ export class ProjectionEngine {
 
   /** Loads each projection's registry entry and routes readers to its active generation (every role). */
   async initialize(): Promise<void> {
-    for (const slot of this.slots.values()) await (slot.loading ??= this.load(slot));
-    this.watchRegistry();
-  }
-
-  private async load(slot: Slot): Promise<void> {
-    try {
-      const registry = await loadOrCreateRegistry(this.store, slot.projection, this.now);
-      slot.live = await this.openRunner(slot.projection, registry.generation);
-      slot.registry = registry;
-      this.router.route(Object.keys(slot.projection.collections), registry.generation);
-    } catch (error) {
-      slot.loading = null; // the next initialize() tries again
-      throw error;
+    for (const slot of this.slots.values()) {
+      const load = async () =>
+        this.activate(slot, await loadOrCreateRegistry(this.store, slot.projection, this.now));
+      const retry = (error: unknown): never => {
+        slot.loading = null; // the next initialize() tries again
+        throw error;
+      };
+      await (slot.loading ??= load().catch(retry));
     }
+    this.watchRegistry();
   }
 
   /** Runs the projections until stop(). Idempotent. */
