@@ -1,6 +1,5 @@
-// npm run token -- <userId> [--role support|auditor|analyst|checkout]... [--ttl 24h]
-// Prints a token signed with the service's secret: AUTH_JWT_SECRET, else <DATA_DIR>/jwt-secret (created if
-// missing, exactly as the service would).
+// npm run token (USAGE below) prints a token signed with the service's secret: AUTH_JWT_SECRET, else
+// <DATA_DIR>/jwt-secret (created if missing, exactly as the service would).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isUserId } from '../auth/user-id';

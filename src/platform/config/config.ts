@@ -133,34 +133,23 @@ export function loadConfig(env: Env = process.env, overrides: Partial<AppConfig>
   // HS256 wants at least 256 bits in production.
   const minSecret = production ? 32 : 16;
   const jwksScheme = c.authJwksUrl === undefined ? undefined : new URL(c.authJwksUrl).protocol;
-  const problems: [boolean, string][] = [
-    [
-      c.eventStore === 'esdb' && !c.esdbConnectionString,
-      'EVENT_STORE=esdb needs ESDB_CONNECTION_STRING (e.g. esdb://localhost:2113?tls=false)',
-    ],
-    [
-      c.readStore === 'mongo' && !c.mongodbUri,
-      'READ_STORE=mongo needs MONGODB_URI (e.g. mongodb://localhost:27017/resolution-center)',
-    ],
-    [
-      production && (c.eventStore === 'memory' || c.readStore === 'memory'),
-      `the in-memory stores are for tests and are refused ${inProduction}`,
-    ],
-    [production && c.clock === 'manual', `CLOCK=manual is refused ${inProduction}`],
-    [
-      jwksScheme !== undefined && jwksScheme !== 'https:' && (production || jwksScheme !== 'http:'),
-      `AUTH_JWKS_URL must be an https URL ${inProduction}`,
-    ],
-    [
-      jwksScheme === undefined && production && !c.authJwtSecret,
-      `AUTH_JWT_SECRET is required in production unless AUTH_JWKS_URL is set (NODE_ENV=${c.nodeEnv})`,
-    ],
-    [
-      jwksScheme === undefined && c.authJwtSecret !== undefined && c.authJwtSecret.length < minSecret,
+  const refuse = (message: string): never => {
+    throw new ConfigError(message);
+  };
+  if (c.eventStore === 'esdb' && !c.esdbConnectionString)
+    refuse('EVENT_STORE=esdb needs ESDB_CONNECTION_STRING (e.g. esdb://localhost:2113?tls=false)');
+  if (c.readStore === 'mongo' && !c.mongodbUri)
+    refuse('READ_STORE=mongo needs MONGODB_URI (e.g. mongodb://localhost:27017/resolution-center)');
+  if (production && (c.eventStore === 'memory' || c.readStore === 'memory'))
+    refuse(`the in-memory stores are for tests and are refused ${inProduction}`);
+  if (production && c.clock === 'manual') refuse(`CLOCK=manual is refused ${inProduction}`);
+  if (jwksScheme !== undefined && jwksScheme !== 'https:' && (production || jwksScheme !== 'http:'))
+    refuse(`AUTH_JWKS_URL must be an https URL ${inProduction}`);
+  if (jwksScheme === undefined && production && !c.authJwtSecret)
+    refuse(`AUTH_JWT_SECRET is required in production unless AUTH_JWKS_URL is set (NODE_ENV=${c.nodeEnv})`);
+  if (jwksScheme === undefined && c.authJwtSecret !== undefined && c.authJwtSecret.length < minSecret)
+    refuse(
       `AUTH_JWT_SECRET must be at least ${minSecret} characters long${production ? ` ${inProduction}` : ''}`,
-    ],
-  ];
-  const problem = problems.find(([failed]) => failed);
-  if (problem) throw new ConfigError(problem[1]);
+    );
   return c;
 }
