@@ -29,7 +29,7 @@ interface Shared {
 
 const shared = new Map<string, Shared>();
 
-export const DEFAULT_MONGO_TIMEOUT_MS = 5000;
+const DEFAULT_MONGO_TIMEOUT_MS = 5000;
 
 /** The connection's database once connected within `waitMs`; else `onFailure` runs and StoreUnavailableError. */
 function connected(
@@ -122,13 +122,6 @@ export function mongoHandle(source: string | Connection, options: { timeoutMs?: 
   const target = source.host ? `${source.host}:${source.port}/${source.name}` : 'MongoDB';
   const ready = connected(source, timeoutMs, target);
   return { connection: source, target, db: () => ready, release: async () => undefined };
-}
-
-/** `{ ping: 1 }` within `timeoutMs`: the health check of every MongoDB adapter. */
-export async function pingMongo(handle: MongoHandle, timeoutMs: number): Promise<Record<string, unknown>> {
-  const db = await handle.db();
-  await withTimeout(db.command({ ping: 1 }), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
-  return { kind: 'mongodb', target: handle.target, database: db.databaseName };
 }
 
 export const isMongoError = (error: unknown, code: number): boolean =>

@@ -1,16 +1,13 @@
-// The production read store: MongoDB through the driver's native collections (mongoose.mongo). One MongoDB
-// collection per read-model collection, the id as `_id`, the document's fields at the top level; the port's
-// filters are a subset of MongoDB's query language and pass through (validated by parseFilter).
-// A batch's documents, dead letters and checkpoint compare-and-set commit in ONE multi-document transaction (so a
-// replica set or mongos, checked at start-up): projections read documents other events wrote and a batch touches
-// many, so without it a crash mid-batch would leave read models mixing two positions. The transaction is short:
-// the projection's work runs before it, against the committed state plus the buffer.
+// The production read store: MongoDB through the driver's native collections (mongoose.mongo), one collection per
+// read-model collection, the id as `_id`; the port's filters are MongoDB's and pass through once validated. A
+// batch commits in ONE multi-document transaction (so a replica set or mongos, checked at start-up): without it a
+// crash mid-batch would leave read models mixing two positions. It is short: the projection's work runs before.
 // Known differences with the embedded adapters (none used by our read models): an equality on a field that
 // holds an array matches its elements, and booleans sort after strings.
 import { createHash } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { mongo } from 'mongoose';
-import { StoreHealth, StoreUnavailableError } from '../../cluster/store-availability';
+import { StoreUnavailableError } from '../../cluster/store-availability';
 import {
   assertCheckpoint,
   BufferedReadStore,
@@ -29,13 +26,7 @@ import {
   ID_FIELD,
   ReadStore,
 } from '../read-store.port';
-import {
-  DEFAULT_MONGO_TIMEOUT_MS,
-  isMongoError,
-  MongoHandle,
-  mongoHandle,
-  pingMongo,
-} from './mongo-connection';
+import { isMongoError, MongoHandle, mongoHandle } from './mongo-connection';
 
 /** The idempotency and lease adapters' collections, not the port's: hidden from listCollections. */
 const OTHER_ADAPTERS = new Set(['_idempotency', '_leases']);
@@ -56,10 +47,7 @@ export function compileMongoFilter(filter: Filter): mongo.Filter<StoredDoc> {
   return out as mongo.Filter<StoredDoc>;
 }
 
-/**
- * As [field, direction] pairs: an object would move digit-only field names ahead of the others. The tie-break on
- * `_id` ascending is added only when the caller did not sort on `_id` itself (it would override their direction).
- */
+/** As pairs (an object would move digit-only names first); the `_id` tie-break unless the caller sorts on it. */
 export function compileMongoSort(options: FindOptions | undefined): [string, 1 | -1][] {
   const sort = parseSort(options);
   return sort.some(([field]) => field === ID_FIELD) ? sort : [...sort, [ID_FIELD, 1]];
@@ -73,21 +61,16 @@ function toEntry<T extends object>(doc: StoredDoc): Entry<T> {
   return { id: _id, doc: rest as T };
 }
 
-export class MongoReadStore extends BufferedReadStore implements ReadStore, StoreHealth {
+export class MongoReadStore extends BufferedReadStore implements ReadStore {
   private readonly handle: MongoHandle;
-  private readonly timeoutMs: number;
   private ready: Promise<mongo.Db> | null = null;
   /** Collections known to exist: a batch creates missing ones before its transaction starts. */
   private readonly known = new Set<string>();
 
-  /**
-   * `source`: a MONGODB_URI (the process-wide shared connection) or a connection someone else owns. `timeoutMs`:
-   * connect and health check (default 5000).
-   */
+  /** `source`: a MONGODB_URI (the process-wide shared connection) or a connection someone else owns. */
   constructor(source: string | Connection, options: { timeoutMs?: number } = {}) {
     super();
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
-    this.handle = mongoHandle(source, { timeoutMs: this.timeoutMs });
+    this.handle = mongoHandle(source, options);
   }
 
   /** Connects and checks that transactions are available. Memoised. */
@@ -102,11 +85,6 @@ export class MongoReadStore extends BufferedReadStore implements ReadStore, Stor
   /** Nest calls it on providers: an unreachable or standalone MongoDB stops the start-up with one line. */
   async onModuleInit(): Promise<void> {
     await this.connect();
-  }
-
-  async checkHealth(timeoutMs = this.timeoutMs): Promise<Record<string, unknown>> {
-    await this.connect();
-    return pingMongo(this.handle, timeoutMs);
   }
 
   // ---- reads ----

@@ -25,13 +25,6 @@ import {
   Scalar,
 } from '../read-store.port';
 
-export interface SqliteReadStoreOptions {
-  /** Directory of `read.db` (created if missing). */
-  dataDir: string;
-  /** The query connection's page cache, MB (default 64). */
-  cacheMb?: number;
-}
-
 const TABLE_PREFIX = 'c_';
 /** doc: JSONB (a BLOB); tables written by an earlier build hold JSON text, which every json_* function reads too. */
 const COLUMNS = 'id TEXT PRIMARY KEY, doc BLOB NOT NULL';
@@ -121,7 +114,8 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   /** What queries want of the connection (an index build changes them for its duration). */
   private readonly queryPragmas: string[];
 
-  constructor(options: SqliteReadStoreOptions) {
+  /** `dataDir`: of `read.db`, created if missing; `cacheMb`: the query connection's page cache (default 64). */
+  constructor(options: { dataDir: string; cacheMb?: number }) {
     super();
     mkdirSync(options.dataDir, { recursive: true });
     this.db = new Database(join(options.dataDir, 'read.db'));
