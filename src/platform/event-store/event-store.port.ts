@@ -84,9 +84,8 @@ export interface EventStore {
   /** A page of the feed in position order, upcast. */
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
   /**
-   * Catch-up then live, one event at a time (the next after the handler's promise settled), at-least-once from
-   * `after`: consumers guard by position. Transient failures are retried inside; a handler rejection or a
-   * PermanentStoreError stops delivery and goes to onError.
+   * Catch-up then live, one event at a time, at-least-once from `after` (consumers guard by position). Transient
+   * failures are retried inside; a handler rejection or a PermanentStoreError stops delivery, reported to onError.
    */
   subscribeToAll(
     options: SubscribeOptions,

@@ -22,10 +22,8 @@ export function assertMaxCount(maxCount: number): void {
   }
 }
 
-/**
- * The frame of every adapter's subscription: delivery starts after subscribeToAll returned, stop() waits for the
- * handler call in flight, and the error that ends delivery goes to onError (or the log).
- */
+// The frame of every adapter's subscription: delivery starts after subscribeToAll returned, stop() waits for the
+// handler call in flight, and the error that ends delivery goes to onError (or the log).
 export abstract class SubscriptionLoop implements EventSubscription {
   protected stopped = false;
   private wake: (() => void) | null = null;

@@ -37,11 +37,9 @@ export function asPermanent(error: unknown, what: string): unknown {
   return new PermanentStoreError(message, { cause: error });
 }
 
-/**
- * Iterates a read to its end; leaving early (return, break, throw) cancels the gRPC call. The client's reads
- * have no deadline, and a destroyed stream leaves its call open on the connection until the server finished
- * sending: about a hundred of those and the connection's appends time out and its reads hang.
- */
+// Iterates a read to its end; leaving early (return, break, throw) cancels the gRPC call. The client's reads have
+// no deadline, and a destroyed stream leaves its call open on the connection until the server finished sending:
+// about a hundred of those and the connection's appends time out and its reads hang.
 export async function* cancelIfAbandoned<E extends ResolvedEvent>(
   read: StreamingRead<E>,
 ): AsyncGenerator<E, void, undefined> {
@@ -57,10 +55,8 @@ export async function* cancelIfAbandoned<E extends ResolvedEvent>(
   }
 }
 
-/**
- * When the server or the connection ends it, it resubscribes (with backoff) after the last position it
- * delivered and drops anything at or before it, so no event is delivered twice in one run.
- */
+// When the server or the connection ends it, it resubscribes (with backoff) after the last position it delivered
+// and drops anything at or before it, so no event is delivered twice in one run.
 export class EsdbAllSubscription extends SubscriptionLoop {
   private current: AllStreamSubscription | null = null;
 

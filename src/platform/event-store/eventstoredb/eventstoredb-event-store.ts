@@ -62,8 +62,10 @@ const RECORDED_AT_KEY = '$rc.recordedAt';
 /** Metadata keys we add for EventStoreDB itself; never part of our EventMetadata. */
 const STORE_METADATA_KEYS = new Set(['$correlationId', '$causationId', RECORDED_AT_KEY]);
 
-function isSystem(event: { streamId: string; type: string }): boolean {
-  return event.streamId.startsWith('$') || event.type.startsWith('$');
+/** The feed never contains system events ($-streams, $-types). */
+function inFeed(event: { streamId: string; type: string }, streamPrefix?: string): boolean {
+  if (event.streamId.startsWith('$') || event.type.startsWith('$')) return false;
+  return streamPrefix === undefined || event.streamId.startsWith(streamPrefix);
 }
 
 function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
@@ -181,10 +183,8 @@ export class EventStoreDbEventStore implements EventStore {
     return events;
   }
 
-  /**
-   * Client 6 filters $all reads nowhere but here: pages are read until maxCount events matched, the first no
-   * bigger than needed (plus the start event: a read starts *at* its position), later ones doubling.
-   */
+  // Client 6 filters $all reads nowhere but here: pages are read until maxCount events matched, the first no
+  // bigger than needed (plus the start event: a read starts *at* its position), later ones doubling.
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     this.assertOpen();
     assertMaxCount(options.maxCount);
@@ -205,8 +205,7 @@ export class EventStoreDbEventStore implements EventStore {
           if (cursor !== null && comparePositions(position, cursor) <= 0) continue; // delivered already
           cursor = position;
           from = event.position;
-          if (isSystem(event) || (streamPrefix !== undefined && !event.streamId.startsWith(streamPrefix)))
-            continue;
+          if (!inFeed(event, streamPrefix)) continue;
           out.push(this.toStoredEvent(event));
           if (out.length === maxCount) return out;
         }
@@ -233,11 +232,7 @@ export class EventStoreDbEventStore implements EventStore {
           // Server-side filter: the server skips other streams (and with them every $-stream) itself.
           filter: prefix !== undefined ? streamNameFilter({ prefixes: [prefix] }) : excludeSystemEvents(),
         }),
-      ({ event }) => {
-        if (!event || isSystem(event)) return null;
-        if (prefix !== undefined && !event.streamId.startsWith(prefix)) return null;
-        return this.toStoredEvent(event);
-      },
+      ({ event }) => (event && inFeed(event, prefix) ? this.toStoredEvent(event) : null),
       options.after,
       handler,
       onError,
@@ -268,7 +263,7 @@ export class EventStoreDbEventStore implements EventStore {
       for await (const { event } of cancelIfAbandoned(page)) {
         seen++;
         if (!event) continue;
-        if (!isSystem(event)) {
+        if (inFeed(event)) {
           return { position: encodeEsdbPosition(event.position), recordedAt: readMetadata(event).recordedAt };
         }
         from = event.position;

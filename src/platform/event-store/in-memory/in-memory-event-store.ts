@@ -24,11 +24,10 @@ export class InMemoryEventStore extends EmbeddedEventStore implements EventStore
     // Synchronous from here on: an append is atomic with respect to every other call.
     const stream = this.streams.get(streamName) ?? [];
     this.checkRevision(streamName, expected, stream.length > 0 ? stream.length - 1 : undefined);
-    const batchIds = new Set<string>();
-    for (const { id } of events) {
-      if (this.ids.has(id) || batchIds.has(id)) throw new DuplicateEventIdError(id);
-      batchIds.add(id);
-    }
+    events.forEach(({ id }, i) => {
+      if (this.ids.has(id) || events.findIndex((event) => event.id === id) < i)
+        throw new DuplicateEventIdError(id);
+    });
     const recordedAt = this.now().toISOString();
     // Built before anything is stored: data JSON cannot hold fails this append alone, writing nothing.
     const rows = events.map((event, i): EventRow => [

@@ -118,10 +118,8 @@ export class SqliteEventStore extends EmbeddedEventStore implements EventStore {
     ).immediate;
   }
 
-  /**
-   * Group commit: the appends of one event-loop turn share a transaction at its end (a commit costs the same for
-   * one append or twenty), each with its own revision check and outcome, in call order.
-   */
+  // Group commit: the appends of one event-loop turn share a transaction at its end (a commit costs the same for
+  // one append or twenty), each with its own revision check and outcome, in call order.
   append(streamName: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     // A throw in here (closed, no events, data JSON cannot hold) rejects this append alone.
     return new Promise((resolve, reject) => {
