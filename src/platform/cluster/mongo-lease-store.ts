@@ -19,7 +19,6 @@ interface LeaseDoc {
 
 export class MongoLeaseStore implements LeaseStore {
   private readonly handle: MongoHandle;
-  private closed = false;
 
   /** `clock`: tests only (one ManualClock for every connection of the test); otherwise the server's $$NOW. */
   constructor(
@@ -79,8 +78,6 @@ export class MongoLeaseStore implements LeaseStore {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     await this.handle.release();
   }
 
@@ -90,7 +87,6 @@ export class MongoLeaseStore implements LeaseStore {
   }
 
   private async collection(): Promise<mongo.Collection<LeaseDoc>> {
-    if (this.closed) throw new Error('The lease store is closed');
     return (await this.handle.db()).collection<LeaseDoc>(LEASES_COLLECTION);
   }
 }

@@ -21,7 +21,6 @@ type IdempotencyDoc = IdempotencyRecord & { _id: string };
 export class MongoIdempotencyStore extends IdempotencyStore {
   private readonly handle: MongoHandle;
   private ready: Promise<mongo.Collection<IdempotencyDoc>> | null = null;
-  private closed = false;
 
   /** `retentionMs`: how long a record is kept after its last write, by the server's clock (TTL index). */
   constructor(
@@ -73,13 +72,10 @@ export class MongoIdempotencyStore extends IdempotencyStore {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     await this.handle.release();
   }
 
   private collection(): Promise<mongo.Collection<IdempotencyDoc>> {
-    if (this.closed) return Promise.reject(new Error('The idempotency store is closed'));
     this.ready ??= (async () => {
       const db = await this.handle.db();
       // Primary: a record must be read where it was just written (the URI may prefer secondaries for queries).
