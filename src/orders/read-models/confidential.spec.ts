@@ -7,7 +7,7 @@ import { BUYER_ID, SELLER_ID } from '../domain/testing/given-when-then';
 import { play, runArb } from '../domain/testing/order-arbitraries';
 import type { Caller } from '../domain/order.types';
 import { redactEventData, seesConfidential } from './confidential';
-import type { OrderPageDoc } from './order-page/order-page.projection';
+import { pageStateOf, type OrderPageDoc } from './order-page/order-page.projection';
 import { orderPageView } from './order-page/order-page.view';
 
 const asBuyer: Caller = { userId: BUYER_ID, roles: [] };
@@ -32,15 +32,13 @@ function marked(events: OrderEvent[]): { events: OrderEvent[]; secrets: string[]
 const docOf = (state: OrderState, revision: number): OrderPageDoc => {
   const s = state as PlacedOrderState;
   return {
-    orderId: s.orderId,
     buyerId: s.buyerId,
     sellerId: s.sellerId,
     status: s.status,
-    placedAt: s.placedAt,
     sortKey: `${s.placedAt}|${s.orderId}`,
     revision,
     position: String(revision),
-    state,
+    state: pageStateOf(s),
   };
 };
 

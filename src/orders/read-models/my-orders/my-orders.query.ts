@@ -2,9 +2,8 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
 import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
-import type { PlacedOrderState } from '../../domain/order.state';
 import type { Caller, OrderStatus, Party, RequestType } from '../../domain/order.types';
-import { ORDER_PAGES, type OrderPageDoc } from '../order-page/order-page.projection';
+import { ORDER_PAGES, orderStateOf, type OrderPageDoc } from '../order-page/order-page.projection';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { headlineOf, liveOpenRequest, type OrderHeadline } from '../order-page/order-page.view';
 
@@ -32,7 +31,7 @@ export class ListMyOrdersQuery extends Query<OrderList> {
 export const DEFAULT_PAGE_SIZE = 20;
 
 export function summaryOf(doc: OrderPageDoc, role: Party, now: Date): OrderSummary {
-  const state = doc.state as PlacedOrderState;
+  const state = orderStateOf(doc);
   const open = liveOpenRequest(state, now);
   // Object.assign, not a spread of headlineOf(): the spread is the slow path on Node 20 (as on the order page).
   return Object.assign(headlineOf(state, now), {

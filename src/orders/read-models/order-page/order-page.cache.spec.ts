@@ -1,7 +1,7 @@
 import type { OrderPageDoc } from '../order-page/order-page.projection';
 import { OrderPageDocCache } from './order-page.cache';
 
-const doc = (orderId: string, revision = 1): OrderPageDoc => ({ orderId, revision }) as OrderPageDoc;
+const doc = (sortKey: string, revision = 1): OrderPageDoc => ({ sortKey, revision }) as OrderPageDoc;
 
 describe('OrderPageDocCache', () => {
   it('serves a document only at the position and collection it was read at', () => {

@@ -1,38 +1,71 @@
-// The `orders` read model: one document per order holding the folded OrderState. The order page computes
-// lateness, allowed actions and what is still pending from it at read time (with the same rule code as the
-// decider); "my orders" lists the same documents through indexes on each party and the placement order, so an
-// event costs one document write.
+// The `orders` read model: one document per order holding what the order page reads of the folded OrderState.
+// The page computes lateness, allowed actions and what is still pending from it at read time (with the same rule
+// code as the decider); "my orders" lists the same documents through indexes on each party and the placement
+// order, so an event costs one document write.
 import type { StoredEvent } from '../../../platform/event-store/event-store.port';
 import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
-import { evolve, initialOrderState, type OrderState, type PlacedOrderState } from '../../domain/order.state';
+import { evolve, initialOrderState, type PlacedOrderState } from '../../domain/order.state';
 import type { OrderStatus } from '../../domain/order.types';
 import { orderEventOf, orderIdOfStream } from '../order-event';
 
 export const ORDERS_PROJECTION = 'orders';
 export const ORDER_PAGES = 'order_pages';
 
+/**
+ * The fields of the fold that the page, the lists and allowedActions read. The others (delivery days, agreed and
+ * lateness-recorded dates, ...) only ever feed themselves in evolve, so the page never misses them.
+ */
+export type PageState = Pick<
+  PlacedOrderState,
+  | 'exists'
+  | 'orderId'
+  | 'buyerId'
+  | 'sellerId'
+  | 'title'
+  | 'price'
+  | 'primaryPrice'
+  | 'netPrice'
+  | 'refunds'
+  | 'status'
+  | 'placedAt'
+  | 'dueAt'
+  | 'deliveredAt'
+  | 'firstDeliveredAt'
+  | 'completedAt'
+  | 'openRequest'
+  | 'requests'
+  | 'pendingExtras'
+  | 'offers'
+  | 'cancellation'
+  | 'supportCase'
+  | 'supportCases'
+>;
+
 export interface OrderPageDoc {
-  orderId: string;
+  /** buyerId, sellerId, status and sortKey: the lists' index fields. */
   buyerId: string;
   sellerId: string;
   status: OrderStatus;
-  placedAt: string;
   /** `placedAt|orderId`: newest first is descending order; unique, so it doubles as the list cursor. */
   sortKey: string;
   /** Revision of the last event applied: the order stream's revision. */
   revision: number;
   /** Global position of the last event applied. */
   position: string;
-  state: OrderState;
+  state: PageState;
 }
+
+/** The order as the rule functions take it: the page's fields, the others at their initial value. */
+export const orderStateOf = (doc: OrderPageDoc): PlacedOrderState =>
+  ({ ...initialOrderState, ...doc.state }) as PlacedOrderState;
 
 export class OrdersProjection implements Projection {
   readonly name = ORDERS_PROJECTION;
   /**
-   * 3: the documents hold refunds, the net price and support cases (2: the list reads the order documents; 1 kept
-   * a second collection of list rows).
+   * 4: only the fold's fields the page reads, and only the records of what is open (3: refunds, the net price and
+   * support cases; 2: the list reads the order documents; 1 kept a second collection of list rows).
    */
-  readonly version = 3;
+  readonly version = 4;
   readonly collections: Record<string, string[][]> = {
     // GET /orders: a party's orders newest first, optionally in one status.
     [ORDER_PAGES]: [
@@ -50,20 +83,56 @@ export class OrdersProjection implements Projection {
     const page = await writer.get<OrderPageDoc>(ORDER_PAGES, orderId);
     // Already applied (a replay that slipped past the checkpoint): the revision says so.
     if (page && event.revision <= page.revision) return;
-    const state = evolve(page?.state ?? initialOrderState, orderEvent);
+    const state = evolve(page ? orderStateOf(page) : initialOrderState, orderEvent);
     if (!state.exists) return; // events of an order that was never placed: nothing to show
     const placed = state as PlacedOrderState;
     const doc: OrderPageDoc = {
-      orderId: placed.orderId,
       buyerId: placed.buyerId,
       sellerId: placed.sellerId,
       status: placed.status,
-      placedAt: placed.placedAt,
       sortKey: `${placed.placedAt}|${placed.orderId}`,
       revision: event.revision,
       position: event.position,
-      state,
+      state: pageStateOf(placed),
     };
     await writer.put(ORDER_PAGES, orderId, doc);
   }
 }
+
+/**
+ * What the page reads of the fold, with only the records of what is open: allowedActions looks up the open
+ * request's, the pending offers' and the latest case's (evolve needs no others either), so a document keeps its
+ * size however long the order's history grows. Spelled out: an object spread is slow on this hot path.
+ */
+export function pageStateOf(state: PlacedOrderState): PageState {
+  const requestId = state.openRequest?.requestId;
+  const caseId = state.supportCase?.caseId;
+  return {
+    exists: state.exists,
+    orderId: state.orderId,
+    buyerId: state.buyerId,
+    sellerId: state.sellerId,
+    title: state.title,
+    price: state.price,
+    primaryPrice: state.primaryPrice,
+    netPrice: state.netPrice,
+    refunds: state.refunds,
+    status: state.status,
+    placedAt: state.placedAt,
+    dueAt: state.dueAt,
+    deliveredAt: state.deliveredAt,
+    firstDeliveredAt: state.firstDeliveredAt,
+    completedAt: state.completedAt,
+    openRequest: state.openRequest,
+    requests: only(state.requests, (r) => r.requestId === requestId),
+    pendingExtras: state.pendingExtras,
+    offers: only(state.offers, (o) => o.outcome === 'pending'),
+    cancellation: state.cancellation,
+    supportCase: state.supportCase,
+    supportCases: only(state.supportCases, (c) => c.caseId === caseId),
+  };
+}
+
+/** `items` itself when every item is wanted (the usual case: nothing to copy). */
+const only = <T>(items: T[], wanted: (item: T) => boolean): T[] =>
+  items.every(wanted) ? items : items.filter(wanted);

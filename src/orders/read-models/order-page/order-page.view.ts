@@ -21,7 +21,7 @@ import type {
   SupportCaseStatus,
 } from '../../domain/order.types';
 import { seesConfidential } from '../confidential';
-import type { OrderPageDoc } from '../order-page/order-page.projection';
+import { orderStateOf, type OrderPageDoc } from '../order-page/order-page.projection';
 
 /** The latest support case as both parties and support see it. */
 export interface SupportCaseView {
@@ -157,7 +157,7 @@ export function supportCaseView(c: SupportCaseState | null | undefined): Support
 }
 
 export function orderPageView(doc: OrderPageDoc, caller: Caller, now: Date): OrderPageView {
-  const state = doc.state as PlacedOrderState;
+  const state = orderStateOf(doc);
   const t = now.getTime();
   const open = liveOpenRequest(state, now);
   // A partial refund's reason is confidential: the seller, support and auditors see it; the buyer reads null.
