@@ -18,11 +18,6 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Shape a store adapter exposes to /health: details when the server answers within `timeoutMs`, else rejects. */
-export interface StoreHealth {
-  checkHealth(timeoutMs?: number): Promise<Record<string, unknown>>;
-}
-
 /** Rejects with `onTimeout()`'s error when `work` is not settled after `ms`, calling `cancel` (best effort). */
 export function withTimeout<T>(
   work: Promise<T>,
