@@ -35,17 +35,12 @@ function createLeaseStore(config: AppConfig): LeaseStore {
     {
       provide: WorkerSupervisor,
       inject: [APP_CONFIG, LEASE_STORE, HealthRegistry],
-      useFactory: (config: AppConfig, leases: LeaseStore, health: HealthRegistry) => {
+      useFactory: ({ role, leaseTtlMs }: AppConfig, leases: LeaseStore, health: HealthRegistry) => {
         const logger = new Logger('WorkerSupervisor');
-        const supervisor = new WorkerSupervisor(leases, {
-          role: config.role,
-          ttlMs: config.leaseTtlMs,
-          logger,
-        });
+        const supervisor = new WorkerSupervisor(leases, { role, ttlMs: leaseTtlMs, logger });
         // Non-critical: a standby worker or an API replica is healthy without the lease.
-        health.register('workers', () => ({ status: 'ok', details: supervisor.status() }), {
-          critical: false,
-        });
+        const check = () => ({ status: 'ok' as const, details: supervisor.status() });
+        health.register('workers', check, { critical: false });
         return supervisor;
       },
     },

@@ -1,7 +1,6 @@
 // Leases: at most one holder of a name at a time, for a bounded time (the `worker` lease: WorkerSupervisor). A
-// lease only makes double work rare: projection checkpoints and timeout appends are compare-and-set anyway, so a
-// holder that pauses past its expiry cannot apply anything twice. Adapters: SQLite (`<dataDir>/cluster.db` for
-// the processes of one host, or in memory), MongoDB (the server's clock decides expiry).
+// lease only makes double work rare: checkpoints and timeout appends are compare-and-set, so a holder paused past
+// its expiry cannot apply anything twice. Adapters: SQLite (a file per host, or in memory), MongoDB.
 export const LEASE_STORE = Symbol('LEASE_STORE');
 
 export interface LeaseHolder {

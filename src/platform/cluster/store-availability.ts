@@ -1,9 +1,8 @@
 // What the server-backed adapters (EventStoreDB, MongoDB) share about reaching their server.
 
 /**
- * The store could not be reached in time (start-up, health check): an operator's condition, not a bug, so it
- * prints as ONE line naming the store and the variable to check, however it is printed. The driver's error stays
- * available as `reason` (not `cause`: Node would print it).
+ * The store could not be reached in time: an operator's condition, so it prints as ONE line naming the store and
+ * the variable to check. The driver's error stays in `reason` (not `cause`: Node would print it).
  */
 export class StoreUnavailableError extends Error {
   declare readonly store: string;

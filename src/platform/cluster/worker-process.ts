@@ -124,23 +124,21 @@ export class WorkerProcess {
         this.lastExit = how;
         for (const answer of [...this.pending.values()]) answer(null);
         if (!wasReady) reject(new WorkerStartError(`worker process exited with ${how} during start-up`));
-        if (!this.stopping && this.everReady) this.scheduleRestart(how, wasReady);
+        if (this.stopping || !this.everReady) return;
+        // Doubling delays, back to the first once a child has run long enough.
+        if (wasReady && performance.now() - this.startedAt >= this.backoff.resetAfterMs) {
+          this.delayMs = this.backoff.initialMs;
+        }
+        const delay = this.delayMs;
+        this.delayMs = Math.min(this.backoff.maxMs, this.delayMs * 2);
+        logger.error(`worker process exited with ${how}; restarting it in ${delay} ms`);
+        this.restartTimer = setTimeout(() => {
+          this.restarts++;
+          // A failure is logged; its exit schedules the next attempt.
+          this.start().catch((error: Error) => logger.error(error.message));
+        }, delay);
       });
     });
-  }
-
-  private scheduleRestart(how: string, wasReady: boolean): void {
-    if (wasReady && performance.now() - this.startedAt >= this.backoff.resetAfterMs) {
-      this.delayMs = this.backoff.initialMs;
-    }
-    const delay = this.delayMs;
-    this.delayMs = Math.min(this.backoff.maxMs, this.delayMs * 2);
-    this.options.logger.error(`worker process exited with ${how}; restarting it in ${delay} ms`);
-    this.restartTimer = setTimeout(() => {
-      this.restarts++;
-      // A failure is logged; its exit schedules the next attempt.
-      this.start().catch((error: Error) => this.options.logger.error(error.message));
-    }, delay);
   }
 }
 

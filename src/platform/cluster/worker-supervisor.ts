@@ -20,10 +20,7 @@ export interface WorkerSupervisorOptions {
   /** Renewal every ttl/3; a dead holder is replaced within ttl + ttl/3. */
   ttlMs: number;
   logger: { log(message: string): void; warn(message: string): void; error(message: string): void };
-  /**
-   * Tests: a ManualClock (with timers the test drives). Otherwise performance.now(), not the app's CLOCK: under
-   * CLOCK=manual it jumps by days, and the watchdog must follow real time.
-   */
+  /** Tests: a ManualClock. Otherwise performance.now(), not the app's CLOCK (CLOCK=manual jumps by days). */
   clock?: Clock;
 }
 
@@ -132,9 +129,7 @@ export class WorkerSupervisor {
   private async lead(acquiredAt: number): Promise<void> {
     this.leading = true;
     this.armWatchdog(acquiredAt);
-    this.logger.log(
-      `${this.owner} holds the ${LEASE} lease: starting ${[...this.workers.keys()].join(', ')}`,
-    );
+    this.logger.log(`${this.owner} holds the lease: starting ${[...this.workers.keys()].join(', ')}`);
     for (const [name, worker] of this.workers) {
       try {
         await worker.start();
