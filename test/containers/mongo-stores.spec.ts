@@ -110,7 +110,7 @@ describeWithContainers('MongoDB adapters', () => {
     }
     const longer = new MongoIdempotencyStore(`${uri}&appName=longer`, { retentionMs: 7_200_000 });
     try {
-      await longer.onModuleInit(); // sets the indexes up
+      await longer.ping(); // its first operation sets the indexes up
       expect(await idempotencyTtlIndex(uri)).toEqual({ key: { touchedAt: 1 }, expireAfterSeconds: 7200 });
     } finally {
       await longer.close();

@@ -1,8 +1,5 @@
 /** A request's Idempotency-Key, validated, with the fingerprint of what it asks (method, path, body). */
-export interface IdempotencyRequest {
-  key: string;
-  fingerprint: string;
-}
+export type IdempotencyRequest = { key: string; fingerprint: string };
 
 /** What the command path knows about the request's key, and tells back: whether events may have been written. */
 export interface IdempotencyContext {

@@ -48,18 +48,14 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
     // Only a body nested deep enough to overflow the stack gets here; validation would refuse it anyway.
     throw validationFailed([{ field: 'body', message: 'body is nested too deeply' }]);
   }
-  return createHash('sha256')
-    .update(`${method} ${url.split('?')[0]}\n`)
-    .update(json)
-    .digest('base64url');
+  const path = url.split('?')[0];
+  return createHash('sha256').update(`${method} ${path}\n`).update(json).digest('base64url');
 }
 
 /**
- * Idempotency-Key on commands: reserve (caller, key) first, run the command, record its response (success or
- * domain refusal) so a retry gets the very same answer. If nothing was written the reservation is released; if
- * the outcome of a write is unknown (crash, store error) it stays until stale, and whoever takes it over checks
- * the stream for events carrying the key before deciding again (OrderCommandService). Called from the command
- * controller rather than as an interceptor: requests without the header (nearly all) pay nothing for it.
+ * Idempotency-Key on commands: reserve (caller, key), run the command, record its response (success or domain
+ * refusal) so a retry gets the same answer. Called by the command controller, not an interceptor: requests
+ * without the header (nearly all) pay nothing for it.
  */
 @Injectable()
 export class IdempotencyService {

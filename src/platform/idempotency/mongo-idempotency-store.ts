@@ -1,16 +1,11 @@
-// Idempotency-Key records in MongoDB (`_idempotency`), seen by every API replica; each operation is one atomic
-// single-document operation. Expiry is the server's: every write stamps `touchedAt` with its clock and a TTL index
-// removes records `retentionMs` later, so replicas' clocks (skewed, or a manual test clock) never decide it;
-// `purge` (by the caller's time, on `reservedAt`) is left to tools and tests.
+// Idempotency-Key records in MongoDB (`_idempotency`), seen by every API replica; each operation is atomic on one
+// document. Expiry is the server's: every write stamps `touchedAt` with its clock and a TTL index removes records
+// `retentionMs` later, so replicas' clocks never decide it (`purge`, by the caller's time, is for tests).
 import type { Connection } from 'mongoose';
 import { mongo } from 'mongoose';
 import { isDuplicateKey, MongoHandle, mongoHandle } from '../read-store/mongo/mongo-connection';
-import {
-  IDEMPOTENCY_RETENTION_MS,
-  IdempotencyRecord,
-  IdempotencyStore,
-  RecordId,
-} from './idempotency-store.port';
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency-store.port';
+import type { IdempotencyRecord, RecordId } from './idempotency-store.port';
 
 const IDEMPOTENCY_COLLECTION = '_idempotency';
 const TTL_INDEX = 'ttl_touched_at';
@@ -31,17 +26,11 @@ export class MongoIdempotencyStore extends IdempotencyStore {
     this.handle = mongoHandle(source, options);
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.collection();
-  }
-
   protected async insert(id: RecordId, record: IdempotencyRecord): Promise<boolean> {
     // Fills only what is missing: a new record gets every field (touchedAt from the server's clock), an existing
     // one is left exactly as it is. Of concurrent inserts, the unique _id lets one win.
-    const fill = Object.entries({ ...id, ...record }).map(([f, v]) => [
-      f,
-      { $ifNull: [`$${f}`, { $literal: v }] },
-    ]);
+    const fields = { ...id, ...record };
+    const fill = Object.entries(fields).map(([f, v]) => [f, { $ifNull: [`$${f}`, { $literal: v }] }]);
     const set = { ...Object.fromEntries(fill), touchedAt: { $ifNull: ['$touchedAt', '$$NOW'] } };
     const c = await this.collection();
     const written = await c
@@ -83,10 +72,8 @@ export class MongoIdempotencyStore extends IdempotencyStore {
       await c.createIndexes([{ key: { reservedAt: 1 }, name: 'by_reserved_at' }]);
       // The TTL index, created or (another retention configured) changed in place with collMod.
       const ttl = (await c.indexes()).find((index) => index.name === TTL_INDEX);
-      const expireAfterSeconds = Math.max(
-        1,
-        Math.round((this.options.retentionMs ?? IDEMPOTENCY_RETENTION_MS) / 1000),
-      );
+      const retentionMs = this.options.retentionMs ?? IDEMPOTENCY_RETENTION_MS;
+      const expireAfterSeconds = Math.max(1, Math.round(retentionMs / 1000));
       if (!ttl) await c.createIndex({ touchedAt: 1 }, { name: TTL_INDEX, expireAfterSeconds });
       else if (ttl.expireAfterSeconds !== expireAfterSeconds) {
         await db.command({ collMod: IDEMPOTENCY_COLLECTION, index: { name: TTL_INDEX, expireAfterSeconds } });

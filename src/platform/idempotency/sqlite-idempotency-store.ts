@@ -3,12 +3,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  IDEMPOTENCY_RETENTION_MS,
-  IdempotencyRecord,
-  IdempotencyStore,
-  RecordId,
-} from './idempotency-store.port';
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency-store.port';
+import type { IdempotencyRecord, RecordId } from './idempotency-store.port';
 
 const ID = 'scope = @scope AND key = @key';
 const RESERVATION = `${ID} AND token = @token AND status IS NULL`;
