@@ -6,7 +6,7 @@ import { MongoLeaseStore } from '../../src/platform/cluster/mongo-lease-store';
 import { describeLeaseStoreContract } from '../contract/lease-store.contract';
 import { StoreUnavailableError } from '../../src/platform/cluster/store-availability';
 import { MongoIdempotencyStore } from '../../src/platform/idempotency/mongo-idempotency-store';
-import { acquireMongo } from '../../src/platform/read-store/mongo/mongo-connection';
+import { mongoHandle } from '../../src/platform/read-store/mongo/mongo-connection';
 import { MongoReadStore } from '../../src/platform/read-store/mongo/mongo-read-store';
 import { describeIdempotencyStoreContract } from '../contract/idempotency-store.contract';
 import { describeReadStoreContract } from '../contract/read-store.contract';
@@ -17,7 +17,7 @@ jest.setTimeout(30_000);
 
 /** The idempotency records' TTL index as the server has it, read through a connection of its own. */
 async function idempotencyTtlIndex(uri: string) {
-  const handle = acquireMongo(uri);
+  const handle = mongoHandle(uri);
   try {
     const indexes = await (await handle.db()).collection('_idempotency').indexes();
     const index = indexes.find((i) => i.name === 'ttl_touched_at');
@@ -29,7 +29,7 @@ async function idempotencyTtlIndex(uri: string) {
 
 /** Drops the test's database through a connection of its own. */
 async function dropDatabase(uri: string): Promise<void> {
-  const handle = acquireMongo(uri);
+  const handle = mongoHandle(uri);
   try {
     await (await handle.db()).dropDatabase();
   } finally {

@@ -35,9 +35,8 @@ export function parseFilter(filter: Filter): Clause[] {
       clauses.push({ path, op: '$eq', value: condition });
       continue;
     }
-    if (typeof condition !== 'object' || Array.isArray(condition)) {
+    if (typeof condition !== 'object' || Array.isArray(condition))
       throw new Error(`Invalid condition on ${path}: ${JSON.stringify(condition)}`);
-    }
     for (const [op, value] of Object.entries(condition as Record<string, unknown>)) {
       if (!(OPERATORS as readonly string[]).includes(op))
         throw new Error(`Unsupported operator ${op} on ${path}`);
@@ -67,9 +66,8 @@ export function parseSort(options: FindOptions | undefined): [string, 1 | -1][] 
 }
 
 export function assertLimit(limit: number | undefined): void {
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
     throw new Error(`limit must be a non-negative integer, got ${String(limit)}`);
-  }
 }
 
 /** The value at a dotted path; undefined when any segment is missing. Non-scalars read as undefined. */

@@ -81,10 +81,16 @@ function open(uri: string, target: string, timeoutMs: number): Shared {
   return entry;
 }
 
-/** Opens (or joins) the process's connection to `uri`. Connecting starts now; `db()` waits for it. */
-export function acquireMongo(uri: string, options: { timeoutMs?: number } = {}): MongoHandle {
-  const target = redactConnectionString(uri);
+/** The process's shared connection to a URI (connecting now), or a connection someone else owns (kept open). */
+export function mongoHandle(source: string | Connection, options: { timeoutMs?: number } = {}): MongoHandle {
   const timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
+  if (typeof source !== 'string') {
+    const target = source.host ? `${source.host}:${source.port}/${source.name}` : 'MongoDB';
+    const ready = connected(source, timeoutMs, target);
+    return { connection: source, target, db: () => ready, release: async () => undefined };
+  }
+  const uri = source;
+  const target = redactConnectionString(uri);
   const join = (): Shared => {
     const entry = shared.get(uri) ?? open(uri, target, timeoutMs);
     entry.refs++;
@@ -113,15 +119,6 @@ export function acquireMongo(uri: string, options: { timeoutMs?: number } = {}):
       await current.connection.close().catch(() => undefined);
     },
   };
-}
-
-/** A handle from a URI (shared, owned) or from a connection someone else owns (release() leaves it open). */
-export function mongoHandle(source: string | Connection, options: { timeoutMs?: number } = {}): MongoHandle {
-  if (typeof source === 'string') return acquireMongo(source, options);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_MONGO_TIMEOUT_MS;
-  const target = source.host ? `${source.host}:${source.port}/${source.name}` : 'MongoDB';
-  const ready = connected(source, timeoutMs, target);
-  return { connection: source, target, db: () => ready, release: async () => undefined };
 }
 
 export const isMongoError = (error: unknown, code: number): boolean =>
