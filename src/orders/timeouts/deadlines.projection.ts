@@ -44,7 +44,11 @@ export class DeadlinesProjection implements Projection {
     if (!event.streamName.startsWith(ORDER_STREAM_PREFIX) || !orderEventTypes.has(event.type)) return;
     const orderEvent = { type: event.type, data: event.data } as unknown as OrderEvent;
     const orderId = event.streamName.slice(ORDER_STREAM_PREFIX.length);
-    const before = await writer.get<DeadlineTrack>(DEADLINE_TRACKS_COLLECTION, orderId);
+    // An order's first event has nothing before it (the engine applies each event once): no read to miss.
+    const before =
+      orderEvent.type === 'OrderPlaced'
+        ? null
+        : await writer.get<DeadlineTrack>(DEADLINE_TRACKS_COLLECTION, orderId);
     const after = trackEvent(before, orderEvent);
     if (after === null) return;
 
