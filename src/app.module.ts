@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module';
-import { ClockModule, createClock } from './platform/clock/clock.module';
-import { ManualClock } from './platform/clock/clock.port';
+import { CLOCK, ManualClock } from './platform/clock/clock.port';
+import { createClock } from './platform/clock/persistent-manual-clock';
 import { TestingClockModule } from './http/test-time.controller';
 import { APP_CONFIG, type AppConfig } from './platform/config/config';
 import { ClusterModule } from './platform/cluster/cluster.module';
@@ -19,17 +19,19 @@ import { ORDER_PROBLEMS } from './orders/order-problems';
 
 @Module({})
 export class AppModule {
-  /** The whole service for one configuration; every module may inject it as APP_CONFIG (role, stores). */
+  /** The whole service for one configuration; every module may inject it as APP_CONFIG, and its CLOCK. */
   static forRoot(config: AppConfig): DynamicModule {
     // One clock instance for the whole app: the event store's recordedAt and every injected CLOCK agree.
     const clock = createClock(config);
     return {
       module: AppModule,
       global: true,
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+      ],
+      exports: [APP_CONFIG, CLOCK],
       imports: [
-        ClockModule.forRoot(clock),
         EventStoreModule.forRoot({
           kind: config.eventStore,
           dataDir: config.dataDir,

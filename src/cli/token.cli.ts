@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isUserId } from '../auth/user-id';
-import { createClock } from '../platform/clock/clock.module';
+import { createClock } from '../platform/clock/persistent-manual-clock';
 import { loadConfig, parseDuration } from '../platform/config/config';
 import { STAFF_ROLES, StaffRole } from '../orders/domain/order.types';
 import { signToken } from '../auth/jwt';

@@ -5,8 +5,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { Public } from '../auth/auth.guard';
 import { validationFailed } from './problem';
-import { CLOCK_SETTLER, type ClockSettler } from '../platform/clock/clock-settler';
-import { CLOCK, ManualClock } from '../platform/clock/clock.port';
+import { CLOCK, CLOCK_SETTLER, type ClockSettler, ManualClock } from '../platform/clock/clock.port';
 
 /** `{ advanceMs }` or `{ now }`, exactly one. */
 class ClockMoveDto {

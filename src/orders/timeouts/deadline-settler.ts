@@ -2,7 +2,7 @@
 // models show it. Nothing answers back through the bus, so it watches the outcome instead: the projections
 // caught up and no due deadline left in the store. Handling one deadline can schedule another one already due
 // (an auto-accepted extension moves dueAt into the past), which the next round fires.
-import type { ClockSettler } from '../../platform/clock/clock-settler';
+import type { ClockSettler } from '../../platform/clock/clock.port';
 import type { DeadlinePoller } from './deadline-poller';
 
 /** What the settler needs of the projection engine. */

@@ -10,8 +10,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { CLOCK_SETTLER } from '../../platform/clock/clock-settler';
-import { CLOCK, type Clock } from '../../platform/clock/clock.port';
+import { CLOCK, CLOCK_SETTLER, type Clock } from '../../platform/clock/clock.port';
 import { WorkerSupervisor } from '../../platform/cluster/worker-supervisor';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { HealthRegistry } from '../../platform/health/health.registry';

@@ -28,3 +28,11 @@ export class ManualClock implements Clock {
     return this.now();
   }
 }
+
+// What POST /testing/clock waits for after moving the clock; provided by the timeouts module, known here by token only.
+export const CLOCK_SETTLER = Symbol('CLOCK_SETTLER');
+
+export interface ClockSettler {
+  /** Resolves once nothing due at `now` is pending and the read models show it; returns how many it handled. */
+  settle(now: Date): Promise<number>;
+}

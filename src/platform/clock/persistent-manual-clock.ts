@@ -4,7 +4,8 @@
 // by writing the file: deadlines that fell due meanwhile fire after start-up.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ManualClock } from './clock.port';
+import type { AppConfig } from '../config/config';
+import { type Clock, ManualClock, SystemClock } from './clock.port';
 
 export const MANUAL_CLOCK_FILE = 'manual-clock.json';
 
@@ -47,4 +48,10 @@ export class PersistentManualClock extends ManualClock {
     writeManualClockFile(this.file, now);
     return now;
   }
+}
+
+/** CLOCK=manual (tests, demos; refused in production): moves only when told, and with a dataDir survives restarts. */
+export function createClock(config: Pick<AppConfig, 'clock'> & Partial<Pick<AppConfig, 'dataDir'>>): Clock {
+  if (config.clock !== 'manual') return new SystemClock();
+  return config.dataDir ? new PersistentManualClock(manualClockFile(config.dataDir)) : new ManualClock();
 }

@@ -13,8 +13,6 @@ export interface EventStoreModuleOptions {
   esdbConnectionString?: string;
   /** recordedAt source (unset: wall-clock time; EventStoreDB: its own `created` time). */
   now?: () => Date;
-  /** SQLite: read through a memory map of this size (the rebuild CLI). */
-  mmapBytes?: number;
   /** The product's upcasters, registered before the store reads anything. */
   upcasters?: readonly UpcasterDefinition[];
   /** SQLite: page cache, MB (default 32). */
@@ -23,18 +21,13 @@ export interface EventStoreModuleOptions {
 
 /** Builds the configured store outside Nest too (bench, scripts); registers the given upcasters first. */
 export function createEventStore(options: EventStoreModuleOptions): EventStore {
-  for (const { type, fromVersion, upcast } of options.upcasters ?? [])
-    registerUpcaster(type, fromVersion, upcast);
+  const { upcasters = [], ...store } = options;
+  for (const { type, fromVersion, upcast } of upcasters) registerUpcaster(type, fromVersion, upcast);
   switch (options.kind) {
     case 'sqlite':
-      return new SqliteEventStore({
-        dataDir: options.dataDir,
-        now: options.now,
-        mmapBytes: options.mmapBytes,
-        cacheMb: options.cacheMb,
-      });
+      return new SqliteEventStore(store);
     case 'memory':
-      return new InMemoryEventStore({ now: options.now });
+      return new InMemoryEventStore(store);
     case 'esdb': {
       if (!options.esdbConnectionString) {
         throw new Error("Event store kind 'esdb' needs esdbConnectionString");

@@ -25,8 +25,6 @@ export interface SqliteEventStoreOptions extends EmbeddedStoreOptions {
   /** Background WAL checkpoints (wal-checkpointer.ts): every 100 ms; the WAL rewound past 16384 pages. */
   checkpointIntervalMs?: number;
   walRestartFrames?: number;
-  /** Read through a memory map (the rebuild CLI); off by default: mapped pages would count in the RSS. */
-  mmapBytes?: number;
   /** Page cache, MB (default 32). */
   cacheMb?: number;
 }
@@ -76,7 +74,6 @@ export class SqliteEventStore extends EmbeddedEventStore implements EventStore {
     this.db.pragma('journal_size_limit = 67108864'); // the WAL file does not stay large after a burst
     // Stream reads hit random pages: a bigger cache than SQLite's 2 MB, filled only as the data grows.
     this.db.pragma(`cache_size = ${-Math.round((options.cacheMb ?? 32) * 1024)}`);
-    if (options.mmapBytes) this.db.pragma(`mmap_size = ${Math.floor(options.mmapBytes)}`);
     this.checkpointer = new WalCheckpointer(this.db, options.checkpointIntervalMs, options.walRestartFrames);
     this.migrate();
 
