@@ -6,7 +6,7 @@
 import { Logger } from '@nestjs/common';
 import type { EventBus } from '@nestjs/cqrs';
 import type { Clock } from '../../platform/clock/clock.port';
-import type { ReadStore } from '../../platform/read-store/read-store.port';
+import type { ReadModels } from '../../platform/read-store/read-store.port';
 import { DEADLINES_COLLECTION, type Deadline } from './deadline.types';
 import { DeadlineReached } from './timeout.saga';
 
@@ -49,7 +49,7 @@ export interface DuePass {
 const PRUNE_EVERY_MS = 60 * 60_000;
 
 export interface DeadlinePollerDeps {
-  store: ReadStore;
+  store: ReadModels;
   eventBus: Pick<EventBus, 'publish'>;
   clock: Clock;
   /** Resolves once the saga listens and the read store is routed (a deadline fired earlier would be lost). */

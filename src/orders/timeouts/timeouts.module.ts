@@ -15,7 +15,7 @@ import { WorkerSupervisor } from '../../platform/cluster/worker-supervisor';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { HealthRegistry } from '../../platform/health/health.registry';
 import { ProjectionEngine } from '../../platform/projections/projection-engine';
-import { READ_STORE, type ReadStore } from '../../platform/read-store/read-store.port';
+import { READ_STORE, type ReadModels } from '../../platform/read-store/read-store.port';
 import { DeadlineMetrics } from './deadline-metrics';
 import { DeadlinePoller } from './deadline-poller';
 import { DeadlineSettler } from './deadline-settler';
@@ -31,7 +31,7 @@ import { TimeoutSaga } from './timeout.saga';
       provide: DeadlinePoller,
       inject: [READ_STORE, EventBus, CLOCK, TimeoutSaga, ProjectionEngine],
       useFactory: (
-        store: ReadStore,
+        store: ReadModels,
         eventBus: EventBus,
         clock: Clock,
         saga: TimeoutSaga,

@@ -136,6 +136,12 @@ export interface ReadStore extends DocumentReader {
   close(): Promise<void>;
 }
 
+/** What READ_STORE gives the product: its read models, by logical collection name. */
+export type ReadModels = Pick<
+  ReadStore,
+  'get' | 'find' | 'findEntries' | 'count' | 'ensureCollection' | 'write'
+>;
+
 /** The sort key that orders by the document's id. */
 export const ID_FIELD = '_id';
 

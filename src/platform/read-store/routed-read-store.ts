@@ -2,7 +2,7 @@
 // logical collection names (`order_pages`); this facade sends them to the generation the registry names active
 // (`order_pages__g2`), and follows a swap as soon as the engine notices it.
 import { type CollectionMap, MappedWriter, physicalName } from '../projections/generations';
-import type { DeadLetter, DocumentWriter, Entry, Filter, FindOptions, ReadStore } from './read-store.port';
+import type { DocumentWriter, Entry, Filter, FindOptions, ReadModels, ReadStore } from './read-store.port';
 
 /** Logical collection -> physical collection of the active generation; names no projection owns pass through. */
 export class CollectionRouter {
@@ -22,10 +22,10 @@ export class CollectionRouter {
   }
 }
 
-export class RoutedReadStore implements ReadStore {
+export class RoutedReadStore implements ReadModels {
   constructor(
     /** The adapter (sqlite, in-memory, mongo). */
-    readonly raw: ReadStore,
+    private readonly raw: ReadStore,
     private readonly router: CollectionRouter,
     /** Told of every document written through this facade to a collection a projection owns. */
     private readonly onWrite?: (physicalCollection: string, id: string) => void,
@@ -46,16 +46,6 @@ export class RoutedReadStore implements ReadStore {
     this.raw.count(this.map(collection), filter);
   ensureCollection = (collection: string, indexes: string[][]): Promise<void> =>
     this.raw.ensureCollection(this.map(collection), indexes);
-  dropCollection = (collection: string): Promise<void> => this.raw.dropCollection(this.map(collection));
-  listCollections = (): Promise<string[]> => this.raw.listCollections();
-  getCheckpoint = (key: string): Promise<string | null> => this.raw.getCheckpoint(key);
-  listCheckpoints = (): Promise<Record<string, string>> => this.raw.listCheckpoints();
-  deleteCheckpoint = (key: string): Promise<void> => this.raw.deleteCheckpoint(key);
-  listDeadLetters = (key?: string): Promise<DeadLetter[]> => this.raw.listDeadLetters(key);
-  deleteDeadLetters = (key?: string): Promise<number> => this.raw.deleteDeadLetters(key);
-
-  commitBatch: ReadStore['commitBatch'] = (key, expected, next, fn, options) =>
-    this.raw.commitBatch(key, expected, next, (w) => fn(new MappedWriter(w, this.map)), options);
 
   /** Writes to a projection's collections are reported (onWrite): the engine's document cache forgets them. */
   write: ReadStore['write'] = (fn) =>
@@ -64,9 +54,6 @@ export class RoutedReadStore implements ReadStore {
   private readonly report = (collection: string, id: string): void => {
     if (this.onWrite && this.router.owner(collection)) this.onWrite(this.router.resolve(collection), id);
   };
-
-  /** The engine's module owns the adapter's lifecycle (ReadStoreModule closes it on shutdown). */
-  async close(): Promise<void> {}
 }
 
 class ReportingWriter extends MappedWriter {

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type ReadModels } from '../../../platform/read-store/read-store.port';
 import { ALL_CANCELLATION_REASONS, type Caller } from '../../domain/order.types';
 import { CANCELLATION_DAILY, type CancellationDailyDoc } from './cancellation-analytics.projection';
 import { assertHasRole } from '../access';
@@ -34,7 +34,7 @@ const zeros = (keys: readonly string[]): Record<string, number> =>
 
 @QueryHandler(GetCancellationAnalyticsQuery)
 export class GetCancellationAnalyticsHandler implements IQueryHandler<GetCancellationAnalyticsQuery> {
-  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  constructor(@Inject(READ_STORE) private readonly store: ReadModels) {}
 
   async execute({ from, to, caller }: GetCancellationAnalyticsQuery): Promise<CancellationAnalyticsView> {
     assertHasRole(caller, ['analyst', 'support'], 'cancellation analytics');

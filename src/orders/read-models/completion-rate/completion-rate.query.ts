@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
-import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type ReadModels } from '../../../platform/read-store/read-store.port';
 import type { Caller } from '../../domain/order.types';
 import { completionRate, windowStart, type EndedOrder } from './completion-rate';
 import { SELLER_ORDERS, type SellerOrderDoc } from './seller-stats.projection';
@@ -29,7 +29,7 @@ export class GetCompletionRateQuery extends Query<CompletionRateView> {
 @QueryHandler(GetCompletionRateQuery)
 export class GetCompletionRateHandler implements IQueryHandler<GetCompletionRateQuery> {
   constructor(
-    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(READ_STORE) private readonly store: ReadModels,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type ReadModels } from '../../../platform/read-store/read-store.port';
 import {
   SUPPORT_CASE_CATEGORIES,
   SUPPORT_RESOLUTION_OUTCOMES,
@@ -99,7 +99,7 @@ export function disputeFigures(
 
 @QueryHandler(GetDisputeAnalyticsQuery)
 export class GetDisputeAnalyticsHandler implements IQueryHandler<GetDisputeAnalyticsQuery> {
-  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  constructor(@Inject(READ_STORE) private readonly store: ReadModels) {}
 
   async execute({ from, to, caller }: GetDisputeAnalyticsQuery): Promise<DisputeAnalyticsView> {
     assertHasRole(caller, ['analyst', 'support'], 'dispute analytics');

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
-import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type Filter, type ReadModels } from '../../../platform/read-store/read-store.port';
 import type { Caller, OrderStatus, Party, RequestType } from '../../domain/order.types';
 import { ORDER_PAGES, orderStateOf, type OrderPageDoc } from '../order-page/order-page.projection';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -47,7 +47,7 @@ export function summaryOf(doc: OrderPageDoc, role: Party, now: Date): OrderSumma
 @QueryHandler(ListMyOrdersQuery)
 export class ListMyOrdersHandler implements IQueryHandler<ListMyOrdersQuery> {
   constructor(
-    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(READ_STORE) private readonly store: ReadModels,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type Filter, type ReadModels } from '../../../platform/read-store/read-store.port';
 import type { Caller } from '../../domain/order.types';
 import { NOTIFICATIONS, type NotificationDoc } from './notifications.projection';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -34,7 +34,7 @@ export class ListNotificationsQuery extends Query<NotificationList> {
 
 @QueryHandler(ListNotificationsQuery)
 export class ListNotificationsHandler implements IQueryHandler<ListNotificationsQuery> {
-  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  constructor(@Inject(READ_STORE) private readonly store: ReadModels) {}
 
   async execute({ caller, options }: ListNotificationsQuery): Promise<NotificationList> {
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;

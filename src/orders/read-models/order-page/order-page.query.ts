@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../platform/clock/clock.port';
 import { ProjectionEngine } from '../../../platform/projections/projection-engine';
-import { READ_STORE, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type ReadModels } from '../../../platform/read-store/read-store.port';
 import { DomainError } from '../../domain/errors';
 import type { Caller } from '../../domain/order.types';
 import { ORDER_PAGES, ORDERS_PROJECTION, type OrderPageDoc } from '../order-page/order-page.projection';
@@ -27,7 +27,7 @@ export class GetOrderPageHandler implements IQueryHandler<GetOrderPageQuery> {
   private readonly docs = new OrderPageDocCache();
 
   constructor(
-    @Inject(READ_STORE) private readonly store: ReadStore,
+    @Inject(READ_STORE) private readonly store: ReadModels,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly engine: ProjectionEngine,
   ) {}

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_STORE, type Filter, type ReadStore } from '../../../platform/read-store/read-store.port';
+import { READ_STORE, type Filter, type ReadModels } from '../../../platform/read-store/read-store.port';
 import type { Caller, Party, SupportCaseStatus } from '../../domain/order.types';
 import { assertHasRole } from '../access';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -58,7 +58,7 @@ export const toQueueItem = (d: SupportCaseDoc): SupportQueueItem => ({
 
 @QueryHandler(ListSupportCasesQuery)
 export class ListSupportCasesHandler implements IQueryHandler<ListSupportCasesQuery> {
-  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+  constructor(@Inject(READ_STORE) private readonly store: ReadModels) {}
 
   async execute({ caller, options }: ListSupportCasesQuery): Promise<SupportQueue> {
     const after = decodeCursor(options.cursor); // a malformed query is a 400 before the 403 (api.md)
