@@ -14,10 +14,7 @@ import { AppConfig, DEFAULT_SERVER_TIMEOUTS, loadConfig } from './platform/confi
 /** Bodies are small JSON documents: the largest text field is 10,000 characters. Over it: 413. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/**
- * The whole service for one configuration (the environment plus `overrides`), initialised but not listening:
- * main.ts listens, tests drive `app.getHttpServer()`.
- */
+/** The service for the environment plus `overrides`, initialised; main.ts listens, tests drive getHttpServer(). */
 export async function createApp(
   overrides: Partial<AppConfig> = {},
   options: { logger?: boolean } = {},
@@ -57,11 +54,8 @@ export async function createApp(
   }
 }
 
-/**
- * JSON only: any other content type is refused (fastify's 415, answered as 400 VALIDATION_FAILED by the filter).
- * An empty body with a JSON content type counts as no body, so `{}`-commands work however the client sends them.
- * Prototype poisoning (`__proto__`, `constructor.prototype`) is refused by fastify's secure parser.
- */
+// JSON only (another content type is fastify's 415, a 400 VALIDATION_FAILED); an empty JSON body is no body, so
+// `{}`-commands work however they are sent. Prototype poisoning is refused by fastify's secure parser.
 function registerBodyParsers(fastify: FastifyInstance): void {
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();

@@ -16,10 +16,7 @@ const BEARER = /^Bearer +([^\s]+) *$/i;
 /** The outcome of reading a request's bearer token: a caller, or why there is none. */
 export type Authentication = { caller: Caller } | { refused: string };
 
-/**
- * Verifies the request's `Authorization: Bearer` token once per request, however many ask (the rate limiter keys
- * on the caller, the guard admits it): the first call verifies, the others share the answer.
- */
+/** The request's bearer token, verified once however many ask (the rate limiter, then the guard). */
 export function authenticate(request: FastifyRequest, verifier: TokenVerifier): Promise<Authentication> {
   const req = request as FastifyRequest & RequestWithCaller & { authentication?: Promise<Authentication> };
   req.authentication ??= (async () => {

@@ -7,10 +7,7 @@ export interface RequestWithCaller {
   caller?: Caller;
 }
 
-/**
- * The caller the guard verified; 401 without one. For handlers that read the request themselves; `C` narrows the
- * roles to the product's (the guard admitted only those).
- */
+/** The caller the guard verified (401 without one); `C` narrows the roles to the product's. */
 export function callerOf<C extends Caller = Caller>(request: RequestWithCaller): C {
   if (!request.caller) throw unauthenticated('Authentication required.');
   return request.caller as C;

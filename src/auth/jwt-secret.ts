@@ -3,10 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AppConfig, isProduction } from '../platform/config/config';
 
-/**
- * The HS256 secret: AUTH_JWT_SECRET, or outside production one generated once into `<DATA_DIR>/jwt-secret` (mode
- * 0600) and reused, so that tokens from `npm run token` keep working across restarts without any setup.
- */
+/** AUTH_JWT_SECRET, or outside production one kept in `<DATA_DIR>/jwt-secret` (0600): tokens survive restarts. */
 export function resolveJwtSecret(config: Pick<AppConfig, 'authJwtSecret' | 'dataDir' | 'nodeEnv'>): string {
   if (config.authJwtSecret) return config.authJwtSecret;
   if (isProduction(config.nodeEnv)) throw new Error('AUTH_JWT_SECRET is required in production');

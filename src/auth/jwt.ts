@@ -54,10 +54,7 @@ export const VERIFIED_TOKEN_TTL_MS = 60_000;
 const VERIFIED_TOKENS_MAX = 10_000;
 
 export class TokenVerifier {
-  /**
-   * Clients send the same token with every request, and jose's verification costs most of a command's CPU: a
-   * token verified lately is taken from here until its entry ends, at the latest when the token expires.
-   */
+  /** Verified tokens, until their entry or the token expires: jose's check costs most of a command's CPU. */
   private readonly verified = new Map<string, { caller: Caller; until: number }>();
 
   constructor(

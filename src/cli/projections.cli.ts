@@ -1,7 +1,5 @@
-// npm run projections -- <command>, on the service's configuration (DATA_DIR, EVENT_STORE, READ_STORE, ...).
-// It opens the stores and the projection engine only, with the product's projections. A rebuild fills a new
-// generation beside the live one, then swaps; a running service follows the swap within a second. Two rebuild
-// commands in two shells (e.g. `rebuild orders` and `rebuild notifications`) run in parallel.
+// npm run projections -- <command>, on the service's configuration: the stores and the projection engine only. A
+// rebuild fills a new generation beside the live one, then swaps (a running service follows within a second).
 import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -5,10 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Level, type LevelWithSilent, type Logger } from 'pino';
 import type { RequestWithCaller } from '../auth/current-caller.decorator';
 
-/**
- * The process's logger. stdout is written asynchronously in chunks, so a log line never blocks a request;
- * `flush` writes what is buffered (at shutdown: a signal ends the process without an 'exit' event).
- */
+/** Asynchronous stdout: a log line never blocks a request; call `flush` at shutdown (a signal skips 'exit'). */
 export function createLogger(level: LevelWithSilent): { logger: Logger; flush: () => void } {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
   const flush = () => {

@@ -1,7 +1,5 @@
-// CLOCK=manual across restarts: the test clock's time is kept in `<dataDir>/manual-clock.json`, so a service
-// restarted on the same data resumes at the time it had (never earlier than the wall clock), instead of falling
-// back to the wall clock, which would move time backwards. A test can also move the time of a stopped service
-// by writing the file: deadlines that fell due meanwhile fire after start-up.
+// CLOCK=manual across restarts: the time kept in `<dataDir>/manual-clock.json` never moves backwards on a restart,
+// and a test may move a stopped service's time by writing it (deadlines due meanwhile fire after start-up).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config/config';

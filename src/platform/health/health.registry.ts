@@ -31,11 +31,7 @@ interface Registered {
 
 const RANK: Record<HealthStatus, number> = { ok: 0, degraded: 1, down: 2 };
 
-/**
- * Named health checks: each module registers its own (event store, read store, projections, deadlines) in
- * onModuleInit; GET /health runs them all concurrently. Callers arriving while a run is under way share it, so
- * /health polled hard costs at most one run at a time, however expensive a check is; every report is fresh.
- */
+/** Named checks, run concurrently; callers during a run share it, so /health polled hard costs one run at a time. */
 @Injectable()
 export class HealthRegistry {
   private readonly checks = new Map<string, Registered>();

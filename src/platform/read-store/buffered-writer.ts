@@ -1,7 +1,5 @@
-// A batch's writes, held in memory until the batch commits: reads inside the batch see them (merged over the
-// committed documents), readers outside see nothing until the adapter stores `changes()` in one unit. A
-// projection's repeated get/put of a document costs a Map lookup, and the document is serialized once, at the
-// commit. Inside a batch documents are shared: `put` takes ownership, what `get`/`find` return is read-only.
+// A batch's writes, held in memory until it commits (reads inside it see them, readers outside do not): a repeated
+// get/put costs a Map lookup and each document is serialized once. `put` takes ownership; reads are read-only.
 import { comparePositions } from '../event-store/event-store.port';
 import { assertLimit, compareEntries, matches, parseFilter, parseSort } from './filter';
 import {
@@ -165,10 +163,7 @@ interface DeadLetterDoc {
 const byCheckpoint = (checkpointKey?: string): Filter =>
   checkpointKey === undefined ? {} : { checkpointKey };
 
-/**
- * What every adapter shares: a batch runs against a BufferedWriter over the committed state, then the adapter's
- * `commit` stores its changes (checkpoint and dead letters included) in one atomic unit.
- */
+/** Every adapter's batch: a BufferedWriter over the committed state, then `commit` stores it all atomically. */
 export abstract class BufferedReadStore {
   protected closed = false;
 

@@ -1,6 +1,5 @@
-// Provides READ_STORE (the read store seen through the active generations) and the ProjectionEngine, globally.
-// The engine runs in the process holding the worker lease (WorkerSupervisor), or without one from bootstrap
-// unless APP_ROLE=api.
+// READ_STORE and the ProjectionEngine, globally; the engine runs where the worker lease is held (or, without a
+// supervisor, from bootstrap unless APP_ROLE=api).
 import {
   BeforeApplicationShutdown,
   DynamicModule,

@@ -1,6 +1,5 @@
-// What READ_STORE gives everyone: the read store seen through the active generations. Code reads and writes
-// logical collection names (`order_pages`); this facade sends them to the generation the registry names active
-// (`order_pages__g2`), and follows a swap as soon as the engine notices it.
+// READ_STORE: logical collection names (`order_pages`) sent to the active generation (`order_pages__g2`), so
+// readers follow a swap as soon as the engine notices it.
 import { type CollectionMap, MappedWriter, physicalName } from '../projections/generations';
 import type { DocumentWriter, Entry, Filter, FindOptions, ReadModels, ReadStore } from './read-store.port';
 

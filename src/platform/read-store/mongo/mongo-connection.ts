@@ -1,8 +1,6 @@
-// One mongoose connection per MONGODB_URI and process, shared by the MongoDB adapters (read store, idempotency
-// keys, cluster leases): each acquires it and releases it on close, the last release closes it. They use the
-// driver's native collections through it (mongoose.mongo), not mongoose models: read models are schemaless.
-// Connecting fails fast: bounded (default 5 s), the failure one StoreUnavailableError line naming MONGODB_URI
-// (credentials redacted), instead of the driver's 30 s wait or @nestjs/mongoose's nine retries.
+// One mongoose connection per MONGODB_URI and process, shared (reference-counted) by the MongoDB adapters, which
+// use the driver's native collections (read models are schemaless). Connecting fails fast: within 5 s, one
+// StoreUnavailableError line naming MONGODB_URI (redacted), not the driver's 30 s wait.
 import mongoose, { Connection, mongo } from 'mongoose';
 import {
   firstLine,

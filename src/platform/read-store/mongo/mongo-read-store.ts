@@ -5,8 +5,7 @@
 // Known differences with the embedded adapters (none used by our read models): an equality on a field that
 // holds an array matches its elements, and booleans sort after strings.
 import { createHash } from 'node:crypto';
-import type { Connection } from 'mongoose';
-import { mongo } from 'mongoose';
+import { type Connection, mongo } from 'mongoose';
 import { StoreUnavailableError } from '../../cluster/store-availability';
 import {
   assertCheckpoint,
@@ -34,10 +33,7 @@ const NAMESPACE_EXISTS = 48;
 
 type StoredDoc = { _id: string } & Record<string, unknown>;
 
-/**
- * Internal collections (`_checkpoints`, `_projections`, ...) are read from the primary whatever the URI asks (a
- * stale checkpoint would make every batch a conflict); read models keep the URI's read preference.
- */
+/** Internal collections are read from the primary (a stale checkpoint would make every batch a conflict). */
 const PRIMARY = { readPreference: 'primary' } as const;
 const readPreferenceOf = (collection: string) => (collection.startsWith('_') ? PRIMARY : undefined);
 
