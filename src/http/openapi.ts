@@ -20,10 +20,8 @@ const ROUTE_PROBLEMS = 'x-problems';
 const CONTROLLER_PROBLEMS = 'x-controller-problems';
 type Schema = SchemaObject | ReferenceObject;
 
-/**
- * Documents problem+json responses by code (HTTP's or the product's): `@ApiProblems('FORBIDDEN', ...)`, once on a
- * route and once on its controller. Codes sharing a status are listed in one response, the route's first.
- */
+// Documents problem+json responses by code, on a route and on its controller: `@ApiProblems('FORBIDDEN', ...)`.
+// Codes sharing a status are listed in one response, the route's first.
 export function ApiProblems(...codes: string[]): MethodDecorator & ClassDecorator {
   return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const name = descriptor ? ROUTE_PROBLEMS : CONTROLLER_PROBLEMS;
@@ -200,10 +198,8 @@ function exampleOf(schema: Schema | undefined, schemas: Record<string, Schema>, 
   return out;
 }
 
-/**
- * `nullable: true` beside a `$ref` or an `allOf` does not admit `null` in OpenAPI 3.0 (nullable only widens a `type`
- * of the same schema): such a property becomes `oneOf: [the reference, exactly null]`.
- */
+// OpenAPI 3.0's `nullable` beside a `$ref` or an `allOf` does not admit null (it only widens a `type` of the same
+// schema): such a property becomes `oneOf: [the reference, exactly null]`.
 function nullableReferences(schema: Schema): void {
   if ('$ref' in schema) return;
   for (const [name, property] of Object.entries(schema.properties ?? {})) {

@@ -5,9 +5,7 @@ import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config/config';
 import { type Clock, ManualClock, SystemClock } from './clock.port';
 
-export const MANUAL_CLOCK_FILE = 'manual-clock.json';
-
-export const manualClockFile = (dataDir: string): string => join(dataDir, MANUAL_CLOCK_FILE);
+export const manualClockFile = (dataDir: string): string => join(dataDir, 'manual-clock.json');
 
 /** The persisted time, or null when there is none (or it is unreadable: then the wall clock starts it). */
 export function readManualClockFile(file: string): Date | null {

@@ -83,10 +83,8 @@ export interface EventStore {
   readStream(streamName: string): Promise<StoredEvent[]>;
   /** A page of the feed in position order, upcast. */
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
-  /**
-   * Catch-up then live, one event at a time, at-least-once from `after` (consumers guard by position). Transient
-   * failures are retried inside; a handler rejection or a PermanentStoreError stops delivery, reported to onError.
-   */
+  // Catch-up then live, one event at a time, at-least-once from `after`; transient failures are retried inside, a
+  // handler rejection or a PermanentStoreError stops delivery (reported to onError).
   subscribeToAll(
     options: SubscribeOptions,
     handler: (event: StoredEvent) => Promise<void>,

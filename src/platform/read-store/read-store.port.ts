@@ -40,17 +40,14 @@ export interface DocumentWriter extends DocumentReader {
   delete(collection: string, id: string): Promise<void>;
 }
 
-/**
- * Folds events of the global feed into read-model documents. `apply` must be deterministic (no clock, no
- * randomness), so replays and rebuilds agree. Documents the writer returns are shared with the batch: treat
- * them as read-only and put a new object to change one. A rebuild builds the indexes once it has caught up.
- */
+// Folds feed events into read-model documents. `apply` is deterministic (no clock, no randomness) so replays and
+// rebuilds agree; documents the writer returns are shared with the batch: read-only, put a new object to change.
 export interface Projection {
   /** Stable name: the checkpoint key. */
   readonly name: string;
   /** Bump when the read model's shape changes: the runner rebuilds it side by side. */
   readonly version: number;
-  /** Collections this projection owns, with the index field lists each needs. */
+  /** Collections this projection owns, with the index field lists each needs (a rebuild adds them at the end). */
   readonly collections: Record<string, string[][]>;
   apply(event: StoredEvent, writer: DocumentWriter): Promise<void>;
 }
@@ -112,12 +109,8 @@ export interface ReadStore extends DocumentReader {
   getCheckpoint(checkpointKey: string): Promise<string | null>;
   listCheckpoints(): Promise<Record<string, string>>;
   deleteCheckpoint(checkpointKey: string): Promise<void>;
-  /**
-   * `fn`'s document changes, the dead letters and the checkpoint moving from `expected` to `next` commit together
-   * or not at all: CheckpointConflictError (nothing written) when the stored checkpoint is not `expected`; if
-   * `fn` throws, nothing is written. Reads inside `fn` see the batch's writes; readers outside see none of them
-   * until the commit.
-   */
+  // `fn`'s changes, the dead letters and the checkpoint moving from `expected` to `next` commit all or nothing
+  // (CheckpointConflictError when it is not at `expected`); reads inside `fn` see the batch, outside only after.
   commitBatch<T>(
     checkpointKey: string,
     expected: string | null,

@@ -1,9 +1,7 @@
-// The production read store: MongoDB through the driver's native collections (mongoose.mongo), one collection per
-// read-model collection, the id as `_id`; the port's filters are MongoDB's and pass through once validated. A
-// batch commits in ONE multi-document transaction (so a replica set or mongos, checked at start-up): without it a
-// crash mid-batch would leave read models mixing two positions. It is short: the projection's work runs before.
-// Known differences with the embedded adapters (none used by our read models): an equality on a field that
-// holds an array matches its elements, and booleans sort after strings.
+// The production read store: one MongoDB collection per read-model collection, the id as `_id`, the port's filters
+// passed through once validated. A batch is ONE transaction (a replica set or mongos, checked at start-up), so a
+// crash mid-batch never mixes two positions. Unlike the embedded adapters (unused by our read models): equality on
+// an array field matches its elements, and booleans sort after strings.
 import { createHash } from 'node:crypto';
 import { type Connection, mongo } from 'mongoose';
 import { StoreUnavailableError } from '../../cluster/store-availability';
@@ -151,10 +149,7 @@ export class MongoReadStore extends BufferedReadStore implements ReadStore {
 
   // ---- internals ----
 
-  /**
-   * One transaction (retried by the driver on transient errors and unknown commit results). The collections it
-   * writes to are created first: creating one inside a transaction has restrictions we need not meet.
-   */
+  /** One transaction, retried by the driver; its collections are created before (inside one it is restricted). */
   protected async commit(changes: CollectionChanges[], move?: CheckpointMove): Promise<void> {
     if (!move && changes.every((c) => c.ids.length === 0)) return;
     const db = await this.db();
