@@ -1,7 +1,4 @@
-// The read-store port: collections of JSON documents with indexed fields, enough for every read model, shaped so
-// MongoDB maps onto it directly. Adapters: sqlite/ (embedded default), in-memory/, mongo/. Projections write only
-// through the DocumentWriter of a batch, so a batch's changes and its checkpoint commit together.
-//
+// The read-store port: collections of JSON documents with indexed fields, shaped so MongoDB maps onto it directly.
 // Semantics every adapter follows (test/contract/read-store.contract.ts checks them):
 // - The id is kept beside the document (Mongo: `_id`), never inside it: a document holding `_id` is refused,
 //   a filter on `_id` too (read by id with get), and a sort on `_id` orders by the id.

@@ -1,7 +1,6 @@
-// The embedded read store: `<dataDir>/read.db`, one table per collection (`c_<name>`: id + the document as SQLite
-// JSONB, which json_extract reads without re-parsing text), the declared index fields as expression indexes on
-// json_extract. WAL: queries never wait for a projection's commit (nor for a rebuild in another process). A batch
-// is buffered in memory and committed in one synchronous transaction: nothing else can interleave.
+// The embedded read store: `<dataDir>/read.db`, a table per collection (`c_<name>`: id + the document as JSONB,
+// which json_extract reads without re-parsing), index fields as expression indexes. WAL: queries never wait for a
+// commit; a batch commits in one synchronous transaction, so nothing interleaves.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
