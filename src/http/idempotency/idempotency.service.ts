@@ -52,11 +52,8 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
   return createHash('sha256').update(`${method} ${path}\n`).update(json).digest('base64url');
 }
 
-/**
- * Idempotency-Key on commands: reserve (caller, key), run the command, record its response (success or domain
- * refusal) so a retry gets the same answer. Called by the command controller, not an interceptor: requests
- * without the header (nearly all) pay nothing for it.
- */
+// Records a command's response per (caller, key) so a retry gets the same answer. Called by the command controller,
+// not an interceptor: requests without the header (nearly all) pay nothing for it.
 @Injectable()
 export class IdempotencyService {
   constructor(
@@ -97,14 +94,12 @@ export class IdempotencyService {
       if (idempotency.writeState === 'pending') {
         const problem = this.product.problemOf(error);
         const settled = problem ? record(problem.status, problem) : this.store.release(scope, key, r.token);
-        await settled.catch(noop); // the client must see the original error; the reservation goes stale
+        await settled.catch(() => undefined); // the client must see the original error; the reservation goes stale
       }
       throw error;
     }
     // Not recorded (store error): the reservation goes stale and a retry's takeover finds the events.
-    await record(successStatus, body).catch(noop);
+    await record(successStatus, body).catch(() => undefined);
     return body;
   }
 }
-
-const noop = (): void => undefined;

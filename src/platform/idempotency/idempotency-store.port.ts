@@ -47,11 +47,7 @@ export abstract class IdempotencyStore {
     await this.find({ scope: '', key: '' });
   }
 
-  /**
-   * No record -> reserve; another fingerprint -> mismatch; completed -> its response; reserved for less than
-   * `staleAfterMs` -> in_flight; for longer (its process probably died) -> take over: the caller must then check
-   * whether the command was applied before deciding again.
-   */
+  /** A reservation older than `staleAfterMs` is taken over: the caller checks whether the command was applied. */
   async reserve(
     scope: string,
     key: string,

@@ -17,7 +17,6 @@ export class MongoIdempotencyStore extends IdempotencyStore {
   private readonly handle: MongoHandle;
   private ready: Promise<mongo.Collection<IdempotencyDoc>> | null = null;
 
-  /** `retentionMs`: how long a record is kept after its last write, by the server's clock (TTL index). */
   constructor(
     source: string | Connection,
     private readonly options: { timeoutMs?: number; retentionMs?: number } = {},

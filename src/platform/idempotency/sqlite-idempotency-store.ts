@@ -31,10 +31,8 @@ export class SqliteIdempotencyStore extends IdempotencyStore {
     super();
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
+      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS idempotency_keys (scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
         token TEXT NOT NULL, reserved_at INTEGER NOT NULL, status INTEGER, body TEXT, PRIMARY KEY (scope, key)
       ) WITHOUT ROWID;

@@ -42,8 +42,6 @@ export type ProjectionEngineOptions = typeof DEFAULT_ENGINE_OPTIONS & { streamPr
 /** Pending work older than this makes /health say degraded. */
 const DEGRADED_AFTER_MS = 10_000;
 
-export type ProjectionStatus = Awaited<ReturnType<ProjectionEngine['status']>>[number];
-
 type Task = { abort: AbortController; done: Promise<void> };
 
 /** One registered projection and what this process does with it. */
@@ -96,10 +94,6 @@ export class ProjectionEngine {
         if (c in other.projection.collections)
           throw new Error(`Collection ${c} of ${name} is already owned by ${other.projection.name}`);
     this.slots.set(name, new Slot(projection));
-  }
-
-  names(): string[] {
-    return [...this.slots.keys()];
   }
 
   projection(name: string): Projection | undefined {
@@ -160,7 +154,7 @@ export class ProjectionEngine {
     this.feed = new LiveFeed(this.events, this.options.streamPrefix);
     await this.feed.start();
     for (const slot of this.slots.values()) this.startSlot(slot);
-    this.logger.log(`started: ${this.names().join(', ')}`);
+    this.logger.log(`started: ${[...this.slots.keys()].join(', ')}`);
   }
 
   private async doStop(): Promise<void> {

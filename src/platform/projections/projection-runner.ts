@@ -56,10 +56,7 @@ export class SampleWindow {
   }
 }
 
-/**
- * Recent documents, parsed, per collection: valid as the runner is its generation's only writer (a conflict
- * clears it, other writes invalidate). Past its capacity a collection forgets its older half (Maps keep order).
- */
+/** Recent parsed documents per collection, valid while the runner is its generation's only writer. */
 export class DocumentCache {
   private readonly collections = new Map<string, Map<string, object | null>>();
   constructor(private readonly capacity: number) {}

@@ -97,18 +97,12 @@ async function build(engine: ProjectionEngine, builds: Build[], options: Rebuild
       retrying(engine, `${r.checkpointKey}: commit`, () => r.process(page, signal), signal),
     onPage: (page, head, done) => {
       processed += page.length;
-      const t = performance.now();
       if (!onProgress) return;
+      const elapsedMs = Math.round(performance.now() - started);
       const position = done ? head : page[page.length - 1].position;
       const fraction = done ? 1 : Number((BigInt(position ?? 0) * 10000n) / BigInt(head ?? 1)) / 10000;
-      onProgress({
-        processed,
-        position,
-        headPosition: head,
-        fraction,
-        eventsPerSec: perSec(processed, t - started),
-        elapsedMs: Math.round(t - started),
-      });
+      const eventsPerSec = perSec(processed, elapsedMs);
+      onProgress({ processed, position, headPosition: head, fraction, eventsPerSec, elapsedMs });
     },
   });
   const elapsedMs = Math.round(performance.now() - started);
