@@ -1,6 +1,5 @@
-// Idempotency-Key records: one per (scope = the caller's user id, key), first a reservation (the command is
-// running), then the recorded response. The algorithm is written once, over single-record operations each adapter
-// makes atomic (SQLite: a file or in memory; MongoDB); a reservation changes only through its token.
+// Idempotency-Key records, one per (caller, key): a reservation, then the recorded response. The algorithm is written
+// once over single-record operations each adapter makes atomic; a reservation changes only through its token.
 import { randomUUID } from 'node:crypto';
 
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');

@@ -1,6 +1,5 @@
-// Idempotency-Key records in MongoDB (`_idempotency`), seen by every API replica; each operation is atomic on one
-// document. Expiry is the server's: every write stamps `touchedAt` with its clock and a TTL index removes records
-// `retentionMs` later, so replicas' clocks never decide it (`purge`, by the caller's time, is for tests).
+// Idempotency-Key records in MongoDB, seen by every API replica. Expiry is the server's: every write stamps `touchedAt`
+// and a TTL index removes records `retentionMs` later, so replicas' clocks never decide it (`purge` is for tests).
 import type { Connection } from 'mongoose';
 import { mongo } from 'mongoose';
 import { isDuplicateKey, MongoHandle, mongoHandle } from '../read-store/mongo/mongo-connection';

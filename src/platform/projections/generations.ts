@@ -51,23 +51,22 @@ export class MappedWriter implements DocumentWriter {
 
 /** The registry entry, created under a guard: a job starting meanwhile may have written its `building` mark. */
 export async function loadOrCreateRegistry(store: ReadStore, projection: Projection, now: () => Date) {
-  const existing = await store.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name);
+  const { name, version } = projection;
+  const existing = await store.get<RegistryDoc>(REGISTRY_COLLECTION, name);
   if (existing) return existing;
   const created: RegistryDoc = {
-    name: projection.name,
+    name,
     generation: 1,
-    version: projection.version,
+    version,
     building: null,
     activatedAt: now().toISOString(),
   };
   try {
-    await store.commitBatch(`${projection.name}@registry`, null, '0', (w) =>
-      w.put(REGISTRY_COLLECTION, projection.name, created),
-    );
+    await store.commitBatch(`${name}@registry`, null, '0', (w) => w.put(REGISTRY_COLLECTION, name, created));
     return created;
   } catch (error) {
     if (!(error instanceof CheckpointConflictError)) throw error;
-    return (await store.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name)) ?? created; // theirs came first
+    return (await store.get<RegistryDoc>(REGISTRY_COLLECTION, name)) ?? created; // theirs came first
   }
 }
 

@@ -1,6 +1,5 @@
-// The projection engine: runs every registered projection from its own checkpoint over the store's feed, batch by
-// batch (projection-runner.ts), woken by one shared live feed (live-feed.ts); answers "has the read side reached
-// position P?"; keeps each projection's generations, rebuilt beside the live one and swapped (rebuild.ts).
+// Runs each projection from its checkpoint (projection-runner.ts), woken by one live feed (live-feed.ts); answers
+// "has the read side reached P?"; rebuilds generations beside the live one and swaps them (rebuild.ts).
 import { Logger } from '@nestjs/common';
 import { comparePositions, type EventStore, PermanentStoreError } from '../event-store/event-store.port';
 import type { Projection, ReadStore } from '../read-store/read-store.port';
@@ -419,18 +418,15 @@ export class ProjectionEngine {
         running,
         position,
         headPosition: head,
-        /** In position units (events, on the embedded store). */
         positionsBehind: head === null ? null : (BigInt(head) - BigInt(position ?? '0')).toString(),
-        /** How long the oldest event not yet applied has been waiting. */
-        lagMs,
+        lagMs, // how long the oldest event not yet applied has been waiting
         sinceLastAppliedMs: lastAppliedRecordedAt ? Date.now() - Date.parse(lastAppliedRecordedAt) : null,
         lastAppliedRecordedAt,
         appendToVisibleMs: { p50: window.percentile(50), p99: window.percentile(99), samples: window.size },
         deadLetters,
         failure: failure && { message: failure.message, since: failure.since },
         building: registry?.building ?? null,
-        /** Why this projection makes /health degraded (empty: healthy). */
-        problems,
+        problems, // why this projection makes /health degraded (empty: healthy)
       };
     });
   }

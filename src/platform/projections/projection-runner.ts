@@ -1,6 +1,5 @@
-// One projection generation's worker: each batch's documents commit with its checkpoint. Events at or below the
-// checkpoint are skipped; the store's checkpoint guard turns a batch raced by another worker (a paused ex-leader)
-// into a conflict: that worker's work stands, this runner reloads. An event that keeps failing is parked.
+// One generation's worker: a batch's documents commit with its checkpoint, guarded: a batch raced by another worker
+// (a paused ex-leader) conflicts, its work stands and this runner reloads. An event that keeps failing is parked.
 import { Logger } from '@nestjs/common';
 import { comparePositions, type EventStore, type StoredEvent } from '../event-store/event-store.port';
 import {
@@ -199,7 +198,7 @@ export class ProjectionRunner {
       if (outcome !== 'moved') error = outcome.error;
     }
     if (moved()) return 0;
-    const stack = error instanceof Error ? error.stack?.split('\n').slice(1, 4).join('\n') : undefined;
+    const trace = error instanceof Error ? (error.stack?.split('\n').slice(1, 4) ?? []) : [];
     const letter: DeadLetter = {
       id: `${this.checkpointKey}:${event.position}`,
       checkpointKey: this.checkpointKey,
@@ -209,9 +208,7 @@ export class ProjectionRunner {
       eventType: event.type,
       streamName: event.streamName,
       error:
-        error instanceof Error
-          ? `${error.name}: ${error.message}${stack ? `\n${stack}` : ''}`
-          : String(error),
+        error instanceof Error ? [`${error.name}: ${error.message}`, ...trace].join('\n') : String(error),
       attempts: this.retry.maxAttempts,
       parkedAt: this.now().toISOString(),
       event,
