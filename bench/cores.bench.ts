@@ -1,4 +1,4 @@
-// `npm start` on two cores (APP_ROLE=all, its workers in a child process) against the API alone and against the
+// `npm start` on two cores (APP_ROLE=all, its workers in a worker thread) against the API alone and against the
 // old all-on-one-loop shape (APP_WORKERS=inline), alternated in the same run (the machines are shared and noisy):
 //   1. flat-out commands: commands/s, p99 and peak RSS (summed over the service's processes), per round, with the
 //      ratio to APP_ROLE=api of the same round;

@@ -16,7 +16,7 @@ import {
 
 /**
  * split: an API process + a worker process started separately; single: `npm start`'s default, APP_ROLE=all (its
- * workers in a child process); inline: APP_ROLE=all with APP_WORKERS=inline (everything on one event loop, as
+ * workers in a worker thread); inline: APP_ROLE=all with APP_WORKERS=inline (everything on one event loop, as
  * before); api: the write side alone (APP_ROLE=api, no projections or deadlines running anywhere).
  */
 export type Topology = 'split' | 'single' | 'inline' | 'api';

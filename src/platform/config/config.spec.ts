@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       nodeEnv: 'development',
       role: 'all',
-      workers: 'process',
+      workers: 'thread',
       leaseTtlMs: 15_000,
     });
   });

@@ -93,7 +93,7 @@ const SETTINGS = {
   nodeEnv: setting('NODE_ENV', text, 'development'),
   role: setting('APP_ROLE', oneOf('api', 'worker', 'all'), 'all'), // worker: projections and deadlines only
   leaseTtlMs: setting('LEASE_TTL_MS', wholeNumber(100, 600_000), 15_000), // a dead worker holds it this long
-  workers: setting('APP_WORKERS', oneOf('process', 'inline'), 'process'), // the worker half of APP_ROLE=all
+  workers: setting('APP_WORKERS', oneOf('thread', 'inline'), 'thread'), // the worker half of APP_ROLE=all
 };
 
 type Values = { [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]> };

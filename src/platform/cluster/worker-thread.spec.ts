@@ -1,57 +1,49 @@
-import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { WorkerProcess, WorkerStartError } from './worker-process';
+import type { Worker } from 'node:worker_threads';
+import { WorkerStartError, WorkerThread } from './worker-thread';
 
-/** A forked child as far as WorkerProcess sees it: messages in and out, signals, exit. */
-class FakeChild extends EventEmitter {
-  static nextPid = 100;
-  readonly pid = FakeChild.nextPid++;
-  connected = true;
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
+/** A worker thread as far as WorkerThread sees it: messages in and out, terminate, exit. */
+class FakeWorker extends EventEmitter {
+  static nextId = 100;
+  readonly threadId = FakeWorker.nextId++;
   readonly sent: unknown[] = [];
-  readonly signals: string[] = [];
+  terminated = false;
 
-  send(message: unknown, callback?: (error: Error | null) => void): boolean {
+  postMessage(message: unknown): void {
     this.sent.push(message);
-    callback?.(null);
-    return true;
   }
-  kill(signal: NodeJS.Signals): boolean {
-    this.signals.push(signal);
-    return true;
+  terminate(): Promise<number> {
+    this.terminated = true;
+    return Promise.resolve(1);
   }
   ready(): void {
     this.emit('message', { type: 'ready' });
   }
-  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
-    this.exitCode = code;
-    this.signalCode = signal;
-    this.connected = false;
-    this.emit('exit', code, signal);
+  exit(code: number): void {
+    this.emit('exit', code);
   }
 }
 
 function harness() {
-  const children: FakeChild[] = [];
+  const children: FakeWorker[] = [];
   const logs: string[] = [];
   const log = (m: string) => logs.push(m);
-  const worker = new WorkerProcess({
+  const worker = new WorkerThread({
     modulePath: 'main.js',
-    args: [],
-    execArgv: [],
+    argv: [],
+    resourceLimits: {},
     env: {},
     logger: { log, warn: log, error: log },
     backoff: { initialMs: 100, maxMs: 400, resetAfterMs: 10_000 },
-    fork: () => {
-      const child = new FakeChild();
+    spawn: () => {
+      const child = new FakeWorker();
       children.push(child);
-      return child as unknown as ChildProcess;
+      return child as unknown as Worker;
     },
   });
   /** Moves the fake time, firing the timers due meanwhile. */
   const advance = (ms: number) => jest.advanceTimersByTime(ms);
-  /** The next child is forked exactly `ms` from now. */
+  /** The next thread is started exactly `ms` from now. */
   const expectRestartIn = (ms: number) => {
     const forked = children.length;
     advance(ms - 1);
@@ -65,14 +57,14 @@ function harness() {
 beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());
 
-describe('WorkerProcess', () => {
-  it('starts once the child says it is ready', async () => {
+describe('WorkerThread', () => {
+  it('starts once the thread says it is ready', async () => {
     const h = harness();
     const started = h.worker.start();
     h.children[0].ready();
     await started;
     expect(h.worker.status()).toMatchObject({
-      pid: h.children[0].pid,
+      threadId: h.children[0].threadId,
       running: true,
       ready: true,
       restarts: 0,
@@ -80,25 +72,36 @@ describe('WorkerProcess', () => {
     await stopAll(h);
   });
 
-  it('fails the start-up when the child dies before it is ready, and does not restart it', async () => {
+  it('fails the start-up when the thread dies before it is ready, and does not restart it', async () => {
     const h = harness();
     const started = h.worker.start();
     h.children[0].exit(1);
     await expect(started).rejects.toThrow(
-      new WorkerStartError('worker process exited with code 1 during start-up'),
+      new WorkerStartError('worker thread exited with code 1 during start-up'),
     );
     expect(jest.getTimerCount()).toBe(0);
     expect(h.children).toHaveLength(1);
     await h.worker.stop();
   });
 
-  it('restarts a child that dies later, with doubling delays reset after a long run', async () => {
+  it('fails the start-up with the error the thread threw before it was ready', async () => {
+    const h = harness();
+    const started = h.worker.start();
+    h.children[0].emit('error', new Error('SQLITE_CANTOPEN'));
+    h.children[0].exit(1);
+    await expect(started).rejects.toThrow(
+      new WorkerStartError('worker thread failed to start: SQLITE_CANTOPEN'),
+    );
+    await h.worker.stop();
+  });
+
+  it('restarts a thread that dies later, with doubling delays reset after a long run', async () => {
     const h = harness();
     const started = h.worker.start();
     h.children[0].ready();
     await started;
-    h.children[0].exit(null, 'SIGKILL');
-    expect(h.worker.status()).toMatchObject({ running: false, lastExit: 'signal SIGKILL' });
+    h.children[0].exit(1);
+    expect(h.worker.status()).toMatchObject({ running: false, lastExit: 'code 1' });
     h.expectRestartIn(100);
     // It dies while starting: the next attempt waits twice as long, then up to the maximum.
     h.children[1].exit(1);
@@ -108,7 +111,7 @@ describe('WorkerProcess', () => {
     await Promise.resolve();
     h.expectRestartIn(400);
     h.children[3].ready();
-    expect(h.worker.status()).toMatchObject({ pid: h.children[3].pid, ready: true, restarts: 3 });
+    expect(h.worker.status()).toMatchObject({ threadId: h.children[3].threadId, ready: true, restarts: 3 });
     // One that ran long enough starts the delays over.
     h.advance(10_000);
     h.children[3].exit(1);
@@ -121,23 +124,25 @@ describe('WorkerProcess', () => {
     expect(h.children).toHaveLength(5);
   });
 
-  it('stops the child with SIGTERM, SIGKILL when it does not exit in time, and never restarts it', async () => {
+  it('asks the thread to stop, terminates it when it does not exit in time, and never restarts it', async () => {
     const h = harness();
     const started = h.worker.start();
     const child = h.children[0];
     child.ready();
     await started;
     const stopped = h.worker.stop();
-    expect(child.signals).toEqual(['SIGTERM']);
-    h.advance(15_000);
-    expect(child.signals).toEqual(['SIGTERM', 'SIGKILL']);
-    child.exit(null, 'SIGKILL');
+    expect(child.sent).toEqual([{ type: 'stop' }]);
+    h.advance(14_999);
+    expect(child.terminated).toBe(false);
+    h.advance(1);
+    expect(child.terminated).toBe(true);
+    child.exit(1);
     await stopped;
     expect(jest.getTimerCount()).toBe(0);
     expect(h.children).toHaveLength(1);
   });
 
-  it('asks the child for its status; null when it does not answer in time', async () => {
+  it('asks the thread for its status; null when it does not answer in time', async () => {
     const h = harness();
     const started = h.worker.start();
     const child = h.children[0];
