@@ -1,7 +1,6 @@
 // Idempotency-Key records in MongoDB, seen by every API replica. Expiry is the server's: every write stamps `touchedAt`
 // and a TTL index removes records `retentionMs` later, so replicas' clocks never decide it (`purge` is for tests).
-import type { Connection } from 'mongoose';
-import { mongo } from 'mongoose';
+import { type Connection, mongo } from 'mongoose';
 import { isDuplicateKey, MongoHandle, mongoHandle } from '../read-store/mongo/mongo-connection';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyStore } from './idempotency-store.port';
 import type { IdempotencyRecord, RecordId } from './idempotency-store.port';
@@ -31,13 +30,12 @@ export class MongoIdempotencyStore extends IdempotencyStore {
     const fill = Object.entries(fields).map(([f, v]) => [f, { $ifNull: [`$${f}`, { $literal: v }] }]);
     const set = { ...Object.fromEntries(fill), touchedAt: { $ifNull: ['$touchedAt', '$$NOW'] } };
     const c = await this.collection();
-    const written = await c
-      .updateOne({ _id: idOf(id) }, [{ $set: set }], { upsert: true })
-      .catch((error: unknown) => {
-        if (isDuplicateKey(error)) return null;
-        throw error;
-      });
-    return written?.upsertedCount === 1;
+    try {
+      return (await c.updateOne({ _id: idOf(id) }, [{ $set: set }], { upsert: true })).upsertedCount === 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   protected async find(id: RecordId): Promise<IdempotencyRecord | null> {

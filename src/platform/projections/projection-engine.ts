@@ -330,15 +330,13 @@ export class ProjectionEngine {
 
   private watchRegistry(): void {
     if (this.registryTimer || this.disposed) return;
-    this.registryTimer = setTimeout(() => {
+    // One timer, re-armed after each poll (a cleared one stays off): polls never overlap.
+    const poll = (): void => {
       void this.pollRegistry()
         .catch((error: unknown) => this.logger.warn(`registry poll failed: ${errorMessage(error)}`))
-        .finally(() => {
-          this.registryTimer = null;
-          this.watchRegistry();
-        });
-    }, this.options.registryPollMs);
-    this.registryTimer.unref();
+        .finally(() => this.registryTimer?.refresh());
+    };
+    this.registryTimer = setTimeout(poll, this.options.registryPollMs).unref();
   }
 
   /** Notices a swap made by another process (the rebuild CLI, another worker) and follows it. */
