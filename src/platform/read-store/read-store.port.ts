@@ -146,15 +146,14 @@ export class NotWellFormedTextError extends Error {
   }
 }
 
-/** With the u flag a surrogate pair is one code point: only a lone surrogate is a `Cs` code point. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 export function isWellFormedText(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  return text.isWellFormed(); // false only for a lone surrogate
 }
 
 /** The dotted path of the first string (value or field name) that is not well-formed, or null. Iterative. */
 export function malformedTextPath(value: unknown): string | null {
+  // Paths are built only once something is wrong: the common case is a walk without allocations.
+  if (!hasMalformedText(value)) return null;
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length) {
     const [current, path] = stack.pop()!;
@@ -166,11 +165,26 @@ export function malformedTextPath(value: unknown): string | null {
     for (const [key, child] of Object.entries(current)) {
       const childPath = path ? `${path}.${key}` : key;
       if (!isWellFormedText(key)) return childPath;
-      if (typeof child === 'string' || (child !== null && typeof child === 'object'))
-        stack.push([child, childPath]);
+      stack.push([child, childPath]);
     }
   }
   return null;
+}
+
+function hasMalformedText(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (!isWellFormedText(current)) return true;
+    } else if (current !== null && typeof current === 'object') {
+      for (const key of Object.keys(current)) {
+        if (!isWellFormedText(key)) return true;
+        stack.push((current as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
 }
 
 /** Field paths and collection names end up in SQL and Mongo paths: a strict alphabet. */
