@@ -4,8 +4,6 @@ export type IdempotencyRequest = { key: string; fingerprint: string };
 /** What the command path knows about the request's key, and tells back: whether events may have been written. */
 export interface IdempotencyContext {
   key: string;
-  /** The reservation was taken over from a request that never finished: check the stream before deciding. */
-  takenOver: boolean;
-  /** pending: nothing written yet; uncertain: an append failed without a verdict; appended: events written. */
-  writeState: 'pending' | 'uncertain' | 'appended';
+  takenOver: boolean; // from a request that never finished: check the stream before deciding
+  writeState: 'pending' | 'uncertain' | 'appended'; // uncertain: an append failed without a verdict
 }

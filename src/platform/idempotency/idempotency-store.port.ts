@@ -9,14 +9,10 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 export type RecordedResponse = { status: number; body: unknown };
 
 export type ReserveOutcome =
-  /** The caller now owns the key; `token` identifies this reservation for complete/release. */
-  | { outcome: 'reserved'; token: string; takenOver: boolean }
-  /** Same request seen before and finished: replay its response. */
-  | { outcome: 'completed'; response: RecordedResponse }
-  /** Same request still running (its reservation is younger than staleAfterMs). */
-  | { outcome: 'in_flight' }
-  /** The key was used for a different request (method, path or body). */
-  | { outcome: 'mismatch' };
+  | { outcome: 'reserved'; token: string; takenOver: boolean } // the caller owns the key; token: for complete/release
+  | { outcome: 'completed'; response: RecordedResponse } // same request, finished: replay its response
+  | { outcome: 'in_flight' } // same request, reserved less than staleAfterMs ago
+  | { outcome: 'mismatch' }; // the key was used for a different request (method, path or body)
 
 export type RecordId = { scope: string; key: string };
 

@@ -20,6 +20,9 @@ export interface RegistryDoc {
   activatedAt: string;
 }
 
+export const readRegistry = (store: Pick<DocumentWriter, 'get'>, name: string): Promise<RegistryDoc | null> =>
+  store.get<RegistryDoc>(REGISTRY_COLLECTION, name);
+
 export const physicalName = (collection: string, generation: number) => `${collection}__g${generation}`;
 export const checkpointKeyOf = (projection: string, generation: number) => `${projection}@g${generation}`;
 
@@ -52,7 +55,7 @@ export class MappedWriter implements DocumentWriter {
 /** The registry entry, created under a guard: a job starting meanwhile may have written its `building` mark. */
 export async function loadOrCreateRegistry(store: ReadStore, projection: Projection, now: () => Date) {
   const { name, version } = projection;
-  const existing = await store.get<RegistryDoc>(REGISTRY_COLLECTION, name);
+  const existing = await readRegistry(store, name);
   if (existing) return existing;
   const created: RegistryDoc = {
     name,
@@ -66,7 +69,7 @@ export async function loadOrCreateRegistry(store: ReadStore, projection: Project
     return created;
   } catch (error) {
     if (!(error instanceof CheckpointConflictError)) throw error;
-    return (await store.get<RegistryDoc>(REGISTRY_COLLECTION, name)) ?? created; // theirs came first
+    return (await readRegistry(store, name)) ?? created; // theirs came first
   }
 }
 
@@ -83,7 +86,7 @@ export async function dropGenerations(store: ReadStore, projection: Projection, 
 
 /** Removes the generations older than the active one; returns their numbers. */
 export async function dropOlderGenerations(store: ReadStore, projection: Projection): Promise<number[]> {
-  const registry = await store.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name);
+  const registry = await readRegistry(store, projection.name);
   if (!registry) return [];
   const owned = Object.keys(projection.collections);
   const older = new Set<number>();

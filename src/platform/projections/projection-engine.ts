@@ -4,12 +4,7 @@ import { Logger } from '@nestjs/common';
 import { comparePositions, type EventStore, PermanentStoreError } from '../event-store/event-store.port';
 import type { Projection, ReadStore } from '../read-store/read-store.port';
 import { CollectionRouter } from '../read-store/routed-read-store';
-import {
-  dropOlderGenerations,
-  loadOrCreateRegistry,
-  REGISTRY_COLLECTION,
-  type RegistryDoc,
-} from './generations';
+import { dropOlderGenerations, loadOrCreateRegistry, readRegistry, type RegistryDoc } from './generations';
 import { LiveFeed } from './live-feed';
 import {
   errorMessage,
@@ -343,7 +338,7 @@ export class ProjectionEngine {
   async pollRegistry(): Promise<void> {
     for (const slot of this.slots.values()) {
       const { name } = slot.projection;
-      const registry = slot.registry && (await this.store.get<RegistryDoc>(REGISTRY_COLLECTION, name));
+      const registry = slot.registry && (await readRegistry(this.store, name));
       if (!slot.registry || !registry) continue;
       if (registry.generation !== slot.registry.generation) {
         this.logger.log(

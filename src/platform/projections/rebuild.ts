@@ -2,7 +2,7 @@
 // guarded by its checkpoint. Also how the service meets a new projection version. Parallel rebuilds: two commands.
 import { Logger } from '@nestjs/common';
 import { CheckpointConflictError, type DocumentWriter } from '../read-store/read-store.port';
-import { dropGenerations, REGISTRY_COLLECTION, type RegistryDoc } from './generations';
+import { dropGenerations, readRegistry, REGISTRY_COLLECTION, type RegistryDoc } from './generations';
 import type { ProjectionEngine, Slot } from './projection-engine';
 import { errorMessage, pause, type ProjectionRunner, replay } from './projection-runner';
 
@@ -40,7 +40,7 @@ export async function rebuildSlots(
     await slot.build?.done;
     slot.build = null;
     const { name } = slot.projection;
-    const registry = (await engine.store.get<RegistryDoc>(REGISTRY_COLLECTION, name)) ?? slot.registry!;
+    const registry = (await readRegistry(engine.store, name)) ?? slot.registry!;
     const runner = await startBuild(engine, slot, registry, 'cli');
     builds.push({ slot, runner, previous: registry.generation });
   }
@@ -57,7 +57,7 @@ export function startVersionBuild(engine: ProjectionEngine, slot: Slot): NonNull
 
 async function versionBuild(engine: ProjectionEngine, slot: Slot, signal: AbortSignal): Promise<void> {
   const { projection } = slot;
-  const registry = (await engine.store.get<RegistryDoc>(REGISTRY_COLLECTION, projection.name))!;
+  const registry = (await readRegistry(engine.store, projection.name))!;
   if (registry.version === projection.version) return engine.activate(slot, registry); // someone else built it
   const b = registry.building;
   let runner: ProjectionRunner;
@@ -144,7 +144,7 @@ async function swap(engine: ProjectionEngine, slot: Slot, runner: ProjectionRunn
   const activated = await retrying(engine, `${runner.checkpointKey}: swap`, async () => {
     await runner.ensureCollections();
     const apply = async (w: DocumentWriter): Promise<RegistryDoc | null> => {
-      const current = await w.get<RegistryDoc>(REGISTRY_COLLECTION, name);
+      const current = await readRegistry(w, name);
       if (current?.building?.generation !== runner.generation) return null; // another build superseded ours
       const { generation } = runner;
       const activatedAt = engine.now().toISOString();
