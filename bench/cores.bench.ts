@@ -18,6 +18,7 @@ import {
   type LoadFigures,
   type Service,
   signToken,
+  startProbe,
   startService,
   uuid,
 } from './lib';
@@ -73,46 +74,6 @@ export interface CoresBenchResult {
 
 const percentile = (sorted: number[], p: number): number =>
   Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN);
-
-/** A client's view of projection lag: command acknowledged -> GET ?minPosition=<its position> answered. */
-function startProbe(svc: Service, orders: string[], token: string): { stop(): Promise<number[]> } {
-  const samples: number[] = [];
-  let probing = true;
-  const loop = (async () => {
-    let n = 0;
-    while (probing) {
-      const orderId = orders[n++ % orders.length];
-      const opened = await http<{ position: string; requestId: string }>(
-        `${svc.url}/orders/${orderId}/requests`,
-        'POST',
-        token,
-        { type: 'cancellation', reason: 'no_longer_needed', comment: 'probe' },
-      );
-      if (opened.status !== 201) continue;
-      const t0 = performance.now();
-      const read = await http(
-        `${svc.url}/orders/${orderId}?minPosition=${opened.body.position}`,
-        'GET',
-        token,
-      );
-      if (read.status === 200) samples.push(performance.now() - t0);
-      await http(
-        `${svc.url}/orders/${orderId}/requests/${opened.body.requestId}/withdraw`,
-        'POST',
-        token,
-        {},
-      );
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    async stop() {
-      probing = false;
-      await loop;
-      return samples.sort((a, b) => a - b);
-    },
-  };
-}
 
 async function engineLag(svc: Service): Promise<SteadyResult['appendToVisibleMs']> {
   const health = await http<{ checks: { projections?: { details?: Record<string, unknown> } } }>(
@@ -254,7 +215,7 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
     const buyer = uuid();
     const orders = await placeOrders(svc, 2050, buyer, uuid());
     const token = signToken(buyer);
-    const probe = startProbe(svc, orders.splice(0, 50), token);
+    const probe = startProbe(svc, orders.splice(0, 50), token, 50);
     const rss: SteadyResult['rss'] = [];
     const t0 = performance.now();
     const sample = () => rss.push({ sec: Math.round((performance.now() - t0) / 1000), ...svc.rssNow() });

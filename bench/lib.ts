@@ -261,3 +261,49 @@ export function benchFlag(name: string, fallback: number): number {
   const value = i > 0 ? Number(process.argv[i + 1]) : NaN;
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
+
+/** A client's view of projection lag: command acknowledged -> GET ?minPosition=<its position> answered. */
+/** pauseMs between probes; stop() resolves the samples sorted ascending. */
+export function startProbe(
+  svc: Service,
+  orders: string[],
+  token: string,
+  pauseMs: number,
+): { stop(): Promise<number[]> } {
+  const samples: number[] = [];
+  let probing = true;
+  const loop = (async () => {
+    let n = 0;
+    while (probing) {
+      const orderId = orders[n++ % orders.length];
+      const opened = await http<{ position: string; requestId: string }>(
+        `${svc.url}/orders/${orderId}/requests`,
+        'POST',
+        token,
+        { type: 'cancellation', reason: 'no_longer_needed', comment: 'probe' },
+      );
+      if (opened.status !== 201) continue;
+      const t0 = performance.now();
+      const read = await http(
+        `${svc.url}/orders/${orderId}?minPosition=${opened.body.position}`,
+        'GET',
+        token,
+      );
+      if (read.status === 200) samples.push(performance.now() - t0);
+      await http(
+        `${svc.url}/orders/${orderId}/requests/${opened.body.requestId}/withdraw`,
+        'POST',
+        token,
+        {},
+      );
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  })();
+  return {
+    async stop() {
+      probing = false;
+      await loop;
+      return samples.sort((a, b) => a - b);
+    },
+  };
+}

@@ -26,6 +26,7 @@ import {
   pool,
   ROOT,
   signToken,
+  startProbe,
   startService,
   uuid,
 } from './lib';
@@ -355,35 +356,7 @@ async function benchLag(duration: number) {
     });
     // The probe: its own orders, one command at a time, then the read that must show it.
     const probeOrders = orders.splice(0, 50);
-    const probe: number[] = [];
-    let probing = true;
-    const prober = (async () => {
-      let n = 0;
-      while (probing) {
-        const orderId = probeOrders[n++ % probeOrders.length];
-        const opened = await http<{ position: string; requestId: string }>(
-          `${svc.url}/orders/${orderId}/requests`,
-          'POST',
-          token,
-          { type: 'cancellation', reason: 'no_longer_needed', comment: 'probe' },
-        );
-        if (opened.status !== 201) continue;
-        const t0 = performance.now();
-        const read = await http(
-          `${svc.url}/orders/${orderId}?minPosition=${opened.body.position}`,
-          'GET',
-          token,
-        );
-        if (read.status === 200) probe.push(performance.now() - t0);
-        await http(
-          `${svc.url}/orders/${orderId}/requests/${opened.body.requestId}/withdraw`,
-          'POST',
-          token,
-          {},
-        );
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const prober = startProbe(svc, probeOrders, token, 20);
     const auth = `Bearer ${token}`;
     // At the target rate (not flat out): lag is measured under 2,000+ commands/s, not under saturation.
     const load = await cannon({
@@ -394,8 +367,7 @@ async function benchLag(duration: number) {
       headers: { authorization: auth, 'content-type': 'application/json' },
       requests: openWithdrawCycle(orders),
     });
-    probing = false;
-    await prober;
+    const probe = await prober.stop();
     const health = await http<{ checks: { projections: { details: Record<string, unknown> } } }>(
       `${svc.url}/health`,
       'GET',
@@ -406,7 +378,6 @@ async function benchLag(duration: number) {
       const detail = d as { appendToVisibleMs?: { p50: number | null; p99: number | null; samples: number } };
       if (detail?.appendToVisibleMs) appendToVisibleMs[name] = detail.appendToVisibleMs;
     }
-    probe.sort((a, b) => a - b);
     const pct = (p: number) =>
       Math.round(probe[Math.min(probe.length - 1, Math.ceil((p / 100) * probe.length) - 1)] ?? NaN);
     return {
