@@ -284,15 +284,18 @@ describe('properties', () => {
     );
   });
 
-  it('auto-completion waits for an open case, and after it for max(deliveredAt + 3 d, closedAt)', () => {
+  it('auto-completion waits for an open request or case, and after them for max(deliveredAt + 3 d, closedAt)', () => {
     fc.assert(
       fc.property(runArb, (run) => {
         play(run, ({ before, command: cmd, outcome }) => {
           if (cmd.type !== 'CompleteAutomatically' || !Array.isArray(outcome) || outcome.length === 0) return;
+          holds(before.openRequest === null, 'completed while a request was open');
           holds(before.supportCase?.status !== 'open', 'completed while a case was open');
-          const closedAt = before.supportCase?.closedAt;
+          const closed = [before.requestClosedAt, before.supportCase?.closedAt].map((t) =>
+            t ? Date.parse(t) : 0,
+          );
           const due = Date.parse(before.deliveredAt!) + 3 * DAY_MS;
-          holds(cmd.now.getTime() >= Math.max(due, closedAt ? Date.parse(closedAt) : 0), 'completed early');
+          holds(cmd.now.getTime() >= Math.max(due, ...closed), 'completed early');
         });
       }),
       RUNS,

@@ -164,15 +164,18 @@ export function isRequestAnswerable(state: OrderState, requestId: string, now: D
 
 /**
  * When CompleteAutomatically will complete the order: 3 days after the last delivery, and not before the last
- * support case closed (max(deliveredAt + 3 d, closedAt)). null while not delivered, or while a request or a case is
- * open (they wait; the schedule asks again when they close).
+ * request or support case closed: max(deliveredAt + 3 d, requestClosedAt, caseClosedAt). null while not
+ * delivered, or while a request or a case is open (they wait; the schedule asks again when they close).
+ * [decision] The 3-day clock neither pauses nor restarts for a request: it simply waits, as for a case.
  */
 export function autoCompletionDueAt(state: OrderState): string | null {
   if (state.status !== 'delivered' || state.deliveredAt === null) return null;
   if (state.openRequest || openCaseOf(state)) return null;
-  const byDelivery = ms(state.deliveredAt) + AUTO_COMPLETE_AFTER_MS;
-  const closedAt = state.supportCase?.closedAt ?? null;
-  return new Date(closedAt === null ? byDelivery : Math.max(byDelivery, ms(closedAt))).toISOString();
+  let due = ms(state.deliveredAt) + AUTO_COMPLETE_AFTER_MS;
+  for (const closedAt of [state.requestClosedAt, state.supportCase?.closedAt]) {
+    if (closedAt) due = Math.max(due, ms(closedAt));
+  }
+  return new Date(due).toISOString();
 }
 
 // ---- lifecycle --------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ describe('state', () => {
       completion: 'accepted_by_buyer',
       openRequest: null,
       requests: [{ requestId: 'req-1', type: 'order_update', openedBy: 'buyer', outcome: 'accepted' }],
+      requestClosedAt: iso(9),
       pendingExtras: [],
       offers: [
         { offerId: 'offer-0', outcome: 'accepted' },

@@ -105,6 +105,8 @@ export interface OrderState {
   completion: 'accepted_by_buyer' | 'auto_completed' | null;
   openRequest: OpenRequestState | null;
   requests: RequestRecord[];
+  /** When the open request last closed (answered, withdrawn, expired, closed by support): see autoCompletionDueAt. */
+  requestClosedAt: string | null;
   pendingExtras: PendingExtrasState[];
   offers: OfferRecord[];
   cancellation: CancellationState | null;
@@ -158,6 +160,7 @@ export const initialOrderState: OrderState = Object.freeze({
   completion: null,
   openRequest: null,
   requests: Object.freeze([]) as unknown as RequestRecord[],
+  requestClosedAt: null,
   pendingExtras: Object.freeze([]) as unknown as PendingExtrasState[],
   offers: Object.freeze([]) as unknown as OfferRecord[],
   cancellation: null,
@@ -173,11 +176,20 @@ const laterOf = (a: string | null, b: string | null): string | null => {
   return Date.parse(b) > Date.parse(a) ? b : a;
 };
 
-const closeRequest = (state: OrderState, requestId: string, outcome: RequestOutcome): OrderState => ({
-  ...state,
-  openRequest: state.openRequest?.requestId === requestId ? null : state.openRequest,
-  requests: state.requests.map((r) => (r.requestId === requestId ? { ...r, outcome } : r)),
-});
+const closeRequest = (
+  state: OrderState,
+  requestId: string,
+  outcome: RequestOutcome,
+  at: string,
+): OrderState => {
+  const wasOpen = state.openRequest?.requestId === requestId;
+  return {
+    ...state,
+    openRequest: wasOpen ? null : state.openRequest,
+    requestClosedAt: wasOpen ? at : state.requestClosedAt,
+    requests: state.requests.map((r) => (r.requestId === requestId ? { ...r, outcome } : r)),
+  };
+};
 
 /** An extension accepted before the start has no dueAt to move: remember the agreed date instead. */
 const agreeOnExtension = (state: OrderState, requestId: string): OrderState => {
@@ -291,15 +303,20 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       };
     }
     case 'ResolutionRequestAccepted':
-      return closeRequest(agreeOnExtension(state, event.data.requestId), event.data.requestId, 'accepted');
+      return closeRequest(
+        agreeOnExtension(state, event.data.requestId),
+        event.data.requestId,
+        'accepted',
+        event.data.acceptedAt,
+      );
     case 'ResolutionRequestDeclined':
-      return closeRequest(state, event.data.requestId, 'declined');
+      return closeRequest(state, event.data.requestId, 'declined', event.data.declinedAt);
     case 'ResolutionRequestWithdrawn':
-      return closeRequest(state, event.data.requestId, 'withdrawn');
+      return closeRequest(state, event.data.requestId, 'withdrawn', event.data.withdrawnAt);
     case 'ResolutionRequestExpired': {
       const agreed =
         event.data.outcome === 'auto_accepted' ? agreeOnExtension(state, event.data.requestId) : state;
-      return closeRequest(agreed, event.data.requestId, 'expired');
+      return closeRequest(agreed, event.data.requestId, 'expired', event.data.expiredAt);
     }
     case 'DueDateExtended':
       return { ...state, dueAt: event.data.newDueAt };
@@ -363,7 +380,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
     case 'OrderBecameVeryLate':
       return { ...state, veryLateRecordedForDueAt: event.data.dueAt };
     case 'ResolutionRequestClosed':
-      return closeRequest(state, event.data.requestId, 'closed');
+      return closeRequest(state, event.data.requestId, 'closed', event.data.closedAt);
     case 'RefundRecorded': {
       const d = event.data;
       return {

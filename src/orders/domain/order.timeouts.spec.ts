@@ -2,6 +2,7 @@
 import type { OrderCommand } from './order.commands';
 import { decide } from './order.decider';
 import type { OrderEvent } from './order.events';
+import { autoCompletionDueAt } from './order.rules';
 import { foldOrder } from './order.state';
 import type { Actor } from './order.types';
 import { PRICE, buyer, ev, given, iso, plusDays, seller, support } from './testing/given-when-then';
@@ -202,6 +203,49 @@ describe('timeouts', () => {
       given(...history)
         .when(completeAutomatically(hours))
         .thenNothing();
+    });
+
+    // [decision] domain.md: auto-completion waits while a case is open "as for an open request", then is due at
+    // max(deliveredAt + 3 d, closedAt). A request is read the same way: the 3-day clock neither pauses nor restarts.
+    describe('[decision] after a request closed on a delivered order: due at max(deliveredAt + 3 d, closedAt)', () => {
+      const declinedEarly = [...DELIVERED, cancellationOpened(20), ev.declined({ hours: 60 })];
+      const declinedLate = [...DELIVERED, cancellationOpened(60), ev.declined({ hours: 100 })];
+
+      it('a request closed within the 3 days neither pauses nor restarts the clock', () => {
+        expect(autoCompletionDueAt(foldOrder(declinedEarly))).toBe(iso(82));
+        given(...declinedEarly)
+          .when(completeAutomatically(82))
+          .then([ev.completed(82, 'auto_completed')]);
+      });
+
+      it('a request closed after the 3 days: due when it closed, never before (a clock behind the closing one)', () => {
+        expect(autoCompletionDueAt(foldOrder(declinedLate))).toBe(iso(100));
+        given(...declinedLate)
+          .when(completeAutomatically(99))
+          .thenNothing();
+        given(...declinedLate)
+          .when(completeAutomatically(100))
+          .then([ev.completed(100, 'auto_completed')]);
+      });
+
+      it.each<[string, OrderEvent]>([
+        ['accepted', ev.accepted({ hours: 100, type: 'partial_refund', by: 'buyer' })],
+        ['withdrawn', ev.withdrawn({ hours: 100 })],
+        ['expired', ev.expired({ hours: 100, type: 'partial_refund' })],
+      ])('the same when it was %s', (_, closed) => {
+        const opened = ev.opened({ hours: 60, type: 'partial_refund', openedBy: 'seller' });
+        expect(autoCompletionDueAt(foldOrder([...DELIVERED, opened, closed]))).toBe(iso(100));
+      });
+
+      it('a request closed before the last delivery does not count', () => {
+        const history = [
+          ...IN_REVISION,
+          cancellationOpened(13),
+          ev.withdrawn({ hours: 15 }),
+          ev.delivered(20, 2),
+        ];
+        expect(autoCompletionDueAt(foldOrder(history))).toBe(iso(92));
+      });
     });
   });
 });

@@ -1,6 +1,9 @@
 // The deadlines of support cases and partial refunds: first response (overdue), information-request lapse,
 // auto-completion waiting for an open case, partial refund expiry, a request closed by a case.
+import fc from 'fast-check';
 import type { OrderEvent } from '../domain/order.events';
+import { autoCompletionDueAt } from '../domain/order.rules';
+import { play, runArb } from '../domain/testing/order-arbitraries';
 import { DAY_MS, HOUR_MS } from '../domain/order.types';
 import { deadlinesOf, trackEvent, type DeadlineTrack } from './deadline-schedule';
 import type { DeadlineSpec } from './deadline.types';
@@ -192,6 +195,23 @@ describe('support-case and partial-refund deadlines', () => {
     expect(deadlinesOf(old)).toEqual(deadlinesOf(track));
     expect(deadlinesOf(trackEvent(old, ev.caseOpened(2 * DAY_MS)))).toEqual(
       deadlinesOf(trackEvent(track, ev.caseOpened(2 * DAY_MS))),
+    );
+  });
+});
+
+describe('the schedule and the rule', () => {
+  it("auto_complete is due exactly at the rule's autoCompletionDueAt, after every decision of a random run", () => {
+    fc.assert(
+      fc.property(runArb, (run) => {
+        let track: DeadlineTrack | null = null;
+        play(run, ({ outcome, after }) => {
+          if (!Array.isArray(outcome)) return;
+          for (const event of outcome) track = trackEvent(track, event);
+          const scheduled = deadlinesOf(track).find((d) => d.kind === 'auto_complete')?.dueAt ?? null;
+          expect(scheduled).toBe(autoCompletionDueAt(after));
+        });
+      }),
+      { numRuns: 200 },
     );
   });
 });
