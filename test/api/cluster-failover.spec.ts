@@ -53,6 +53,12 @@ function start(name: string, dataDir: string, role: 'all' | 'api'): Promise<Serv
 const stop = (service: Service | undefined) => service?.stop();
 
 const TOKEN_TTL_S = 365 * 86_400;
+/**
+ * The iat of every token: A's manual clock when it started. The services check iat against their own clocks, not
+ * the runner's wall clock (a wall-clock iat is "issued in the future" once a minute has passed since a start); every
+ * manual clock here starts at or after A's and only moves forward.
+ */
+let issuedAtMs: number | undefined;
 
 async function call<T = Record<string, unknown>>(
   service: Service,
@@ -66,7 +72,7 @@ async function call<T = Record<string, unknown>>(
     headers: {
       ...(user
         ? {
-            authorization: `Bearer ${testToken(user.id, user.roles ?? [], SECRET, { ttlSeconds: TOKEN_TTL_S })}`,
+            authorization: `Bearer ${testToken(user.id, user.roles ?? [], SECRET, { nowMs: issuedAtMs, ttlSeconds: TOKEN_TTL_S })}`,
           }
         : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -124,6 +130,7 @@ describe('worker failover between two processes on the embedded stores', () => {
   it('one leads; after kill -9 the other takes over and finishes the work; nothing is applied twice', async () => {
     // A first (it creates the stores' files), then B and the API-only C.
     a = await start('A', dataDir, 'all');
+    issuedAtMs = Date.parse((await ok<{ now: string }>(a, 'GET', '/testing/clock', null)).now);
     await waitForLeader(a, 30_000);
     [b, c] = await Promise.all([start('B', dataDir, 'all'), start('C', dataDir, 'api')]);
     await sleep(LEASE_TTL_MS); // B has tried (and failed) to take the lease a few times

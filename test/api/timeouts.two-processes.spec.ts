@@ -34,6 +34,16 @@ const startManualClockService = (name: string, dataDir: string) =>
   });
 
 const TOKEN_TTL_S = 365 * 86_400;
+/**
+ * The iat of every token: A's manual clock when it started. The services check iat against their own clocks, not
+ * the runner's wall clock (a wall-clock iat was "issued in the future" once the starts took over a minute); both
+ * manual clocks start at or after A's and only move forward.
+ */
+let issuedAtMs: number | undefined;
+const tokenOf = (user: string | { id: string; roles: string[] }): string =>
+  typeof user === 'string'
+    ? testToken(user, [], SECRET, { nowMs: issuedAtMs, ttlSeconds: TOKEN_TTL_S })
+    : testToken(user.id, user.roles, SECRET, { nowMs: issuedAtMs, ttlSeconds: TOKEN_TTL_S });
 
 async function call<T = Record<string, unknown>>(
   url: string,
@@ -45,11 +55,7 @@ async function call<T = Record<string, unknown>>(
   const r = await fetch(`${url}${path}`, {
     method,
     headers: {
-      ...(user
-        ? {
-            authorization: `Bearer ${typeof user === 'string' ? testToken(user, [], SECRET, { ttlSeconds: TOKEN_TTL_S }) : testToken(user.id, user.roles, SECRET, { ttlSeconds: TOKEN_TTL_S })}`,
-          }
-        : {}),
+      ...(user ? { authorization: `Bearer ${tokenOf(user)}` } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -72,6 +78,7 @@ describe('two service processes on the same data', () => {
   beforeAll(async () => {
     // One after the other: the first creates the stores' schema.
     a = await startManualClockService('A', dataDir);
+    issuedAtMs = Date.parse((await ok<{ now: string }>(a.url, 'GET', '/testing/clock', null)).now);
     b = await startManualClockService('B', dataDir);
   });
   afterAll(async () => {
