@@ -205,6 +205,9 @@ describe('read-side projections over simulated lifecycles', () => {
   it('batches that crash between apply and commit (and a restart) lose nothing and count nothing twice', async () => {
     const store = new InMemoryReadStore();
     let commits = 0;
+    let partway!: () => void;
+    // Of the thousands of batch commits of a whole run: the first engine stops partway, crashing as it goes.
+    const reachedPartway = new Promise<void>((resolve) => (partway = resolve));
     const crashing = new Proxy(store, {
       get(target, prop, receiver) {
         if (prop !== 'commitBatch') return Reflect.get(target, prop, receiver);
@@ -216,8 +219,9 @@ describe('read-side projections over simulated lifecycles', () => {
             async (w) => {
               const result = await fn(w);
               // Batches only (a registry entry is created once, when the engine starts).
-              if (!key.endsWith('@registry') && ++commits % 3 === 0)
-                throw new Error('process killed before COMMIT');
+              if (key.endsWith('@registry')) return result;
+              if (++commits === 100) partway();
+              if (commits % 3 === 0) throw new Error('process killed before COMMIT');
               return result;
             },
             options,
@@ -226,7 +230,7 @@ describe('read-side projections over simulated lifecycles', () => {
     }) as ReadStore;
     const first = engineOn(events, crashing, { batchSize: 29, maxAttempts: 1 });
     await first.start();
-    await new Promise((r) => setTimeout(r, 30)); // let it get halfway, crashing as it goes
+    await reachedPartway;
     await first.dispose();
     const second = engineOn(events, crashing, { batchSize: 41, maxAttempts: 1 });
     await second.start();

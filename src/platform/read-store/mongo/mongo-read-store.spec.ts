@@ -153,7 +153,6 @@ describe('MongoDB adapters start-up', () => {
     const port = await closedPort();
     const uri = `mongodb://app:secret@127.0.0.1:${port}/rc`;
     const store = new MongoReadStore(uri, { timeoutMs: 500 });
-    const started = Date.now();
     const error = await store.connect().then(
       () => null,
       (e: unknown) => e,
@@ -166,8 +165,8 @@ describe('MongoDB adapters start-up', () => {
     );
     expect(message).not.toContain('secret');
     expect(String((error as Error).stack)).not.toContain('\n');
-    // Gives up on its own timeout (0.5 s) instead of retrying forever; generous, so a loaded machine passes.
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // It gave up on its own timeout (0.5 s): one retrying forever outlasts the test's timeout. No wall-clock bound
+    // beyond that (a loaded machine is not a slow give-up).
   }, 30_000);
 
   it('the idempotency and lease stores fail the same way', async () => {
