@@ -111,8 +111,9 @@ export class NotificationsProjection implements Projection {
   /**
    * 2: documents keyed by position and recipient instead of event id and recipient. 3: by order first (a rebuild
    * folds order by order, so its keys ascend). 4: refunds and support cases; the buyer never sees the confidential reason.
+   * 5: by position and recipient again (live and rebuilds both apply the feed in position order: keys ascend).
    */
-  readonly version = 4;
+  readonly version = 5;
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],
@@ -155,10 +156,10 @@ export class NotificationsProjection implements Projection {
         data: notificationData(event.type, data, role),
         position: event.position,
       };
-      // Keyed by order, event (its position) and recipient: applying the event again rewrites the same document.
-      // A rebuild folds the orders in id order, so its keys ascend and new documents append to the end of the id
-      // index instead of landing on random pages all over it (half the SQLite work per document).
-      await writer.put(NOTIFICATIONS, `${orderId}:${sortKey}:${role}`, doc);
+      // Keyed by event (its position) and recipient: applying the event again rewrites the same document. The feed
+      // comes in position order, so new documents append to the end of the id index instead of dirtying pages all
+      // over it (each a 16 KB page written to the WAL per commit).
+      await writer.put(NOTIFICATIONS, `${sortKey}:${role}`, doc);
     }
   }
 }
