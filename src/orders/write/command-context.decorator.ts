@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader } from '@nestjs/swagger';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { callerOf, type RequestWithCaller } from '../../auth/current-caller.decorator';
@@ -6,6 +7,7 @@ import type { IdempotencyRequest } from '../../http/idempotency/idempotency.cont
 import { correlationIdOf } from '../../http/edge';
 import { idempotencyRequestOf } from '../../http/idempotency/idempotency.service';
 import type { Caller } from '../domain/order.types';
+import { ApiProblems } from '../order-problems';
 
 export interface CommandRequestContext {
   caller: Caller;
@@ -38,3 +40,21 @@ export const CommandContext = createParamDecorator(
     };
   },
 );
+
+/** The OpenAPI of a command controller: bearer auth, and the headers and problems of what CommandContext reads. */
+export const CommandRoutes = (): ClassDecorator =>
+  // Applied in this order, as the decorators stacked on a class were (bottom up): the document is unchanged.
+  applyDecorators(
+    ApiProblems('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE'),
+    ApiHeader({
+      name: 'X-Correlation-Id',
+      required: false,
+      description: 'Recorded on the events; echoed back',
+    }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Retries with the same key and body get the same response; nothing is applied twice',
+    }),
+    ApiBearerAuth(),
+  );

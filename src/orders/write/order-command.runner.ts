@@ -16,9 +16,19 @@ export const baseResponse = (o: CommandOutcome): CommandResponseDto => ({
   position: o.position,
 });
 
-/** The data of the first event of `type` the command wrote (on an idempotent replay: the earlier command's). */
-export const dataOf = <T extends OrderEvent['type']>(o: CommandOutcome, type: T) =>
-  o.events.find((e) => e.type === type)?.data as Extract<OrderEvent, { type: T }>['data'] | undefined;
+type EventData<T extends OrderEvent['type']> = Extract<OrderEvent, { type: T }>['data'];
+
+/**
+ * The response of a route that opens something under an id it picked: the base response and what `pick` reads of
+ * the first `type` event the command wrote (undefined when none). From the event, because on an idempotent replay
+ * the id and the deadline are the earlier command's.
+ */
+export const respondOpened =
+  <T extends OrderEvent['type'], R>(type: T, pick: (data: EventData<T> | undefined) => R) =>
+  (o: CommandOutcome): CommandResponseDto & R => ({
+    ...baseResponse(o),
+    ...pick(o.events.find((e) => e.type === type)?.data as EventData<T> | undefined),
+  });
 
 @Injectable()
 export class OrderCommandRunner {

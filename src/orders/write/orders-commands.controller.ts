@@ -1,10 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
   ApiExtraModels,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -15,7 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../../platform/config/config';
 import { validationFailed } from '../../http/problem';
 import { ApiProblems } from '../order-problems';
 import { EmptyBody, UuidParam } from '../../http/validation';
-import { CommandContext, type CommandRequestContext } from './command-context.decorator';
+import { CommandContext, CommandRoutes, type CommandRequestContext } from './command-context.decorator';
 import {
   AnswerRequestDto,
   CancelOrderDto,
@@ -31,7 +29,7 @@ import {
   OfferExtrasResponseDto,
   OpenRequestResponseDto,
 } from './dto/command-responses.dto';
-import { baseResponse, dataOf, OrderCommandRunner } from './order-command.runner';
+import { baseResponse, OrderCommandRunner, respondOpened } from './order-command.runner';
 import {
   OPEN_REQUEST_BODY_SCHEMA,
   OPEN_REQUEST_EXAMPLES,
@@ -45,19 +43,11 @@ import {
 } from './order-command.service';
 
 const ORDER_PROBLEMS = [...COMMON_PROBLEMS, 'FORBIDDEN', 'ORDER_NOT_FOUND', 'CONCURRENCY_CONFLICT'] as const;
-const IDEMPOTENCY_PROBLEMS = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE'] as const;
 
 const base = baseResponse;
 
 @ApiTags('commands')
-@ApiBearerAuth()
-@ApiHeader({
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Retries with the same key and body get the same response; nothing is applied twice',
-})
-@ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Recorded on the events; echoed back' })
-@ApiProblems(...IDEMPOTENCY_PROBLEMS)
+@CommandRoutes()
 @Controller('orders')
 export class OrdersCommandsController {
   /** Keys the order id derived from an Idempotency-Key. */
@@ -223,15 +213,10 @@ export class OrdersCommandsController {
         },
       },
       ctx,
-      (outcome) => {
-        // From the events (on an idempotent replay they are the earlier request's).
-        const opened = dataOf(outcome, 'ResolutionRequestOpened');
-        return {
-          ...base(outcome),
-          requestId: opened?.requestId ?? requestId,
-          respondBy: opened?.respondBy ?? '',
-        };
-      },
+      respondOpened('ResolutionRequestOpened', (opened) => ({
+        requestId: opened?.requestId ?? requestId,
+        respondBy: opened?.respondBy ?? '',
+      })),
     );
   }
 
@@ -340,7 +325,7 @@ export class OrdersCommandsController {
         data: { offerId, description: dto.description, amount: dto.amount, extraDays: dto.extraDays },
       },
       ctx,
-      (outcome) => ({ ...base(outcome), offerId: dataOf(outcome, 'ExtrasOffered')?.offerId ?? offerId }),
+      respondOpened('ExtrasOffered', (offered) => ({ offerId: offered?.offerId ?? offerId })),
     );
   }
 

@@ -1,21 +1,13 @@
 // The support-case command routes (api.md "Commands"): a party opens, adds statements and withdraws; support claims,
 // posts messages, asks a party for information and resolves. Who may do what is the decider's (403 → 404 → 409).
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { COMMON_PROBLEMS } from '../../http/openapi';
 import { EmptyBody, UuidParam } from '../../http/validation';
 import type { Evidence } from '../domain/order.types';
 import { ApiProblems } from '../order-problems';
-import { CommandContext, type CommandRequestContext } from './command-context.decorator';
+import { CommandContext, CommandRoutes, type CommandRequestContext } from './command-context.decorator';
 import { EmptyBodyDto } from './dto/command-bodies.dto';
 import {
   CommandResponseDto,
@@ -30,7 +22,7 @@ import {
   ResolveSupportCaseDto,
   SupportMessageDto,
 } from './dto/support-case-bodies.dto';
-import { baseResponse as base, dataOf, OrderCommandRunner } from './order-command.runner';
+import { baseResponse as base, OrderCommandRunner, respondOpened } from './order-command.runner';
 
 const CASE_PROBLEMS = [
   ...COMMON_PROBLEMS,
@@ -51,14 +43,7 @@ const evidenceOf = (items: EvidenceDto[] | undefined): Evidence[] | undefined =>
   }));
 
 @ApiTags('support cases')
-@ApiBearerAuth()
-@ApiHeader({
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Retries with the same key and body get the same response; nothing is applied twice',
-})
-@ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Recorded on the events; echoed back' })
-@ApiProblems('IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_USE')
+@CommandRoutes()
 @Controller('orders/:orderId/support-cases')
 export class SupportCasesCommandsController {
   constructor(private readonly runner: OrderCommandRunner) {}
@@ -93,15 +78,10 @@ export class SupportCasesCommandsController {
         },
       },
       ctx,
-      (outcome) => {
-        // From the events (on an idempotent replay they are the earlier case's).
-        const opened = dataOf(outcome, 'SupportCaseOpened');
-        return {
-          ...base(outcome),
-          caseId: opened?.caseId ?? caseId,
-          firstResponseDueAt: opened?.firstResponseDueAt ?? '',
-        };
-      },
+      respondOpened('SupportCaseOpened', (opened) => ({
+        caseId: opened?.caseId ?? caseId,
+        firstResponseDueAt: opened?.firstResponseDueAt ?? '',
+      })),
     );
   }
 
@@ -158,14 +138,10 @@ export class SupportCasesCommandsController {
         data: { caseId, informationRequestId, party: dto.party, question: dto.question },
       },
       ctx,
-      (outcome) => {
-        const requested = dataOf(outcome, 'SupportInformationRequested');
-        return {
-          ...base(outcome),
-          informationRequestId: requested?.informationRequestId ?? informationRequestId,
-          respondBy: requested?.respondBy ?? '',
-        };
-      },
+      respondOpened('SupportInformationRequested', (requested) => ({
+        informationRequestId: requested?.informationRequestId ?? informationRequestId,
+        respondBy: requested?.respondBy ?? '',
+      })),
     );
   }
 
