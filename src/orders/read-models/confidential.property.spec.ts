@@ -3,11 +3,9 @@
 // refund reaches the buyer nowhere: not in notifications, not in the history, not on the order page. The seller
 // (and support) still read it in the history.
 import fc from 'fast-check';
-import type { StoredEvent } from '../../platform/event-store/event-store.port';
 import { InMemoryReadStore } from '../../platform/read-store/in-memory/in-memory-read-store';
-import { ORDER_EVENT_SCHEMA_VERSION } from '../domain/order.events';
 import type { Caller } from '../domain/order.types';
-import { play, runArb } from '../domain/testing/order-arbitraries';
+import { runArb } from '../domain/testing/order-arbitraries';
 import { BUYER_ID, ORDER_ID, SELLER_ID } from '../domain/testing/given-when-then';
 import { redactEventData, seesConfidential } from './confidential';
 import {
@@ -17,60 +15,22 @@ import {
 } from './notifications/notifications.projection';
 import { ORDER_PAGES, OrdersProjection, type OrderPageDoc } from './order-page/order-page.projection';
 import { orderPageView } from './order-page/order-page.view';
+import { keysOf, storedRun } from './testing/stored-runs';
 
 const BUYER: Caller = { userId: BUYER_ID, roles: [] };
 const SELLER: Caller = { userId: SELLER_ID, roles: [] };
-
-/** Every key anywhere in a JSON value. */
-function keysOf(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => keysOf(v, into));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      into.add(k);
-      keysOf(v, into);
-    }
-  }
-  return into;
-}
 
 describe('the confidential reason of a partial refund, across the buyer-facing readers', () => {
   it('property: never in the buyer’s notifications, history or order page; in the seller’s history', async () => {
     let offers = 0;
     await fc.assert(
       fc.asyncProperty(runArb, async (run) => {
-        const events: StoredEvent[] = [];
-        const secrets = new Map<string, string>(); // requestId -> confidential reason
+        const { events, secrets } = storedRun(run);
         const store = new InMemoryReadStore();
         const projections = [new OrdersProjection(), new NotificationsProjection()];
         const pages: unknown[] = [];
-        const pending: StoredEvent[] = [];
-        play(run, ({ command, outcome }) => {
-          if (!Array.isArray(outcome)) return;
-          for (const e of outcome) {
-            if (e.type === 'ResolutionRequestOpened' && e.data.confidentialReason) {
-              secrets.set(e.data.requestId, e.data.confidentialReason);
-            }
-            const stored: StoredEvent = {
-              id: `e${events.length}`,
-              streamName: `order-${ORDER_ID}`,
-              revision: events.length,
-              position: String(events.length + 1),
-              type: e.type,
-              data: e.data as unknown as Record<string, unknown>,
-              metadata: {
-                actor: command.actor,
-                correlationId: 'c',
-                causationId: null,
-                schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
-              },
-              recordedAt: command.now.toISOString(),
-            };
-            events.push(stored);
-            pending.push(stored);
-          }
-        });
         // The order page after every event, as the buyer sees it then.
-        for (const e of pending) {
+        for (const e of events) {
           for (const p of projections) await store.write((w) => p.apply(e, w));
           const doc = await store.get<OrderPageDoc>(ORDER_PAGES, ORDER_ID);
           if (doc) pages.push(orderPageView(doc, BUYER, new Date(e.recordedAt)));

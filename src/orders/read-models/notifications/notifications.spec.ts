@@ -1,28 +1,14 @@
 import fc from 'fast-check';
-import type { StoredEvent } from '../../../platform/event-store/event-store.port';
 import { InMemoryReadStore } from '../../../platform/read-store/in-memory/in-memory-read-store';
-import { ORDER_EVENT_SCHEMA_VERSION } from '../../domain/order.events';
-import { play, runArb } from '../../domain/testing/order-arbitraries';
-import { ORDER_ID } from '../../domain/testing/given-when-then';
+import { runArb } from '../../domain/testing/order-arbitraries';
 import { ScriptedFeed, SUPPORT_AGENT, SYSTEM } from '../testing/order-script';
+import { keysOf, storedRun } from '../testing/stored-runs';
 import {
   NOTIFICATIONS,
   NotificationsProjection,
   notificationData,
   type NotificationDoc,
 } from './notifications.projection';
-
-/** Every key anywhere in a JSON value. */
-function keysOf(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => keysOf(v, into));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      into.add(k);
-      keysOf(v, into);
-    }
-  }
-  return into;
-}
 
 describe('notifications of refunds and support cases', () => {
   let feed: ScriptedFeed;
@@ -160,31 +146,7 @@ describe('notifications of refunds and support cases', () => {
   it('property: whatever the run, no notification of the buyer carries a confidential reason', async () => {
     await fc.assert(
       fc.asyncProperty(runArb, async (run) => {
-        const events: StoredEvent[] = [];
-        const secrets = new Map<string, string>(); // requestId -> confidential reason
-        play(run, ({ command, outcome }) => {
-          if (!Array.isArray(outcome)) return;
-          for (const e of outcome) {
-            if (e.type === 'ResolutionRequestOpened' && e.data.confidentialReason) {
-              secrets.set(e.data.requestId, e.data.confidentialReason);
-            }
-            events.push({
-              id: `e${events.length}`,
-              streamName: `order-${ORDER_ID}`,
-              revision: events.length,
-              position: String(events.length + 1),
-              type: e.type,
-              data: e.data as unknown as Record<string, unknown>,
-              metadata: {
-                actor: command.actor,
-                correlationId: 'c',
-                causationId: null,
-                schemaVersion: ORDER_EVENT_SCHEMA_VERSION,
-              },
-              recordedAt: command.now.toISOString(),
-            });
-          }
-        });
+        const { events, secrets } = storedRun(run);
         const store = new InMemoryReadStore();
         const projection = new NotificationsProjection();
         for (const e of events) await store.write((w) => projection.apply(e, w));
