@@ -9,30 +9,21 @@ import {
   at,
   buyer,
   ev,
-  iso,
   plusDays,
   seller,
   stranger,
   support,
   system,
 } from './testing/given-when-then';
-
-const AWAITING = [ev.placed()];
-const IN_PROGRESS = [ev.placed(), ev.submitted(1)];
-const DUE = iso(73);
-const DELIVERED = [...IN_PROGRESS, ev.delivered(10)];
-const IN_REVISION = [...DELIVERED, ev.revision(12)];
-const COMPLETED = [...DELIVERED, ev.completed(11)];
-const CANCELLED = [
-  ev.placed(),
-  ev.cancelled({
-    hours: 2,
-    mode: 'support',
-    initiator: 'support',
-    counts: true,
-    previousStatus: 'awaiting_requirements',
-  }),
-];
+import {
+  AWAITING,
+  CANCELLED,
+  COMPLETED,
+  DELIVERED,
+  DUE,
+  IN_PROGRESS,
+  IN_REVISION,
+} from './testing/order-fixtures';
 
 describe('resolveActor', () => {
   const state = foldOrder(IN_PROGRESS);

@@ -17,13 +17,10 @@ import {
   support,
   system,
 } from './testing/given-when-then';
+import { DELIVERED, DUE, IN_PROGRESS } from './testing/order-fixtures';
 import { CASE_ID, caseEv } from './testing/support-case-events';
 
-const IN_PROGRESS = [ev.placed(), ev.submitted(1)];
-/** Requirements at hour 1, 3 delivery days. */
-const DUE = iso(73);
 const DUE_PLUS = (days: number) => plusDays(DUE, days);
-const DELIVERED = [...IN_PROGRESS, ev.delivered(10)];
 const OPEN = [...IN_PROGRESS, caseEv.opened()];
 const OPEN_DELIVERED = [...DELIVERED, caseEv.opened()];
 
