@@ -1,7 +1,7 @@
 // Who may do what now: the ONE place these rules live. `decide` runs the guard of a command before validating
 // its input; `allowedActions` runs the same guards, so the order page shows exactly the buttons that will work.
 // A guard returns the refusal (code + message) or null; it never throws, so listing actions stays cheap.
-import type { OrderState, RequestRecord } from './order.state';
+import { closedRequestOpener, type OrderState } from './order.state';
 import { isActive, ms, partyOf, refuse, requireParty, type Refusal } from './rules/common';
 import { checkPartialRefundAmount, checkPartialRefundAvailable } from './rules/refunds';
 import {
@@ -153,8 +153,9 @@ export function latenessOf(state: OrderState, now: Date): Lateness | null {
   return 'on_time';
 }
 
-export const findRequest = (state: OrderState, requestId: string): RequestRecord | undefined =>
-  state.requests.find((r) => r.requestId === requestId);
+/** Who opened the request `requestId`, open or closed; null for an id never used. */
+export const openerOf = (state: OrderState, requestId: string): Party | null =>
+  state.requests.find((r) => r.requestId === requestId)?.openedBy ?? closedRequestOpener(state, requestId);
 
 /** Open and answerable right now: once respondBy has passed the timeout wins, even before it is recorded. */
 export function isRequestAnswerable(state: OrderState, requestId: string, now: Date): boolean {
@@ -254,17 +255,18 @@ export function checkAnswerRequest(
 ): Refusal | null {
   const party = partyOf(state, actor);
   if (party === null) return refuse('FORBIDDEN', 'only the buyer or the seller answers requests');
-  const request = findRequest(state, requestId);
-  if (!request) return refuse('REQUEST_NOT_FOUND', `request ${requestId} not found`);
-  if (request.openedBy === party) return refuse('FORBIDDEN', 'only the counterpart answers a request');
+  const openedBy = openerOf(state, requestId);
+  if (!openedBy) return refuse('REQUEST_NOT_FOUND', `request ${requestId} not found`);
+  if (openedBy === party) return refuse('FORBIDDEN', 'only the counterpart answers a request');
   if (!isRequestAnswerable(state, requestId, now)) {
     return refuse('REQUEST_NOT_OPEN', `request ${requestId} is no longer open`);
   }
-  if (answer === 'decline' && request.type === 'order_update') {
+  const type = state.openRequest?.type; // answerable: it is the open one
+  if (answer === 'decline' && type === 'order_update') {
     return refuse('INVALID_STATE', 'an order update request is answered by posting the update, not declined');
   }
   // [decision] Support may have refunded meanwhile: an offer that no longer fits is refused (declined or lapses).
-  if (answer === 'accept' && request.type === 'partial_refund') {
+  if (answer === 'accept' && type === 'partial_refund') {
     return checkPartialRefundAmount(state, state.openRequest?.amount ?? 0);
   }
   return null;
@@ -278,9 +280,9 @@ export function checkWithdrawRequest(
 ): Refusal | null {
   const party = partyOf(state, actor);
   if (party === null) return refuse('FORBIDDEN', 'only the requester withdraws a request');
-  const request = findRequest(state, requestId);
-  if (!request) return refuse('REQUEST_NOT_FOUND', `request ${requestId} not found`);
-  if (request.openedBy !== party) return refuse('FORBIDDEN', 'only the requester withdraws a request');
+  const openedBy = openerOf(state, requestId);
+  if (!openedBy) return refuse('REQUEST_NOT_FOUND', `request ${requestId} not found`);
+  if (openedBy !== party) return refuse('FORBIDDEN', 'only the requester withdraws a request');
   if (!isRequestAnswerable(state, requestId, now)) {
     return refuse('REQUEST_NOT_OPEN', `request ${requestId} is no longer open`);
   }

@@ -1,6 +1,6 @@
 // evolve / foldOrder: the state keeps what the order page and the rules need, as plain JSON.
 import type { OrderEvent } from './order.events';
-import { evolve, foldOrder, initialOrderState, type OrderState } from './order.state';
+import { closedRequestOpener, evolve, foldOrder, initialOrderState, type OrderState } from './order.state';
 import { DELIVERY_DAYS, ORDER_ID, PRICE, ev, iso, plusDays } from './testing/given-when-then';
 import { CASE_ID, EVIDENCE, INFO_ID, caseEv } from './testing/support-case-events';
 
@@ -71,7 +71,8 @@ describe('state', () => {
       completedAt: iso(30),
       completion: 'accepted_by_buyer',
       openRequest: null,
-      requests: [{ requestId: 'req-1', type: 'order_update', openedBy: 'buyer', outcome: 'accepted' }],
+      requests: [],
+      closedRequests: '\nbuyer:req-1\n',
       requestClosedAt: iso(9),
       pendingExtras: [],
       offers: [
@@ -119,17 +120,19 @@ describe('state', () => {
     ]);
   });
 
-  it.each<[string, OrderEvent, string]>([
-    ['accepted', ev.accepted({ hours: 4 }), 'accepted'],
-    ['declined', ev.declined({ hours: 4 }), 'declined'],
-    ['withdrawn', ev.withdrawn({ hours: 4 }), 'withdrawn'],
-    ['expired', ev.expired({ hours: 60 }), 'expired'],
-  ])('a request %s is closed and remembered', (_, closing, outcome) => {
+  it.each<[string, OrderEvent]>([
+    ['accepted', ev.accepted({ hours: 4 })],
+    ['declined', ev.declined({ hours: 4 })],
+    ['withdrawn', ev.withdrawn({ hours: 4 })],
+    ['expired', ev.expired({ hours: 60 })],
+  ])('a request %s is closed and remembered with its opener', (_, closing) => {
+    const opened = foldOrder([ev.placed(), ev.submitted(1), ev.opened({ hours: 3 })]);
+    expect(opened.requests).toEqual([{ requestId: 'req-1', type: 'cancellation', openedBy: 'seller' }]);
     const state = foldOrder([ev.placed(), ev.submitted(1), ev.opened({ hours: 3 }), closing]);
     expect(state.openRequest).toBeNull();
-    expect(state.requests).toEqual([
-      { requestId: 'req-1', type: 'cancellation', openedBy: 'seller', outcome },
-    ]);
+    expect(state.requests).toEqual([]);
+    expect(closedRequestOpener(state, 'req-1')).toBe('seller');
+    expect(closedRequestOpener(state, 'req-2')).toBeNull();
   });
 
   it('records the cancellation', () => {

@@ -34,14 +34,11 @@ export interface OpenRequestState {
   confidentialReason: string | null;
 }
 
-/** `closed`: closed by a support case's resolution (ResolutionRequestClosed). */
-export type RequestOutcome = 'open' | 'accepted' | 'declined' | 'withdrawn' | 'expired' | 'closed';
-/** Every request ever opened, so an answer to a closed one is REQUEST_NOT_OPEN and an unknown id REQUEST_NOT_FOUND. */
+/** The open request's record (at most one is open). */
 export interface RequestRecord {
   requestId: string;
   type: RequestType;
   openedBy: Party;
-  outcome: RequestOutcome;
 }
 
 export interface PendingExtrasState {
@@ -104,7 +101,14 @@ export interface OrderState {
   completedAt: string | null;
   completion: 'accepted_by_buyer' | 'auto_completed' | null;
   openRequest: OpenRequestState | null;
+  /** The open request's record, or none. */
   requests: RequestRecord[];
+  /**
+   * Every request no longer open, as what the rules read of it: that its id was used (an answer is REQUEST_NOT_OPEN,
+   * not REQUEST_NOT_FOUND; a new request may not reuse it) and who opened it (FORBIDDEN comes first). One line each,
+   * `<opener>:<requestId>`, between newlines: an order's history of requests costs ~45 bytes a request, not a record.
+   */
+  closedRequests: string;
   /** When the open request last closed (answered, withdrawn, expired, closed by support): see autoCompletionDueAt. */
   requestClosedAt: string | null;
   pendingExtras: PendingExtrasState[];
@@ -160,6 +164,7 @@ export const initialOrderState: OrderState = Object.freeze({
   completion: null,
   openRequest: null,
   requests: Object.freeze([]) as unknown as RequestRecord[],
+  closedRequests: '\n',
   requestClosedAt: null,
   pendingExtras: Object.freeze([]) as unknown as PendingExtrasState[],
   offers: Object.freeze([]) as unknown as OfferRecord[],
@@ -176,20 +181,26 @@ const laterOf = (a: string | null, b: string | null): string | null => {
   return Date.parse(b) > Date.parse(a) ? b : a;
 };
 
-const closeRequest = (
-  state: OrderState,
-  requestId: string,
-  outcome: RequestOutcome,
-  at: string,
-): OrderState => {
-  const wasOpen = state.openRequest?.requestId === requestId;
+/** Only the open request closes (its record and openRequest go together); any other id leaves the state as is. */
+const closeRequest = (state: OrderState, requestId: string, at: string): OrderState => {
+  const open = state.requests.find((r) => r.requestId === requestId);
+  if (!open) return state;
   return {
     ...state,
-    openRequest: wasOpen ? null : state.openRequest,
-    requestClosedAt: wasOpen ? at : state.requestClosedAt,
-    requests: state.requests.map((r) => (r.requestId === requestId ? { ...r, outcome } : r)),
+    openRequest: null,
+    requestClosedAt: at,
+    requests: state.requests.filter((r) => r !== open),
+    closedRequests: `${state.closedRequests}${open.openedBy}:${requestId}\n`,
   };
 };
+
+/** Who opened the request `requestId` if it is closed, else null. */
+export const closedRequestOpener = (state: OrderState, requestId: string): Party | null =>
+  state.closedRequests.includes(`\nbuyer:${requestId}\n`)
+    ? 'buyer'
+    : state.closedRequests.includes(`\nseller:${requestId}\n`)
+      ? 'seller'
+      : null;
 
 /** An extension accepted before the start has no dueAt to move: remember the agreed date instead. */
 const agreeOnExtension = (state: OrderState, requestId: string): OrderState => {
@@ -296,27 +307,23 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
           amount: d.amount ?? null,
           confidentialReason: d.confidentialReason ?? null,
         },
-        requests: [
-          ...state.requests,
-          { requestId: d.requestId, type: d.requestType, openedBy: d.openedBy, outcome: 'open' },
-        ],
+        requests: [...state.requests, { requestId: d.requestId, type: d.requestType, openedBy: d.openedBy }],
       };
     }
     case 'ResolutionRequestAccepted':
       return closeRequest(
         agreeOnExtension(state, event.data.requestId),
         event.data.requestId,
-        'accepted',
         event.data.acceptedAt,
       );
     case 'ResolutionRequestDeclined':
-      return closeRequest(state, event.data.requestId, 'declined', event.data.declinedAt);
+      return closeRequest(state, event.data.requestId, event.data.declinedAt);
     case 'ResolutionRequestWithdrawn':
-      return closeRequest(state, event.data.requestId, 'withdrawn', event.data.withdrawnAt);
+      return closeRequest(state, event.data.requestId, event.data.withdrawnAt);
     case 'ResolutionRequestExpired': {
       const agreed =
         event.data.outcome === 'auto_accepted' ? agreeOnExtension(state, event.data.requestId) : state;
-      return closeRequest(agreed, event.data.requestId, 'expired', event.data.expiredAt);
+      return closeRequest(agreed, event.data.requestId, event.data.expiredAt);
     }
     case 'DueDateExtended':
       return { ...state, dueAt: event.data.newDueAt };
@@ -380,7 +387,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
     case 'OrderBecameVeryLate':
       return { ...state, veryLateRecordedForDueAt: event.data.dueAt };
     case 'ResolutionRequestClosed':
-      return closeRequest(state, event.data.requestId, 'closed', event.data.closedAt);
+      return closeRequest(state, event.data.requestId, event.data.closedAt);
     case 'RefundRecorded': {
       const d = event.data;
       return {

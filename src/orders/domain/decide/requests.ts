@@ -17,7 +17,7 @@ import {
   checkOpenRequest,
   checkPartialRefundAmount,
   checkWithdrawRequest,
-  findRequest,
+  openerOf,
   isActive,
   isRequestAnswerable,
   parseIsoInstant,
@@ -98,7 +98,9 @@ export function openRequest(command: OpenRequest, state: PlacedOrderState): Orde
   enforce(checkOpenRequest(state, actor, data.requestType));
   const party = partyOf(state, actor) as Party;
   requireText(data.requestId, 'requestId');
-  if (findRequest(state, data.requestId)) invalid('requestId', `request ${data.requestId} already exists`);
+  // Closed requests are kept as lines (OrderState.closedRequests).
+  if (data.requestId.includes('\n')) invalid('requestId', 'requestId is one line');
+  if (openerOf(state, data.requestId)) invalid('requestId', `request ${data.requestId} already exists`);
   const comment = requireText(data.comment, 'comment');
 
   let reason: string | null = null;

@@ -55,7 +55,9 @@ const amountArb = fc.oneof(
 const requestRef = fc.constantFrom('open', 'open', 'fresh', 'r1', 'r2');
 const offerRef = fc.constantFrom('pending', 'pending', 'fresh', 'o1', 'o2');
 const requestIdOf = (ref: string, s: OrderState): string =>
-  ref === 'open' ? (s.openRequest?.requestId ?? 'r1') : ref === 'fresh' ? `r${s.requests.length + 1}` : ref;
+  ref === 'open' ? (s.openRequest?.requestId ?? 'r1') : ref === 'fresh' ? `r${requestsOpened(s) + 1}` : ref;
+/** The open request and the closed ones (a line each). */
+const requestsOpened = (s: OrderState): number => s.requests.length + s.closedRequests.split('\n').length - 2;
 const offerIdOf = (ref: string, s: OrderState): string =>
   ref === 'pending'
     ? (s.pendingExtras[0]?.offerId ?? 'o1')

@@ -86,6 +86,7 @@ export function orderStateOf(doc: OrderPageDoc): PlacedOrderState {
     completion: none.completion,
     openRequest: s.openRequest,
     requests: s.requests,
+    closedRequests: none.closedRequests,
     requestClosedAt: none.requestClosedAt,
     pendingExtras: s.pendingExtras,
     offers: s.offers,
