@@ -108,6 +108,8 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   private readonly gets = new Map<string, Database.Statement>();
   /** What queries want of the connection (an index build changes them for its duration). */
   private readonly queryPragmas: string[];
+  /** Made once: better-sqlite3 builds a transaction function's wrappers anew at every db.transaction(). */
+  private readonly transaction: Database.Transaction<typeof this.applyChanges>;
 
   /** `dataDir`: of `read.db`, created if missing; `cacheMb`: the query connection's page cache (default 64). */
   constructor(options: { dataDir: string; cacheMb?: number }) {
@@ -123,6 +125,7 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
       `cache_size = ${-Math.round((options.cacheMb ?? 64) * 1024)}`,
       'temp_store = MEMORY',
     ];
+    this.transaction = this.db.transaction(this.applyChanges.bind(this));
     for (const p of ['synchronous = NORMAL', 'journal_size_limit = 67108864', ...this.queryPragmas])
       this.db.pragma(p);
     for (const [legacy, select] of Object.entries(LEGACY_TABLES)) {
@@ -239,23 +242,20 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   /** Synchronous, under the write lock (IMMEDIATE): no other connection moves the checkpoint meanwhile. */
   protected commit(changes: CollectionChanges[], move?: CheckpointMove): void {
     this.assertOpen();
-    this.db
-      .transaction(() => {
-        if (move) {
-          const stored = this.read(CHECKPOINTS, move.key);
-          assertCheckpoint(move, stored === undefined ? null : JSON.parse(stored));
-        }
-        this.applyChanges(changes);
-      })
-      .immediate();
+    this.transaction.immediate(changes, move);
   }
 
-  /** Rows in id order (neighbouring ids share B-tree pages). */
-  private applyChanges(changes: CollectionChanges[]): void {
+  /** The checkpoint checked, then rows in id order (neighbouring ids share B-tree pages). */
+  private applyChanges(changes: CollectionChanges[], move?: CheckpointMove): void {
+    if (move) {
+      const stored = this.read(CHECKPOINTS, move.key);
+      assertCheckpoint(move, stored === undefined ? null : JSON.parse(stored));
+    }
     for (const { collection, ids, docs } of changes) {
       const table = tableOf(collection);
-      // Every time (a handful per commit): the table may have been dropped by another connection since.
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`);
+      // Every time (a handful per commit): the table may have been dropped by another connection since. Prepared
+      // once: SQLite re-prepares it when the schema changed (a no-op while the table exists), no parse per commit.
+      this.statement(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`).run();
       const upsert = this.statement(
         `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
       );
