@@ -16,10 +16,11 @@ const DERIVED = Symbol('deadlines');
 
 export class DeadlinesProjection implements Projection {
   readonly name = DEADLINES_PROJECTION_NAME;
-  readonly version = 1;
+  /** 2: no index on orderId (nothing queries by it; each deadline scheduled or settled paid for it). */
+  readonly version = 2;
   readonly collections: Record<string, string[][]> = {
     // The poller's query: dueAt <= now, sorted by dueAt.
-    [DEADLINES_COLLECTION]: [['dueAt'], ['orderId']],
+    [DEADLINES_COLLECTION]: [['dueAt']],
     [DEADLINE_TRACKS_COLLECTION]: [],
   };
 
