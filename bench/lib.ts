@@ -259,7 +259,7 @@ export const uuid = randomUUID;
 export function benchFlag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i > 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
+  return Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 /** A client's view of projection lag: command acknowledged -> GET ?minPosition=<its position> answered. */
