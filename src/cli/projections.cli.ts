@@ -6,11 +6,7 @@ import { parseArgs } from 'node:util';
 import { AppConfig, ConfigError, loadConfig } from '../platform/config/config';
 import { createEventStore } from '../platform/event-store/event-store.module';
 import type { EventStore } from '../platform/event-store/event-store.port';
-import {
-  ProjectionEngine,
-  type RebuildProgress,
-  type RebuildResult,
-} from '../platform/projections/projection-engine';
+import { ProjectionEngine, type RebuildProgress } from '../platform/projections/projection-engine';
 import { createReadStore } from '../platform/read-store/read-store.module';
 import type { ReadStore } from '../platform/read-store/read-store.port';
 import { productProjections } from '../orders/projections';
@@ -28,21 +24,18 @@ function parseCommand(argv: string[], known: string[]) {
   const options = { 'batch-size': { type: 'string' } } as const;
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [name, ...args] = positionals;
-  if (name !== 'status' && name !== 'rebuild' && name !== 'dead-letters') {
+  if (name !== 'status' && name !== 'rebuild' && name !== 'dead-letters')
     throw new Error(name ? `unknown command ${name}` : 'a command is needed');
-  }
   // A rebuild process has memory to spare: bigger batches rewrite each document fewer times.
   const batchSize = Number(values['batch-size'] ?? 50_000);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch-size needs a positive integer');
   const clear = name === 'dead-letters' && args[0] === 'clear';
   const names = clear ? args.slice(1) : args;
-  if ((name === 'rebuild' || clear) && names.length === 0) {
+  if ((name === 'rebuild' || clear) && names.length === 0)
     throw new Error(`${clear ? 'dead-letters clear' : 'rebuild'} needs a projection name or \`all\``);
-  }
   const unknown = names.filter((n) => n !== 'all' && !known.includes(n));
-  if (unknown.length) {
+  if (unknown.length)
     throw new Error(`unknown projection(s): ${unknown.join(', ')} (known: ${known.join(', ')})`);
-  }
   return { name, args, batchSize };
 }
 
@@ -50,20 +43,17 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** One line, redrawn in place on a terminal; a line per second otherwise. */
 function progressBar(out: NodeJS.WriteStream = process.stderr): (p: RebuildProgress) => void {
-  let lastLine = 0;
+  let lastLine = -Infinity;
   return (p) => {
-    const fraction = p.fraction ?? 0;
-    const filled = Math.round(fraction * 30);
+    const done = p.fraction >= 1;
+    if (!out.isTTY && p.elapsedMs - lastLine < 1000 && !done) return;
+    lastLine = p.elapsedMs;
+    const filled = Math.round(p.fraction * 30);
     const line =
-      `[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  ` +
+      `[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${(p.fraction * 100).toFixed(1).padStart(5)}%  ` +
       `${fmt(p.processed)} events  ${fmt(p.eventsPerSec)} events/s  ` +
       `position ${p.position ?? '-'} / ${p.headPosition ?? '-'}  ${(p.elapsedMs / 1000).toFixed(1)} s`;
-    if (out.isTTY) {
-      out.write(`\r${line}${fraction >= 1 ? '\n' : ''}`);
-    } else if (p.elapsedMs - lastLine >= 1000 || fraction >= 1) {
-      lastLine = p.elapsedMs;
-      out.write(`${line}\n`);
-    }
+    out.write(out.isTTY ? `\r${line}${done ? '\n' : ''}` : `${line}\n`);
   };
 }
 
@@ -78,14 +68,14 @@ async function status(engine: ProjectionEngine): Promise<void> {
   }
 }
 
-const resultLine = (r: RebuildResult): string =>
-  `${r.name}: generation ${r.previousGeneration} -> ${r.generation}, ${fmt(r.eventsProcessed)} events in ` +
-  `${(r.elapsedMs / 1000).toFixed(1)} s (${fmt(r.eventsPerSec)} events/s), position ${r.position ?? '-'}`;
-
 async function rebuild(engine: ProjectionEngine, names: string[]): Promise<void> {
   const started = performance.now();
   const results = await engine.rebuild(names.includes('all') ? 'all' : names, { onProgress: progressBar() });
-  for (const r of results) console.log(resultLine(r));
+  for (const r of results)
+    console.log(
+      `${r.name}: generation ${r.previousGeneration} -> ${r.generation}, ${fmt(r.eventsProcessed)} events in ` +
+        `${(r.elapsedMs / 1000).toFixed(1)} s (${fmt(r.eventsPerSec)} events/s), position ${r.position ?? '-'}`,
+    );
   const seconds = (performance.now() - started) / 1000;
   const events = results[0]?.eventsProcessed ?? 0;
   console.log(

@@ -27,6 +27,21 @@ describe('runner helpers', () => {
     expect(cache.get('c', 'k8999')).toBeUndefined();
   });
 
+  it('DocumentCache on an empty generation: ids never stored in a collection read first are absent, unread', () => {
+    const cache = new DocumentCache(Infinity);
+    cache.stored = new Map();
+    expect(cache.get('pages', 'o1')).toBeNull(); // read before anything was stored: followed
+    cache.set('pages', 'o1', { n: 1 });
+    cache.set('notes', 'n1', { n: 1 }); // stored before any read: not followed
+    cache.clear(); // a batch committed: the documents go, the ids stay
+    expect(cache.get('pages', 'o1')).toBeUndefined(); // stored: ask the store
+    expect(cache.get('pages', 'o2')).toBeNull();
+    expect(cache.get('notes', 'n1')).toBeUndefined();
+    expect(cache.get('notes', 'n2')).toBeUndefined();
+    cache.clear(true); // another worker wrote: nothing is known any more
+    expect(cache.get('pages', 'o2')).toBeUndefined();
+  });
+
   it('SampleWindow gives percentiles of its recent samples', () => {
     const w = new SampleWindow(100);
     expect(w.percentile(50)).toBeNull();

@@ -58,16 +58,26 @@ export class SampleWindow {
 /** Recent parsed documents per collection, valid while the runner is its generation's only writer. */
 export class DocumentCache {
   private readonly collections = new Map<string, Map<string, object | null>>();
+  /** A build on an empty generation: the ids stored in each collection read before anything was stored in it. */
+  stored: Map<string, Set<string> | null> | null = null;
   constructor(private readonly capacity: number) {}
 
+  /** undefined: ask the store; null: absent (cached, or not among the ids `stored` follows). */
   get(collection: string, id: string): object | null | undefined {
-    return this.collections.get(collection)?.get(id);
+    const doc = this.collections.get(collection)?.get(id);
+    if (doc !== undefined || !this.stored) return doc;
+    let ids = this.stored.get(collection);
+    if (ids === undefined) this.stored.set(collection, (ids = new Set()));
+    return ids === null || ids.has(id) ? undefined : null;
   }
 
   set(collection: string, id: string, value: object | null): void {
     let docs = this.collections.get(collection);
     if (!docs) this.collections.set(collection, (docs = new Map()));
     docs.set(id, value);
+    const ids = this.stored?.get(collection);
+    if (ids) ids.add(id);
+    else if (ids === undefined) this.stored?.set(collection, null); // stored before read: not followed
     if (docs.size <= this.capacity) return;
     for (const old of docs.keys()) {
       docs.delete(old);
@@ -79,8 +89,9 @@ export class DocumentCache {
     this.collections.get(collection)?.delete(id);
   }
 
-  clear(): void {
+  clear(all = false): void {
     this.collections.clear();
+    if (all) this.stored = null;
   }
 }
 
@@ -146,6 +157,7 @@ export class ProjectionRunner {
   async init(): Promise<void> {
     await this.ensureCollections(!this.building);
     await this.reload();
+    if (this.building && this.checkpoint === null) this.cache.stored = new Map(); // nothing committed: empty
     this.deadLetters = (await this.store.listDeadLetters(this.checkpointKey)).length;
   }
 
@@ -155,7 +167,7 @@ export class ProjectionRunner {
   }
 
   async reload(): Promise<void> {
-    this.cache.clear(); // whoever moved the checkpoint may have written documents too
+    this.cache.clear(true); // whoever moved the checkpoint may have written documents too
     this.checkpoint = await this.store.getCheckpoint(this.checkpointKey);
     this.observed = maxPosition(this.observed, this.checkpoint);
   }

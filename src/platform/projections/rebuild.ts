@@ -39,8 +39,7 @@ export async function rebuildSlots(
     slot.build?.abort.abort();
     await slot.build?.done;
     slot.build = null;
-    const { name } = slot.projection;
-    const registry = (await readRegistry(engine.store, name)) ?? slot.registry!;
+    const registry = (await readRegistry(engine.store, slot.projection.name)) ?? slot.registry!;
     const runner = await startBuild(engine, slot, registry, 'cli');
     builds.push({ slot, runner, previous: registry.generation });
   }
