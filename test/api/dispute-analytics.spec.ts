@@ -87,6 +87,16 @@ describe('GET /analytics/disputes', () => {
     expectProblem(await api.get(null, q), 401, 'UNAUTHENTICATED');
   });
 
+  it('given a party (no role), when the date range is impossible or reversed, then 400 before 403 (order of checks)', async () => {
+    for (const query of ['from=2031-02-30&to=2031-03-01', 'from=2031-03-02&to=2031-03-01']) {
+      expectProblem(
+        await api.get(newUser('buyer'), `/analytics/disputes?${query}`),
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
+  });
+
   it.each([
     ['', 'from'],
     ['from=2031-01-01', 'to'],

@@ -270,6 +270,13 @@ describe('GET /analytics/cancellations', () => {
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
+  it('given a caller without the role, when the date range is impossible or reversed, then 400 before 403 (order of checks)', async () => {
+    for (const query of ['from=2025-02-30&to=2025-03-01', 'from=2025-03-10&to=2025-03-01']) {
+      const res = await api.get(newUser('buyer'), `/analytics/cancellations?${query}`);
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+    }
+  });
+
   it('is for analysts and support only', async () => {
     const q = '/analytics/cancellations?from=2025-01-01&to=2025-01-02';
     expectProblem(await api.get(newUser('user'), q), 403, 'FORBIDDEN');

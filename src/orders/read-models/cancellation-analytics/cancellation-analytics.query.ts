@@ -37,8 +37,8 @@ export class GetCancellationAnalyticsHandler implements IQueryHandler<GetCancell
   constructor(@Inject(READ_STORE) private readonly store: ReadModels) {}
 
   async execute({ from, to, caller }: GetCancellationAnalyticsQuery): Promise<CancellationAnalyticsView> {
+    const days = daysOf(from, to); // a malformed range is a 400 before the role's 403 (api.md)
     assertHasRole(caller, ['analyst', 'support'], 'cancellation analytics');
-    const days = daysOf(from, to);
     const docs = await this.store.find<CancellationDailyDoc>(CANCELLATION_DAILY, {
       date: { $gte: from, $lte: to },
     });

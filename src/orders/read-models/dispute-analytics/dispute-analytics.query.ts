@@ -102,8 +102,8 @@ export class GetDisputeAnalyticsHandler implements IQueryHandler<GetDisputeAnaly
   constructor(@Inject(READ_STORE) private readonly store: ReadModels) {}
 
   async execute({ from, to, caller }: GetDisputeAnalyticsQuery): Promise<DisputeAnalyticsView> {
+    daysOf(from, to); // validates the range: a 400 before the role's 403 (api.md)
     assertHasRole(caller, ['analyst', 'support'], 'dispute analytics');
-    daysOf(from, to); // validates the range
     const cases = await this.store.find<DisputeCaseDoc>(DISPUTE_CASES, {
       openedDay: { $gte: from, $lte: to },
     });
