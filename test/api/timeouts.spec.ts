@@ -252,6 +252,41 @@ describe('timeouts (CLOCK=manual, through the HTTP API)', () => {
     });
   });
 
+  it('given an unanswered cancellation request, when the clock jumps a day past respondBy, then the order is cancelled as of respondBy', async () => {
+    const { orderId } = await d.placeInProgress();
+    const { respondBy } = await d.openRequest(orderId, 'seller', {
+      type: 'cancellation',
+      reason: 'cannot_deliver',
+      comment: 'Too busy.',
+    });
+
+    await d.setNow(respondBy + DAY);
+
+    const at = new Date(respondBy).toISOString();
+    expect((await d.last(orderId, 'ResolutionRequestExpired'))?.data).toMatchObject({ expiredAt: at });
+    expect((await d.last(orderId, 'OrderCancelled'))?.data).toMatchObject({
+      mode: 'auto_accepted',
+      cancelledAt: at,
+    });
+  });
+
+  it('given a delivered order, when the clock jumps days past deliveredAt + 3 d, then it completed at deliveredAt + 3 d', async () => {
+    const { orderId } = await d.placeInProgress(5);
+    await t.http
+      .post(`/orders/${orderId}/deliveries`)
+      .set(d.as('seller'))
+      .send({ message: 'Done.' })
+      .expect(200);
+    const deliveredAt = Date.parse((await d.last(orderId, 'OrderDelivered'))!.data.deliveredAt as string);
+
+    await d.setNow(deliveredAt + 10 * DAY);
+
+    expect((await d.last(orderId, 'OrderCompleted'))?.data).toMatchObject({
+      completion: 'auto_completed',
+      completedAt: new Date(deliveredAt + 3 * DAY).toISOString(),
+    });
+  });
+
   it('every timeout takes effect once: moving the clock again changes nothing', async () => {
     const { orderId, dueAt } = await d.placeInProgress(1);
     await d.setNow(dueAt + 2 * DAY);

@@ -53,6 +53,7 @@ describe('TimeoutSaga', () => {
           actor: { id: 'system', role: 'system' },
           correlationId: `deadline:${cases[i][0].id}`,
           causationId: 'ev-7',
+          dueAt: '2030-01-01T00:00:00.000Z',
         },
       });
     });

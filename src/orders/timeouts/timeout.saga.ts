@@ -39,7 +39,7 @@ export class DeadlineReached implements IEvent {
   constructor(readonly deadline: Deadline) {}
 }
 
-/** Pure; throws for a deadline it cannot map. `now` is left to the command handler's clock. */
+/** Pure; throws for a deadline it cannot map. The command takes effect at the deadline's dueAt (not later). */
 export function timeoutCommandOf(deadline: Deadline): ExecuteOrderCommand {
   const map = (TIMEOUT_COMMANDS as Record<string, ((d: Deadline) => OrderCommandInput) | undefined>)[
     deadline.kind
@@ -51,6 +51,7 @@ export function timeoutCommandOf(deadline: Deadline): ExecuteOrderCommand {
     // One business flow per deadline; caused by the event that scheduled it.
     correlationId: `deadline:${deadline.id}`,
     causationId: deadline.sourceEventId,
+    dueAt: deadline.dueAt,
   });
 }
 

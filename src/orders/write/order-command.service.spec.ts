@@ -100,6 +100,25 @@ describe('OrderCommandService', () => {
     expect(events[2].metadata.actor).toEqual(SYSTEM_ACTOR);
   });
 
+  it("decides a timeout at its deadline's dueAt when the clock has passed it, never later than the clock", async () => {
+    const orderId = randomUUID();
+    await service.execute(place(orderId), { orderId, caller: checkout }); // dueAt 2030-01-08
+    clock.advance(30 * 24 * 3600 * 1000);
+    const dueAt = '2030-01-08T00:00:00.001Z';
+    const late = await service.execute(
+      { type: 'RecordLateness', data: {} },
+      { orderId, actor: SYSTEM_ACTOR, dueAt },
+    );
+    expect(late.events).toEqual([
+      { type: 'OrderBecameLate', data: { orderId, dueAt: '2030-01-08T00:00:00.000Z', recordedAt: dueAt } },
+    ]);
+    const future = await service.execute(
+      { type: 'RecordLateness', data: {} },
+      { orderId, actor: SYSTEM_ACTOR, dueAt: '2031-01-01T00:00:00.000Z' },
+    );
+    expect(future.events[0].data).toMatchObject({ recordedAt: clock.now().toISOString() });
+  });
+
   it('serializes concurrent commands on one order: one opens, the others are refused by the rule', async () => {
     const orderId = randomUUID();
     await service.execute(place(orderId), { orderId, caller: checkout });

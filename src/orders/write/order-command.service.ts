@@ -30,6 +30,11 @@ export interface ExecuteOptions {
   caller?: Caller;
   /** System commands (timeouts): the actor as is, e.g. SYSTEM_ACTOR. Takes precedence over `caller`. */
   actor?: Actor;
+  /**
+   * Timeouts: the moment the deadline fell due. A timeout takes effect then (domain.md: at 48 h, at 3 days), also
+   * when the scheduler runs later (the test clock jumped, the service was down); never later than the clock.
+   */
+  dueAt?: string;
   /** The business flow (x-correlation-id, or the timeout's); a new uuid when absent. */
   correlationId?: string;
   /** What caused this command (e.g. the event that set a deadline); defaults to the command's own id. */
@@ -120,7 +125,7 @@ export class OrderCommandService {
       let actor: Actor;
       try {
         actor = this.actorFor(input, snapshot.state, options);
-        decided = decide({ ...input, actor, now: this.clock.now() } as OrderCommand, snapshot.state);
+        decided = decide({ ...input, actor, now: this.nowFor(options) } as OrderCommand, snapshot.state);
         if (decided.length === 0 && fromCache) {
           snapshot = undefined; // confirm the no-op on the stream itself
           continue;
@@ -194,6 +199,12 @@ export class OrderCommandService {
   protected pause(attempt: number): Promise<void> {
     const ms = Math.random() * Math.min(2 ** attempt, 50);
     return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  private nowFor({ dueAt }: ExecuteOptions): Date {
+    const now = this.clock.now();
+    const due = dueAt === undefined ? NaN : Date.parse(dueAt);
+    return due < now.getTime() ? new Date(due) : now;
   }
 
   private actorFor(input: OrderCommandInput, state: OrderState, options: ExecuteOptions): Actor {
