@@ -70,6 +70,35 @@ describe('support-case and partial-refund timeouts (CLOCK=manual)', () => {
     await d.ok('seller', `${c}/statements`, { text: 'Tomorrow.' });
   });
 
+  it('given an information request to the seller, when the seller adds a statement without its id within 48 h, then that answers it: nothing lapses', async () => {
+    const d = await Dispute.placed(api);
+    const { caseId } = await d.openCase('buyer');
+    const c = `/support-cases/${caseId}`;
+    await d.ok('support', `${c}/claim`);
+    const { informationRequestId } = await d.ok<{ informationRequestId: string }>(
+      'support',
+      `${c}/information-requests`,
+      { party: 'seller', question: 'When will it be ready?' },
+    );
+    await d.ok('buyer', `${c}/statements`, { text: 'Not my question.' }); // the other party: no answer
+    await api.advance(HOUR);
+
+    await d.ok('seller', `${c}/statements`, { text: 'Friday.' });
+
+    const answer = (await d.history('auditor')).filter((e) => e.type === 'SupportStatementAdded').pop();
+    expect(answer?.data).toMatchObject({ text: 'Friday.', informationRequestId });
+    const page = await d.page<{ supportCase: { informationRequest: unknown } }>('seller');
+    expect(page.supportCase.informationRequest).toBeNull();
+    const queue = await api.read<{ items: { caseId: string; waitingOn: string }[] }>(
+      d.agent,
+      '/support/cases?limit=100',
+      ['support'],
+    );
+    expect(queue.items.find((i) => i.caseId === caseId)?.waitingOn).toBe('support');
+    await api.advance(2 * DAY);
+    expect(await count(d, 'SupportInformationRequestLapsed')).toBe(0);
+  });
+
   it('an unanswered partial refund offer lapses at 48 h with nothing refunded', async () => {
     const d = await Dispute.placed(api, { price: { amount: 10_000, currency: 'USD' } });
     const { requestId } = await d.ok<{ requestId: string }>('seller', '/requests', {

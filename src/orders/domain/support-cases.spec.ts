@@ -258,6 +258,20 @@ describe('support cases', () => {
       expect(foldOrder([...asked, answered]).supportCase?.informationRequest).toBeNull();
     });
 
+    it('[decision] a statement by the asked party within 48 h answers the outstanding request, named or not', () => {
+      const asked = [...OPEN, caseEv.infoRequested({ hours: 21 })];
+      given(...asked)
+        .when(statement(30, seller))
+        .then([caseEv.statement({ hours: 30, answers: INFO_ID })]);
+      // The other party's statement, or one after respondBy (the request lapsed: silence), answers nothing.
+      given(...asked)
+        .when(statement(30, buyer))
+        .then([caseEv.statement({ hours: 30, by: 'buyer' })]);
+      given(...asked)
+        .when(statement(69, seller))
+        .then([caseEv.statement({ hours: 69 })]);
+    });
+
     it.each<[string, number, Actor, string]>([
       ['put to the other party', 30, buyer, INFO_ID],
       ['after its respondBy (the timeout wins)', 69, seller, INFO_ID],

@@ -23,6 +23,7 @@ import {
   checkSupportRefundAmount,
   checkWithdrawSupportCase,
   findCase,
+  informationRequestAnsweredBy,
   openCaseOf,
   parseIsoInstant,
   partyOf,
@@ -191,10 +192,13 @@ export function requestInformation(command: RequestInformation, state: PlacedOrd
 export function addStatement(command: AddStatement, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
   enforce(checkAddStatement(state, actor, data.caseId));
-  const answers = isGiven(data.informationRequestId) ? data.informationRequestId! : null;
+  let answers = isGiven(data.informationRequestId) ? data.informationRequestId! : null;
   if (answers !== null) {
     if (typeof answers !== 'string') invalid('informationRequestId', 'informationRequestId must be a string');
     enforce(checkAnswerInformationRequest(state, actor, answers, now));
+  } else {
+    // The asked party speaking within the window answers the outstanding request, named or not.
+    answers = informationRequestAnsweredBy(state, actor, now);
   }
   const text = caseText(data.text, 'text');
   const evidence = evidenceOf(data.evidence);

@@ -64,6 +64,17 @@ export const checkAddStatement = (state: OrderState, actor: Actor, caseId: strin
   requireAnyParty(state, actor, 'add a statement') ?? requireOpenCase(state, caseId);
 
 /**
+ * The outstanding information request a statement by this actor answers without naming it: the one put to their
+ * party, before its respondBy. domain.md: "the party answers with a statement"; only silence lapses.
+ */
+export function informationRequestAnsweredBy(state: OrderState, actor: Actor, now: Date): string | null {
+  const request = openCaseOf(state)?.informationRequest;
+  return request && request.party === partyOf(state, actor) && now.getTime() < ms(request.respondBy)
+    ? request.id
+    : null;
+}
+
+/**
  * A statement answering an information request: it must be the outstanding one, addressed to this party, before
  * its respondBy (the timeout wins, as for requests). [decision] Anything else is INVALID_STATE; the party may still
  * add the statement without informationRequestId.
