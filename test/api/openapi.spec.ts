@@ -1,7 +1,7 @@
 // The published OpenAPI document (/docs-json of the real app) is as strict as the service: checked generically over
 // every operation and schema, and against real responses of the service with a small 3.0 schema validator.
 import type { Response } from 'supertest';
-import { inProgressOrder, openRequest, parties, post } from '../support/orders';
+import { inProgressOrder, openRequest, parties, placeOrder, post } from '../support/orders';
 import { SchemaValidator } from '../support/openapi-schema';
 import { bearer, startTestApp, type TestApp } from '../support/test-app';
 
@@ -194,6 +194,14 @@ describe('the published OpenAPI document', () => {
     ).not.toEqual([]);
   });
 
+  it('lists null among the values of every nullable enum (3.0: `nullable` does not widen an enum)', () => {
+    const schemas = Object.values(doc.components.schemas).flatMap(reachable);
+    const offending = schemas.filter(
+      (x) => x.nullable === true && Array.isArray(x.enum) && !x.enum.includes(null),
+    );
+    expect(offending).toEqual([]);
+  });
+
   describe('against real responses', () => {
     const operationOf = (method: string, url: string): Operation => {
       const path = url.split('?')[0];
@@ -289,6 +297,45 @@ describe('the published OpenAPI document', () => {
         expectDocumented('get', url, res);
       }
       expectDocumented('get', '/notifications', await get('/notifications', p.seller));
+    });
+
+    it('given an open partial refund, a cancelled order and a resolved case, when read, then lists, pages and the queue validate', async () => {
+      const p = parties();
+      const orderId = await placeOrder(t, p, {
+        requirementsNeeded: false,
+        price: { amount: 10_000, currency: 'USD' },
+      });
+      const agent = bearer(t.token('agent-2', ['support']));
+      const get = (url: string, auth = bearer(t.token(p.buyer))) => t.http.get(url).set(auth);
+      const { caseId } = (
+        await post(t, p.buyer, `/orders/${orderId}/support-cases`, { category: 'other', description: 'd' })
+      ).body as { caseId: string };
+      const offered = await post(t, p.seller, `/orders/${orderId}/requests`, {
+        type: 'partial_refund',
+        reason: 'other',
+        comment: 'Sorry.',
+        amount: 500,
+      });
+      expect(offered.status).toBe(201);
+      const open = await get(`/orders?minPosition=${offered.body.position}`);
+      expect(open.body.items[0].openRequest).toMatchObject({ type: 'partial_refund' });
+      expectDocumented('get', '/orders', open);
+
+      const resolved = await t.http
+        .post(`/orders/${orderId}/support-cases/${caseId}/resolution`)
+        .set(agent)
+        .send({ outcome: 'cancel_order', rationale: 'Both agree.', countsTowardCompletionRate: false })
+        .expect(200);
+      const at = `minPosition=${resolved.body.position}`;
+      const page = await get(`/orders/${orderId}?${at}`);
+      expect(page.body).toMatchObject({ status: 'cancelled', lateness: null });
+      expectDocumented('get', `/orders/${orderId}`, page);
+      expectDocumented('get', '/orders?status=cancelled', await get(`/orders?status=cancelled&${at}`));
+      const queue = await get(`/support/cases?status=resolved&limit=100&${at}`, agent);
+      expect(queue.body.items.find((i: { caseId: string }) => i.caseId === caseId)).toMatchObject({
+        waitingOn: null,
+      });
+      expectDocumented('get', '/support/cases?status=resolved', queue);
     });
   });
 });

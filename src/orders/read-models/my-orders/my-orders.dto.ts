@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ReadQueryDto } from '../../../http/read-your-writes';
+import { REQUEST_TYPES } from '../../domain/order.types';
 import { PriceDto } from '../order-page/order-page.dto';
 
 export const ORDER_STATUSES = [
@@ -44,7 +45,7 @@ export class ListOrdersQueryDto extends ReadQueryDto {
 export class OpenRequestSummaryDto {
   @ApiProperty({ format: 'uuid' })
   requestId!: string;
-  @ApiProperty({ enum: ['cancellation', 'delivery_extension', 'order_update'] })
+  @ApiProperty({ enum: REQUEST_TYPES })
   type!: string;
   @ApiProperty({ enum: ['buyer', 'seller'] })
   openedBy!: string;
@@ -67,7 +68,7 @@ export class OrderSummaryDto {
   price!: PriceDto;
   @ApiProperty({ enum: ORDER_STATUSES })
   status!: string;
-  @ApiProperty({ enum: ['on_time', 'late', 'very_late'], nullable: true })
+  @ApiProperty({ enum: ['on_time', 'late', 'very_late', null], nullable: true })
   lateness!: string | null;
   @ApiProperty({ format: 'date-time' })
   placedAt!: string;

@@ -165,7 +165,8 @@ export class OrderPageDto {
   @ApiProperty({ enum: ['awaiting_requirements', 'in_progress', 'delivered', 'completed', 'cancelled'] })
   status!: string;
   @ApiProperty({
-    enum: ['on_time', 'late', 'very_late'],
+    // OpenAPI 3.0: a nullable enum lists null among its values, or null is refused.
+    enum: ['on_time', 'late', 'very_late', null],
     nullable: true,
     description: 'Now, before the first delivery; null without a due date or once ended',
   })

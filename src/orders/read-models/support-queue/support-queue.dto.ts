@@ -71,7 +71,7 @@ export class SupportQueueItemDto {
   @ApiProperty({ format: 'date-time', description: 'openedAt + 24 h' })
   firstResponseDueAt!: string;
   @ApiProperty({
-    enum: ['support', 'buyer', 'seller'],
+    enum: ['support', 'buyer', 'seller', null],
     nullable: true,
     description:
       'The party an outstanding information request asks; otherwise support. null once the case is resolved or withdrawn',
