@@ -299,6 +299,38 @@ describe('the published OpenAPI document', () => {
       expectDocumented('get', '/notifications', await get('/notifications', p.seller));
     });
 
+    it('given an open partial refund that support outgrew, when the buyer accepts it or the delivery, then the refusals are documented', async () => {
+      const p = parties();
+      const orderId = await placeOrder(t, p, {
+        requirementsNeeded: false,
+        price: { amount: 10_000, currency: 'USD' },
+      });
+      await post(t, p.seller, `/orders/${orderId}/deliveries`, { message: 'Files' });
+      const { caseId } = (
+        await post(t, p.buyer, `/orders/${orderId}/support-cases`, { category: 'other', description: 'd' })
+      ).body as { caseId: string };
+      const { requestId } = (
+        await post(t, p.seller, `/orders/${orderId}/requests`, {
+          type: 'partial_refund',
+          reason: 'other',
+          comment: 'Sorry.',
+          amount: 6000,
+        })
+      ).body as { requestId: string };
+      await t.http
+        .post(`/orders/${orderId}/support-cases/${caseId}/resolution`)
+        .set(bearer(t.token('agent-3', ['support'])))
+        .send({ outcome: 'partial_refund', rationale: 'Half.', amount: 5000 })
+        .expect(200);
+
+      const acceptance = await post(t, p.buyer, `/orders/${orderId}/acceptance`, {});
+      expect([acceptance.status, acceptance.body.code]).toEqual([409, 'REQUEST_ALREADY_OPEN']);
+      expectDocumented('post', `/orders/${orderId}/acceptance`, acceptance);
+      const accepted = await post(t, p.buyer, `/orders/${orderId}/requests/${requestId}/accept`, {});
+      expect([accepted.status, accepted.body.code]).toEqual([409, 'REFUND_NOT_ALLOWED']);
+      expectDocumented('post', `/orders/${orderId}/requests/${requestId}/accept`, accepted);
+    });
+
     it('given an open partial refund, a cancelled order and a resolved case, when read, then lists, pages and the queue validate', async () => {
       const p = parties();
       const orderId = await placeOrder(t, p, {

@@ -158,7 +158,7 @@ export class OrdersCommandsController {
   @ApiOperation({ summary: 'Buyer accepts the delivery: completed' })
   @ApiBody({ type: EmptyBodyDto, required: false })
   @ApiOkResponse({ type: CommandResponseDto })
-  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE')
+  @ApiProblems(...ORDER_PROBLEMS, 'INVALID_STATE', 'REQUEST_ALREADY_OPEN')
   accept(
     @UuidParam('orderId') orderId: string,
     @EmptyBody() _body: unknown,
@@ -224,7 +224,13 @@ export class OrdersCommandsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Counterpart accepts the open request' })
   @ApiOkResponse({ type: CommandResponseDto })
-  @ApiProblems(...ORDER_PROBLEMS, 'REQUEST_NOT_FOUND', 'REQUEST_NOT_OPEN', 'RESOLUTION_CENTER_UNAVAILABLE')
+  @ApiProblems(
+    ...ORDER_PROBLEMS,
+    'REQUEST_NOT_FOUND',
+    'REQUEST_NOT_OPEN',
+    'RESOLUTION_CENTER_UNAVAILABLE',
+    'REFUND_NOT_ALLOWED',
+  )
   acceptRequest(
     @UuidParam('orderId') orderId: string,
     @UuidParam('requestId') requestId: string,
