@@ -143,7 +143,9 @@ export class AddStatementDto {
 
   @ApiPropertyOptional({
     format: 'uuid',
-    description: "The information request this answers (support's question)",
+    description:
+      "The information request this answers (support's question); without it, a statement by the asked party " +
+      'within the 48 h answers the outstanding one',
   })
   @IsOptional()
   @IsString()
