@@ -93,6 +93,43 @@ describe('edge: request probes', () => {
       );
     });
 
+    it('given a party, when its request body is malformed for the order it targets, then 400 before any state 409', async () => {
+      const p = parties();
+      const orderId = await inProgressOrder(t, p);
+      // In progress and not late: the buyer may not cancel (409), but a support-only reason is malformed first.
+      expectProblem(
+        await post(t, p.buyer, `/orders/${orderId}/cancellation`, { reason: 'fraud' }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect((await post(t, p.seller, `/orders/${orderId}/deliveries`, { message: 'Done' })).status).toBe(
+        200,
+      );
+      // Delivered: no extension any more (409), but one without its proposed date is malformed first.
+      const extension = await post(t, p.seller, `/orders/${orderId}/requests`, {
+        type: 'delivery_extension',
+        comment: 'More time',
+      });
+      expectProblem(extension, 400, 'VALIDATION_FAILED');
+      expect(extension.body.errors).toEqual([{ field: 'proposedDueAt', message: expect.any(String) }]);
+      expect((await post(t, p.buyer, `/orders/${orderId}/acceptance`, {})).status).toBe(200);
+      // Completed: the Resolution Center is closed (409), but a cancellation request needs its reason first.
+      const noReason = await post(t, p.buyer, `/orders/${orderId}/requests`, {
+        type: 'cancellation',
+        comment: 'x',
+      });
+      expectProblem(noReason, 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await post(t, p.buyer, `/orders/${orderId}/requests`, {
+          type: 'cancellation',
+          reason: 'other',
+          comment: 'x',
+        }),
+        409,
+        'RESOLUTION_CENTER_UNAVAILABLE',
+      );
+    });
+
     it('a stranger learns nothing: 403 on an existing order, 404 only for a party-less unknown id', async () => {
       const p = parties();
       const orderId = await inProgressOrder(t, p);

@@ -102,6 +102,10 @@ describe('cancellation without consent', () => {
       given(...AWAITING)
         .when(cancel(5, buyer, { reason: 'fraud' }))
         .thenThrows('VALIDATION_FAILED', 'reason');
+      // The body before the state (api.md: 400 before 409): in progress and not late, still the reason first.
+      given(...IN_PROGRESS)
+        .when(cancel(5, buyer, { reason: 'fraud' }))
+        .thenThrows('VALIDATION_FAILED', 'reason');
     });
 
     it('refuses countsTowardCompletionRate (support only): 403 before any state check', () => {

@@ -132,6 +132,25 @@ describe('requests', () => {
         .thenThrows('FORBIDDEN');
     });
 
+    it('checks the body after the party and before the state (api.md: 403, then 400, then 409)', () => {
+      given(...COMPLETED)
+        .when(open(40, buyer, { requestType: 'cancellation', comment: 'x' }))
+        .thenThrows('VALIDATION_FAILED', 'reason');
+      given(...DELIVERED)
+        .when(open(40, seller, { requestType: 'delivery_extension', comment: 'x' }))
+        .thenThrows('VALIDATION_FAILED', 'proposedDueAt');
+      given(...DELIVERED, cancellationOpened(30, 'buyer', 'other'))
+        .when(
+          open(40, seller, {
+            requestId: 'req-2',
+            requestType: 'partial_refund',
+            comment: 'x',
+            reason: 'other',
+          }),
+        )
+        .thenThrows('VALIDATION_FAILED', 'amount');
+    });
+
     it.each<[string, OrderEvent]>([
       ['cancellation', cancellationOpened(5, 'buyer', 'other')],
       ['delivery_extension', extensionOpened(5)],

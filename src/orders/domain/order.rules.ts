@@ -213,11 +213,19 @@ const OPENED_BY: Record<RequestType, readonly Party[]> = {
   partial_refund: ['seller'],
 };
 
-export function checkOpenRequest(state: OrderState, actor: Actor, type: RequestType): Refusal | null {
+/** Who may open a request of this type (403). The decider checks the body next (400), then the state. */
+export function checkRequestOpener(state: OrderState, actor: Actor, type: RequestType): Refusal | null {
   const party = partyOf(state, actor);
-  if (party === null || !OPENED_BY[type].includes(party)) {
-    return refuse('FORBIDDEN', `only the ${OPENED_BY[type].join(' or ')} may open a ${type} request`);
-  }
+  return party === null || !OPENED_BY[type].includes(party)
+    ? refuse('FORBIDDEN', `only the ${OPENED_BY[type].join(' or ')} may open a ${type} request`)
+    : null;
+}
+
+export const checkOpenRequest = (state: OrderState, actor: Actor, type: RequestType): Refusal | null =>
+  checkRequestOpener(state, actor, type) ?? checkRequestOpenable(state, type);
+
+/** Whether the order's state lets a request of this type be opened now (409). */
+export function checkRequestOpenable(state: OrderState, type: RequestType): Refusal | null {
   if (!isActive(state)) {
     return refuse(
       'RESOLUTION_CENTER_UNAVAILABLE',
@@ -291,11 +299,18 @@ export function checkWithdrawRequest(
 
 // ---- cancellation without consent -------------------------------------------------------------------------
 
-export function checkCancelWithoutConsent(state: OrderState, actor: Actor, now: Date): Refusal | null {
+/** Who may cancel without consent (403). The decider checks the body next (400), then the state. */
+export const checkCancelWithoutConsentCaller = (state: OrderState, actor: Actor): Refusal | null =>
+  actor.role === 'support' || partyOf(state, actor) === 'buyer'
+    ? null
+    : refuse('FORBIDDEN', 'only the buyer or support may cancel without consent (the seller asks)');
+
+export const checkCancelWithoutConsent = (state: OrderState, actor: Actor, now: Date): Refusal | null =>
+  checkCancelWithoutConsentCaller(state, actor) ?? checkCancellableWithoutConsent(state, actor, now);
+
+/** Whether the order's state lets this caller cancel it without consent now (409). */
+export function checkCancellableWithoutConsent(state: OrderState, actor: Actor, now: Date): Refusal | null {
   const isSupport = actor.role === 'support';
-  if (!isSupport && partyOf(state, actor) !== 'buyer') {
-    return refuse('FORBIDDEN', 'only the buyer or support may cancel without consent (the seller asks)');
-  }
   if (!isActive(state)) {
     return refuse(
       'RESOLUTION_CENTER_UNAVAILABLE',

@@ -13,8 +13,10 @@ import type { DueDateExtended, OrderCancelled, OrderEvent } from '../order.event
 import {
   cancellationModeOf,
   checkAnswerRequest,
-  checkCancelWithoutConsent,
-  checkOpenRequest,
+  checkCancelWithoutConsentCaller,
+  checkCancellableWithoutConsent,
+  checkRequestOpenable,
+  checkRequestOpener,
   checkPartialRefundAmount,
   checkWithdrawRequest,
   openerOf,
@@ -95,7 +97,8 @@ export function cancelForRequest(
 
 export function openRequest(command: OpenRequest, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkOpenRequest(state, actor, data.requestType));
+  // api.md's order of checks: who (403), then the body (400), then the order's state (409).
+  enforce(checkRequestOpener(state, actor, data.requestType));
   const party = partyOf(state, actor) as Party;
   requireText(data.requestId, 'requestId');
   // Closed requests are kept as lines (OrderState.closedRequests).
@@ -124,17 +127,25 @@ export function openRequest(command: OpenRequest, state: PlacedOrderState): Orde
     if (!isIntegerIn(data.amount, 1, Number.MAX_SAFE_INTEGER)) {
       invalid('amount', 'amount must be a positive integer (minor units)');
     }
-    enforce(checkPartialRefundAmount(state, data.amount));
     partialRefund = { amount: data.amount, confidentialReason: data.reason as string };
   } else if (isGiven(data.amount)) {
     invalid('amount', `a ${data.requestType} request takes no amount`);
   }
 
-  let proposedDueAt: string | null = null;
+  let proposed: number | null = null;
   if (data.requestType === 'delivery_extension') {
     if (!isGiven(data.proposedDueAt)) invalid('proposedDueAt', 'a delivery extension needs proposedDueAt');
-    const proposed = parseIsoInstant(data.proposedDueAt);
+    proposed = parseIsoInstant(data.proposedDueAt);
     if (proposed === null) return invalid('proposedDueAt', 'proposedDueAt must be an ISO-8601 date');
+  } else if (isGiven(data.proposedDueAt)) {
+    invalid('proposedDueAt', `a ${data.requestType} request takes no proposedDueAt`);
+  }
+
+  // The body is well formed: now the order's state, then what the state makes of the values.
+  enforce(checkRequestOpenable(state, data.requestType));
+  if (partialRefund) enforce(checkPartialRefundAmount(state, partialRefund.amount));
+  let proposedDueAt: string | null = null;
+  if (proposed !== null) {
     // Later than the current dueAt; before the start, later than now and than any date already agreed on.
     const floor =
       state.dueAt !== null
@@ -144,8 +155,6 @@ export function openRequest(command: OpenRequest, state: PlacedOrderState): Orde
       invalid('proposedDueAt', `proposedDueAt must be later than ${iso(floor)}`);
     }
     proposedDueAt = iso(proposed);
-  } else if (isGiven(data.proposedDueAt)) {
-    invalid('proposedDueAt', `a ${data.requestType} request takes no proposedDueAt`);
   }
 
   const openedAt = now.toISOString();
@@ -240,26 +249,23 @@ export function cancelOrder(command: CancelOrder, state: PlacedOrderState): Orde
   if (actor.role !== 'support' && isGiven(data.countsTowardCompletionRate)) {
     throw new DomainError('FORBIDDEN', 'only support decides whether a cancellation counts');
   }
-  enforce(checkCancelWithoutConsent(state, actor, now));
-  const mode = cancellationModeOf(state, actor);
-  const initiator: CancellationInitiator = mode === 'support' ? 'support' : 'buyer';
-  const reasons = reasonsOf(initiator === 'support' ? 'support' : 'buyer');
+  // Who (403), then the body (400), then the order's state (409): api.md's order of checks.
+  enforce(checkCancelWithoutConsentCaller(state, actor));
+  const initiator: CancellationInitiator = actor.role === 'support' ? 'support' : 'buyer';
+  const reasons = reasonsOf(initiator);
   if (typeof data.reason !== 'string' || !reasons.includes(data.reason)) {
     invalid('reason', `reason must be one of: ${reasons.join(', ')}`);
   }
-  let counts: boolean;
-  if (mode === 'support') {
-    if (isGiven(data.countsTowardCompletionRate) && typeof data.countsTowardCompletionRate !== 'boolean') {
-      invalid('countsTowardCompletionRate', 'countsTowardCompletionRate must be a boolean');
-    }
-    counts = data.countsTowardCompletionRate ?? !SUPPORT_REASONS_NOT_COUNTED.includes(data.reason);
-  } else {
-    if (isGiven(data.countsTowardCompletionRate)) {
-      invalid('countsTowardCompletionRate', 'only support decides whether a cancellation counts');
-    }
-    // Cancelling while awaiting requirements never counts; a very late order's forced cancellation does.
-    counts = mode === 'forced';
+  if (isGiven(data.countsTowardCompletionRate) && typeof data.countsTowardCompletionRate !== 'boolean') {
+    invalid('countsTowardCompletionRate', 'countsTowardCompletionRate must be a boolean');
   }
+  enforce(checkCancellableWithoutConsent(state, actor, now));
+  const mode = cancellationModeOf(state, actor);
+  // Support decides (by default by reason); cancelling while awaiting requirements never counts, a forced one does.
+  const counts =
+    mode === 'support'
+      ? (data.countsTowardCompletionRate ?? !SUPPORT_REASONS_NOT_COUNTED.includes(data.reason))
+      : mode === 'forced';
   return [
     {
       type: 'OrderCancelled',
