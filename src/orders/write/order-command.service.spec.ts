@@ -35,9 +35,11 @@ const place = (orderId: string): OrderCommandInput => ({
     requirementsNeeded: false,
   },
 });
-const openCancellation = (): OrderCommandInput => ({
+const cancellation = { requestType: 'cancellation', reason: 'other', comment: 'x' } as const;
+/** Under the sender's id (a new one unless given); `null`: none, the service mints it. */
+const openCancellation = (requestId: string | null = randomUUID()): OrderCommandInput => ({
   type: 'OpenRequest',
-  data: { requestId: randomUUID(), requestType: 'cancellation', reason: 'other', comment: 'x' },
+  data: requestId === null ? cancellation : { ...cancellation, requestId },
 });
 
 describe('OrderCommandService', () => {
@@ -161,6 +163,41 @@ describe('OrderCommandService', () => {
       'ResolutionRequestWithdrawn',
       'OrderDelivered',
     ]);
+  });
+
+  it('a cached order forgets its closed requests: the answers are those of the full history', async () => {
+    const orderId = randomUUID();
+    await service.execute(place(orderId), { orderId, caller: checkout });
+    const opened = await service.execute(openCancellation(), { orderId, caller: buyer });
+    const requestId = (opened.events[0].data as { requestId: string }).requestId;
+    await service.execute({ type: 'WithdrawRequest', data: { requestId } }, { orderId, caller: buyer });
+    const reads = jest.spyOn(store, 'readStream');
+    const withdraw = { type: 'WithdrawRequest' as const, data: { requestId } };
+    // Refusals decided on the forgetful cache (REQUEST_NOT_FOUND) are confirmed on the stream.
+    await expect(service.execute(withdraw, { orderId, caller: buyer })).rejects.toMatchObject({
+      code: 'REQUEST_NOT_OPEN',
+    });
+    await expect(service.execute(withdraw, { orderId, caller: seller })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(reads).toHaveBeenCalledTimes(2);
+    // A sender's id is checked on the stream: the closed request's is refused, a new one opens.
+    await expect(
+      service.execute(openCancellation(requestId), { orderId, caller: buyer }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const own = await service.execute(openCancellation(), { orderId, caller: buyer });
+    expect(reads).toHaveBeenCalledTimes(4);
+    await service.execute(
+      {
+        type: 'WithdrawRequest',
+        data: { requestId: (own.events[0].data as { requestId: string }).requestId },
+      },
+      { orderId, caller: buyer },
+    );
+    // Without one, the service mints it: no earlier request has it, the cached state decides.
+    const minted = await service.execute(openCancellation(null), { orderId, caller: buyer });
+    expect(reads).toHaveBeenCalledTimes(4);
+    expect(minted.events[0].data).toMatchObject({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   it('retries on WrongExpectedRevision and gives the conflict up after the last attempt', async () => {

@@ -12,17 +12,22 @@ import {
 } from '../../platform/event-store/event-store.port';
 import type { IdempotencyContext } from '../../http/idempotency/idempotency.context';
 import { DomainError } from '../domain/errors';
-import type { OrderCommand } from '../domain/order.commands';
+import type { OpenRequest, OrderCommand } from '../domain/order.commands';
 import { decide } from '../domain/order.decider';
 import { ORDER_EVENT_SCHEMA_VERSION, type OrderEvent } from '../domain/order.events';
 import { resolveActor } from '../domain/order.rules';
-import { evolve, foldOrder, type OrderState } from '../domain/order.state';
+import { evolve, foldOrder, initialOrderState, type OrderState } from '../domain/order.state';
 import { streamNameOf, type Actor, type Caller } from '../domain/order.types';
 import { KeyedMutex } from './keyed-mutex';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An OpenRequest without a requestId gets one minted here (see `execute`). */
+type OpenRequestInput = Omit<OpenRequest, 'actor' | 'now' | 'data'> & {
+  data: Omit<OpenRequest['data'], 'requestId'> & { requestId?: string };
+};
 /** A command as its sender knows it: the actor and `now` are filled in here. */
-export type OrderCommandInput = DistributiveOmit<OrderCommand, 'actor' | 'now'>;
+export type OrderCommandInput =
+  DistributiveOmit<Exclude<OrderCommand, OpenRequest>, 'actor' | 'now'> | OpenRequestInput;
 
 export interface ExecuteOptions {
   orderId: string;
@@ -72,6 +77,11 @@ const CACHE_SIZE = 20_000;
  * Folded states are cached per order. That is safe because the append's expected revision is the check: a
  * state made stale by another process fails the append and is re-read. A refusal or a no-op decided on a
  * cached state is confirmed on a fresh read before it is answered, for the same reason.
+ *
+ * A cached state forgets the order's closed requests, which grow with its history (`remember`). Only two answers
+ * read them: refusals (confirmed anyway) and a new request's id not being one used before. So a request is opened
+ * on a cached state only under an id minted here, which no earlier request of the order can have; a sender's own
+ * id is checked on a fresh read.
  */
 @Injectable()
 export class OrderCommandService {
@@ -84,7 +94,9 @@ export class OrderCommandService {
   ) {}
 
   execute(input: OrderCommandInput, options: ExecuteOptions): Promise<CommandOutcome> {
-    return this.mutex.run(options.orderId, () => this.executeSerialized(input, options));
+    const mints = input.type === 'OpenRequest' && input.data.requestId === undefined;
+    const command = mints ? { ...input, data: { ...input.data, requestId: randomUUID() } } : input;
+    return this.mutex.run(options.orderId, () => this.executeSerialized(command, options, !mints));
   }
 
   /** Drops cached state (tests that write to the store behind the service's back). */
@@ -93,9 +105,11 @@ export class OrderCommandService {
     else this.cache.delete(orderId);
   }
 
+  /** `sendersRequestId`: an OpenRequest under an id from its sender, which a cached state cannot vouch for. */
   private async executeSerialized(
     input: OrderCommandInput,
     options: ExecuteOptions,
+    sendersRequestId: boolean,
   ): Promise<CommandOutcome> {
     const { orderId, idempotency } = options;
     const streamName = streamNameOf(orderId);
@@ -126,8 +140,8 @@ export class OrderCommandService {
       try {
         actor = this.actorFor(input, snapshot.state, options);
         decided = decide({ ...input, actor, now: this.nowFor(options) } as OrderCommand, snapshot.state);
-        if (decided.length === 0 && fromCache) {
-          snapshot = undefined; // confirm the no-op on the stream itself
+        if (fromCache && (decided.length === 0 || (input.type === 'OpenRequest' && sendersRequestId))) {
+          snapshot = undefined; // confirm the no-op, or the sender's request id, on the stream itself
           continue;
         }
       } catch (e) {
@@ -253,9 +267,17 @@ export class OrderCommandService {
     return hit;
   }
 
+  /** Cached without its closed requests (see the class comment): an order's memory here stays the same size. */
   private remember(orderId: string, snapshot: Snapshot): void {
+    const forgotten = initialOrderState.closedRequests;
+    const { state } = snapshot;
     this.cache.delete(orderId);
-    this.cache.set(orderId, snapshot);
+    this.cache.set(
+      orderId,
+      state.closedRequests === forgotten
+        ? snapshot
+        : { ...snapshot, state: { ...state, closedRequests: forgotten } },
+    );
     if (this.cache.size > CACHE_SIZE) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

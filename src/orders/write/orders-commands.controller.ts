@@ -198,13 +198,12 @@ export class OrdersCommandsController {
     @Body() dto: OpenRequestDto,
     @CommandContext() ctx: CommandRequestContext,
   ): Promise<OpenRequestResponseDto> {
-    const requestId = randomUUID();
     return this.run(
       orderId,
       {
+        // The id is minted by the command service.
         type: 'OpenRequest',
         data: {
-          requestId,
           requestType: dto.type,
           reason: dto.reason,
           comment: dto.comment,
@@ -214,7 +213,7 @@ export class OrdersCommandsController {
       },
       ctx,
       respondOpened('ResolutionRequestOpened', (opened) => ({
-        requestId: opened?.requestId ?? requestId,
+        requestId: opened?.requestId ?? '',
         respondBy: opened?.respondBy ?? '',
       })),
     );
