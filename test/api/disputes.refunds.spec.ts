@@ -142,6 +142,27 @@ describe('partial refunds and support resolutions (HTTP)', () => {
     expect((await d.page<{ status: string }>('buyer')).status).toBe('completed');
   });
 
+  it("given a resolution body missing its outcome's field, when the case is closed or the outcome not allowed yet, then 400 first (order of checks)", async () => {
+    const d = await Dispute.placed(api);
+    const { caseId } = await d.openCase('buyer');
+    const c = `/support-cases/${caseId}/resolution`;
+    // In progress: complete_order would be 409, but an amount it does not take is malformed first.
+    const completeWithAmount = { outcome: 'complete_order', rationale: 'Done.', amount: 100 };
+    expectProblem(await d.send('support', c, completeWithAmount), 400, 'VALIDATION_FAILED');
+    await d.ok('buyer', `/support-cases/${caseId}/withdraw`);
+    const cancelWithoutFlag = { outcome: 'cancel_order', rationale: 'Fraud.' };
+    const closed = await d.send('support', c, cancelWithoutFlag);
+    expectProblem(closed, 400, 'VALIDATION_FAILED');
+    expect(closed.body.errors).toEqual([
+      { field: 'countsTowardCompletionRate', message: expect.any(String) },
+    ]);
+    expectProblem(
+      await d.send('support', c, { outcome: 'no_action', rationale: 'Ok.' }),
+      409,
+      'CASE_NOT_OPEN',
+    );
+  });
+
   it('cancel_order cancels with mode and initiator support, with the completion-rate flag', async () => {
     for (const counts of [true, false]) {
       const d = await Dispute.placed(api);

@@ -185,22 +185,29 @@ describe('resolving a support case', () => {
     });
   });
 
-  it('403 before 404 before 409 before 400', () => {
+  it("api.md's order: 403, then the body (400), then the case (404), then its state (409)", () => {
     given(...OPEN)
       .when(resolve(30, { outcome: 'bogus', caseId: 'nope' }, buyer))
       .thenThrows('FORBIDDEN');
     given(...OPEN)
       .when(resolve(30, { outcome: 'bogus', caseId: 'nope' }))
-      .thenThrows('CASE_NOT_FOUND');
-    given(...OPEN, caseEv.withdrawn(25))
-      .when(resolve(30, { outcome: 'bogus' }))
-      .thenThrows('CASE_NOT_OPEN');
-    given(...OPEN)
-      .when(resolve(30, { outcome: 'bogus' }))
       .thenThrows('VALIDATION_FAILED', 'outcome');
+    given(...OPEN, caseEv.withdrawn(25))
+      .when(resolve(30, { outcome: 'cancel_order' }))
+      .thenThrows('VALIDATION_FAILED', 'countsTowardCompletionRate');
     given(...OPEN)
       .when(resolve(30, { outcome: 'no_action', rationale: '' }))
       .thenThrows('VALIDATION_FAILED', 'rationale');
+    given(...OPEN)
+      .when(resolve(30, { outcome: 'no_action', caseId: 'nope' }))
+      .thenThrows('CASE_NOT_FOUND');
+    given(...OPEN, caseEv.withdrawn(25))
+      .when(resolve(30, { outcome: 'no_action' }))
+      .thenThrows('CASE_NOT_OPEN');
+    // In progress: complete_order is not allowed (409), but an amount it does not take is malformed first.
+    given(...OPEN)
+      .when(resolve(30, { outcome: 'complete_order', amount: 100 }))
+      .thenThrows('VALIDATION_FAILED', 'amount');
   });
 });
 

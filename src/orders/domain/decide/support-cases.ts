@@ -20,6 +20,7 @@ import {
   checkRequestInformation,
   checkResolutionOutcome,
   checkResolveSupportCase,
+  checkSupportAgent,
   checkSupportRefundAmount,
   checkWithdrawSupportCase,
   findCase,
@@ -253,14 +254,14 @@ function closeOpenRequest(state: PlacedOrderState, caseId: string, now: Date): O
 }
 
 /**
- * Check order: support (403) -> the case (404) -> open (409) -> the outcome is known (400) -> what the order's state
- * allows of it (409) -> the outcome's input (400 / REFUND_NOT_ALLOWED).
+ * Check order (api.md: 403, 400, 404, 409): support (403) -> the body: the outcome, the rationale and the outcome's
+ * own fields (400) -> the case (404) -> open (409) -> what the order's state allows of the outcome (409) -> the values
+ * against the order (REFUND_NOT_ALLOWED; a newDueAt not later than dueAt is a 400).
  */
 export function resolveSupportCase(command: ResolveSupportCase, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkResolveSupportCase(state, actor, data.caseId));
+  enforce(checkSupportAgent(actor, 'resolve a support case'));
   const outcome = oneOf<SupportResolutionOutcome>(SUPPORT_RESOLUTION_OUTCOMES, data.outcome, 'outcome');
-  enforce(checkResolutionOutcome(state, outcome));
   const rationale = caseText(data.rationale, 'rationale');
   const only = (
     field: 'amount' | 'newDueAt' | 'countsTowardCompletionRate',
@@ -271,6 +272,21 @@ export function resolveSupportCase(command: ResolveSupportCase, state: PlacedOrd
   only('amount', 'partial_refund');
   only('newDueAt', 'extend_due_date');
   only('countsTowardCompletionRate', 'cancel_order');
+  if (outcome === 'partial_refund' && !isIntegerIn(data.amount, 1, Number.MAX_SAFE_INTEGER)) {
+    invalid('amount', 'amount must be a positive integer (minor units)');
+  }
+  let proposedDueAt: number | null = null;
+  if (outcome === 'extend_due_date') {
+    if (!isGiven(data.newDueAt)) invalid('newDueAt', 'extend_due_date needs newDueAt');
+    proposedDueAt = parseIsoInstant(data.newDueAt);
+    if (proposedDueAt === null) invalid('newDueAt', 'newDueAt must be an ISO-8601 date');
+  }
+  // [decision] support says explicitly whether this cancellation counts: no default for a dispute's outcome.
+  if (outcome === 'cancel_order' && typeof data.countsTowardCompletionRate !== 'boolean') {
+    invalid('countsTowardCompletionRate', 'cancel_order needs countsTowardCompletionRate (boolean)');
+  }
+  enforce(checkResolveSupportCase(state, actor, data.caseId));
+  enforce(checkResolutionOutcome(state, outcome));
 
   const at = now.toISOString();
   const resolved = (fields: Partial<SupportCaseResolved['data']> = {}): SupportCaseResolved => ({
@@ -293,22 +309,14 @@ export function resolveSupportCase(command: ResolveSupportCase, state: PlacedOrd
     case 'no_action':
       return [resolved()];
     case 'partial_refund': {
-      if (!isIntegerIn(data.amount, 1, Number.MAX_SAFE_INTEGER)) {
-        return invalid('amount', 'amount must be a positive integer (minor units)');
-      }
-      enforce(checkSupportRefundAmount(state, data.amount));
-      return [
-        resolved({ amount: data.amount }),
-        refundRecorded(state, data.amount, 'support', data.caseId, now),
-      ];
+      const amount = data.amount as number;
+      enforce(checkSupportRefundAmount(state, amount));
+      return [resolved({ amount }), refundRecorded(state, amount, 'support', data.caseId, now)];
     }
     case 'extend_due_date': {
-      if (!isGiven(data.newDueAt)) invalid('newDueAt', 'extend_due_date needs newDueAt');
-      const proposed = parseIsoInstant(data.newDueAt);
-      if (proposed === null) return invalid('newDueAt', 'newDueAt must be an ISO-8601 date');
       const dueAt = state.dueAt!;
-      if (proposed <= ms(dueAt)) invalid('newDueAt', `newDueAt must be later than ${dueAt}`);
-      const newDueAt = iso(proposed);
+      if (proposedDueAt! <= ms(dueAt)) invalid('newDueAt', `newDueAt must be later than ${dueAt}`);
+      const newDueAt = iso(proposedDueAt!);
       const extension = state.openRequest?.type === 'delivery_extension';
       return [
         resolved({ newDueAt }),
@@ -327,14 +335,7 @@ export function resolveSupportCase(command: ResolveSupportCase, state: PlacedOrd
       ];
     }
     case 'cancel_order': {
-      // [decision] support says explicitly whether this cancellation counts: no default for a dispute's outcome.
-      if (typeof data.countsTowardCompletionRate !== 'boolean') {
-        return invalid(
-          'countsTowardCompletionRate',
-          'cancel_order needs countsTowardCompletionRate (boolean)',
-        );
-      }
-      const counts = data.countsTowardCompletionRate;
+      const counts = data.countsTowardCompletionRate as boolean;
       return [
         resolved({ countsTowardCompletionRate: counts }),
         ...closeOpenRequest(state, data.caseId, now),

@@ -12,7 +12,7 @@ export const findCase = (state: OrderState, caseId: string): CaseRecord | undefi
 export const openCaseOf = (state: OrderState) =>
   state.supportCase?.status === 'open' ? state.supportCase : null;
 
-const requireSupport = (actor: Actor, what: string): Refusal | null =>
+export const checkSupportAgent = (actor: Actor, what: string): Refusal | null =>
   actor.role === 'support' ? null : refuse('FORBIDDEN', `only support may ${what}`);
 
 const requireAnyParty = (state: OrderState, actor: Actor, what: string): Refusal | null =>
@@ -40,21 +40,21 @@ export function checkOpenSupportCase(state: OrderState, actor: Actor): Refusal |
 
 /** Any support agent may claim; [decision] claiming a case one already holds is refused (nothing would change). */
 export const checkClaimSupportCase = (state: OrderState, actor: Actor, caseId: string): Refusal | null =>
-  requireSupport(actor, 'claim a support case') ??
+  checkSupportAgent(actor, 'claim a support case') ??
   requireOpenCase(state, caseId) ??
   (openCaseOf(state)?.assignee === actor.id
     ? refuse('INVALID_STATE', `support case ${caseId} is yours already`)
     : null);
 
 export const checkPostSupportMessage = (state: OrderState, actor: Actor, caseId: string): Refusal | null =>
-  requireSupport(actor, 'post a support message') ?? requireOpenCase(state, caseId);
+  checkSupportAgent(actor, 'post a support message') ?? requireOpenCase(state, caseId);
 
 /**
  * [decision] At most one outstanding information request per case: a second waits until the first is answered
  * or lapsed, so "what waits on whom" in the queue has one answer and a party never has two deadlines at once.
  */
 export const checkRequestInformation = (state: OrderState, actor: Actor, caseId: string): Refusal | null =>
-  requireSupport(actor, 'request information') ??
+  checkSupportAgent(actor, 'request information') ??
   requireOpenCase(state, caseId) ??
   (openCaseOf(state)?.informationRequest
     ? refuse('INVALID_STATE', 'an information request is outstanding: wait for its answer or lapse')
@@ -114,7 +114,7 @@ export function checkWithdrawSupportCase(state: OrderState, actor: Actor, caseId
 }
 
 export const checkResolveSupportCase = (state: OrderState, actor: Actor, caseId: string): Refusal | null =>
-  requireSupport(actor, 'resolve a support case') ?? requireOpenCase(state, caseId);
+  checkSupportAgent(actor, 'resolve a support case') ?? requireOpenCase(state, caseId);
 
 /** What the order's state allows of an outcome (its input is validated by the decider). */
 export function checkResolutionOutcome(state: OrderState, outcome: SupportResolutionOutcome): Refusal | null {
