@@ -1,6 +1,6 @@
 // decide(command, state) -> events. Pure: time arrives as command.now, ids arrive on the command.
-// Check order: the order exists (or not, for PlaceOrder) -> the actor may act -> the order's state allows it
-// (the guards of order.rules.ts, shared with allowedActions) -> the command's input is valid.
+// Check order (api.md): the order exists (or not, for PlaceOrder) -> the actor may act -> the command's input is
+// valid -> the order's state allows it (the guards of order.rules.ts, shared with allowedActions).
 // The one entry point; each feature decides in its own file under decide/.
 import { DomainError } from './errors';
 import type { OrderCommand } from './order.commands';
@@ -17,7 +17,7 @@ import {
 } from './order.rules';
 import { evolve, isPlaced, type OrderState, type PlacedOrderState } from './order.state';
 import { acceptExtras, declineExtras, lapseExtrasOffer, offerExtras } from './decide/extras';
-import { enforce, requireText } from './decide/helpers';
+import { enforce, enforceCaller, requireText } from './decide/helpers';
 import { dueAtOnStart, placeOrder } from './decide/lifecycle';
 import {
   acceptRequest,
@@ -78,8 +78,10 @@ function decideOnOrder(
   const at = now.toISOString();
   switch (command.type) {
     case 'SubmitRequirements': {
-      enforce(checkSubmitRequirements(state, actor));
+      const refusal = checkSubmitRequirements(state, actor);
+      enforceCaller(refusal);
       const text = requireText(command.data.text, 'text');
+      enforce(refusal);
       return [
         {
           type: 'RequirementsSubmitted',
@@ -96,8 +98,10 @@ function decideOnOrder(
         },
       ];
     case 'DeliverOrder': {
-      enforce(checkDeliver(state, actor));
+      const refusal = checkDeliver(state, actor);
+      enforceCaller(refusal);
       const message = requireText(command.data.message, 'message');
+      enforce(refusal);
       return [
         {
           type: 'OrderDelivered',
@@ -114,8 +118,10 @@ function decideOnOrder(
         },
       ];
     case 'RequestRevision': {
-      enforce(checkRequestRevision(state, actor));
+      const refusal = checkRequestRevision(state, actor);
+      enforceCaller(refusal);
       const message = requireText(command.data.message, 'message');
+      enforce(refusal);
       return [{ type: 'RevisionRequested', data: { orderId: state.orderId, message, requestedAt: at } }];
     }
     case 'OpenRequest':

@@ -63,8 +63,15 @@ describe('lifecycle', () => {
       });
     });
 
-    it('refuses an order id that exists: ORDER_ALREADY_EXISTS (before anything else)', () => {
-      given(ev.placed()).when(place({}, seller)).thenThrows('ORDER_ALREADY_EXISTS');
+    it('refuses an order id that exists: ORDER_ALREADY_EXISTS, after the caller and the body (api.md: 403, 400, 409)', () => {
+      given(ev.placed()).when(place()).thenThrows('ORDER_ALREADY_EXISTS');
+      given(ev.placed()).when(place({}, seller)).thenThrows('FORBIDDEN');
+      given(ev.placed())
+        .when(place({ title: '   ' }))
+        .thenThrows('VALIDATION_FAILED', 'title');
+      given(ev.placed())
+        .when(place({ sellerId: BUYER_ID }))
+        .thenThrows('VALIDATION_FAILED', 'sellerId');
     });
 
     it.each<[string, Actor]>([
@@ -137,6 +144,24 @@ describe('lifecycle', () => {
     ])('$type is ORDER_NOT_FOUND', (cmd) => {
       given().when(cmd).thenThrows('ORDER_NOT_FOUND');
     });
+  });
+
+  it('checks a text after the caller and before the state (api.md: 403, then 400, then 409)', () => {
+    given(...IN_PROGRESS)
+      .when(submit(2, buyer, ' '))
+      .thenThrows('VALIDATION_FAILED', 'text');
+    given(...DELIVERED)
+      .when(deliver(12, seller, ' '))
+      .thenThrows('VALIDATION_FAILED', 'message');
+    given(...IN_PROGRESS)
+      .when(revise(12, buyer, ' '))
+      .thenThrows('VALIDATION_FAILED', 'message');
+    given(...DELIVERED)
+      .when(offer(12, { description: ' ' }))
+      .thenThrows('VALIDATION_FAILED', 'description');
+    given(...IN_PROGRESS)
+      .when(submit(2, seller, ' '))
+      .thenThrows('FORBIDDEN');
   });
 
   describe('SubmitRequirements', () => {

@@ -165,6 +165,23 @@ describe('requests', () => {
         .thenThrows('VALIDATION_FAILED', 'comment');
     });
 
+    it("[decision] an order update without the update: 400 before the open request's 409, a closed one is REQUEST_NOT_OPEN", () => {
+      // Past respondBy (hour 68), not yet recorded: the timeout wins (409), but the body is malformed first.
+      given(...IN_PROGRESS, updateOpened(20))
+        .when(acceptRequest(70, seller))
+        .thenThrows('VALIDATION_FAILED', 'comment');
+      given(...IN_PROGRESS, updateOpened(20))
+        .when(acceptRequest(70, seller, 'the update'))
+        .thenThrows('REQUEST_NOT_OPEN');
+      given(...IN_PROGRESS, updateOpened(20))
+        .when(acceptRequest(30, buyer))
+        .thenThrows('FORBIDDEN');
+      // A closed request's type is not kept: nothing tells the body is malformed for it.
+      given(...IN_PROGRESS, updateOpened(20), ev.withdrawn({ hours: 25, type: 'order_update', by: 'buyer' }))
+        .when(acceptRequest(30, seller))
+        .thenThrows('REQUEST_NOT_OPEN');
+    });
+
     it('refuses an unknown request: REQUEST_NOT_FOUND', () => {
       given(...IN_PROGRESS, cancellationOpened(20))
         .when(acceptRequest(30, buyer, undefined, 'req-404'))

@@ -192,6 +192,31 @@ describe('support cases', () => {
     });
   });
 
+  it('checks texts after the caller and before the case and its state (api.md: 403, 400, 404, 409)', () => {
+    const withdrawn = [...OPEN, caseEv.withdrawn(21)];
+    given(...withdrawn)
+      .when(message(22, support, ' '))
+      .thenThrows('VALIDATION_FAILED', 'text');
+    given(...withdrawn)
+      .when(askInfo(22, { question: ' ' }))
+      .thenThrows('VALIDATION_FAILED', 'question');
+    given(...withdrawn)
+      .when(statement(22, seller, { text: ' ' }))
+      .thenThrows('VALIDATION_FAILED', 'text');
+    given(...OPEN)
+      .when(openCase(22, seller, { caseId: 'case-2', description: ' ' }))
+      .thenThrows('VALIDATION_FAILED', 'description');
+    given(...IN_PROGRESS)
+      .when(command('PostSupportMessage', { caseId: 'case-404', text: ' ' }, support, 22))
+      .thenThrows('VALIDATION_FAILED', 'text');
+    given(...withdrawn)
+      .when(message(22, buyer, ' '))
+      .thenThrows('FORBIDDEN');
+    given(...withdrawn)
+      .when(message(22))
+      .thenThrows('CASE_NOT_OPEN');
+  });
+
   describe('PostSupportMessage', () => {
     it('support posts a message both parties see', () => {
       given(...OPEN)

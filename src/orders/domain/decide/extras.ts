@@ -4,11 +4,22 @@ import type { OrderEvent } from '../order.events';
 import { checkAnswerExtras, checkOfferExtras, isActive } from '../order.rules';
 import type { PlacedOrderState } from '../order.state';
 import { ANSWER_WINDOW_MS } from '../order.types';
-import { MAX_EXTRA_DAYS, addDays, enforce, invalid, isIntegerIn, iso, ms, requireText } from './helpers';
+import {
+  MAX_EXTRA_DAYS,
+  addDays,
+  enforce,
+  enforceCaller,
+  invalid,
+  isIntegerIn,
+  iso,
+  ms,
+  requireText,
+} from './helpers';
 
 export function offerExtras(command: OfferExtras, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkOfferExtras(state, actor, now));
+  const refusal = checkOfferExtras(state, actor, now);
+  enforceCaller(refusal);
   requireText(data.offerId, 'offerId');
   if (state.offers.some((o) => o.offerId === data.offerId)) {
     invalid('offerId', `extras offer ${data.offerId} already exists`);
@@ -20,6 +31,7 @@ export function offerExtras(command: OfferExtras, state: PlacedOrderState): Orde
   if (!isIntegerIn(data.extraDays, 0, MAX_EXTRA_DAYS)) {
     invalid('extraDays', `extraDays must be an integer from 0 to ${MAX_EXTRA_DAYS}`);
   }
+  enforce(refusal);
   return [
     {
       type: 'ExtrasOffered',

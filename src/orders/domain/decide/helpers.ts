@@ -19,6 +19,13 @@ export const addDays = (isoString: string, days: number): string => iso(ms(isoSt
 export const enforce = (refusal: Refusal | null): void => {
   if (refusal) throw new DomainError(refusal.code, refusal.message, refusal.field);
 };
+/**
+ * The caller's half of a guard (its 403, which every guard checks first) before the body; the rest of the guard
+ * (404, 409) after it: api.md's order of checks, with the guard the order page's allowedActions shares.
+ */
+export const enforceCaller = (refusal: Refusal | null): void => {
+  if (refusal?.code === 'FORBIDDEN') enforce(refusal);
+};
 export function invalid(field: string, message: string): never {
   throw new DomainError('VALIDATION_FAILED', message, field);
 }

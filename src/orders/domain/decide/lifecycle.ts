@@ -14,8 +14,6 @@ export function dueAtOnStart(state: PlacedOrderState, now: Date): string {
 }
 
 export function placeOrder(command: PlaceOrder, state: OrderState): OrderEvent[] {
-  if (state.exists)
-    throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.data.orderId} already exists`);
   const { actor, data, now } = command;
   if (actor.role !== 'buyer' || actor.id !== data.buyerId) {
     throw new DomainError('FORBIDDEN', 'only the buyer places an order, for themselves');
@@ -36,6 +34,8 @@ export function placeOrder(command: PlaceOrder, state: OrderState): OrderEvent[]
   }
   if (typeof data.requirementsNeeded !== 'boolean')
     invalid('requirementsNeeded', 'requirementsNeeded must be a boolean');
+  // api.md: the body (400) before the conflict (409).
+  if (state.exists) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${data.orderId} already exists`);
   const placedAt = now.toISOString();
   return [
     {

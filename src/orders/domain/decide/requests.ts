@@ -37,6 +37,7 @@ import {
   SUPPORT_REASONS_NOT_COUNTED,
   activeStatus,
   enforce,
+  enforceCaller,
   invalid,
   isGiven,
   isIntegerIn,
@@ -179,10 +180,15 @@ export function openRequest(command: OpenRequest, state: PlacedOrderState): Orde
 
 export function acceptRequest(command: AcceptRequest, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkAnswerRequest(state, actor, data.requestId, now, 'accept'));
+  const refusal = checkAnswerRequest(state, actor, data.requestId, now, 'accept');
+  enforceCaller(refusal);
+  // The update itself is the answer to an order_update request: without it the body is malformed (400), before
+  // the request's 409 (past respondBy). [decision] A closed request's type is not kept: REQUEST_NOT_OPEN.
+  const asked = state.openRequest?.requestId === data.requestId ? state.openRequest : null;
+  if (asked?.type === 'order_update') requireText(data.comment, 'comment');
+  const comment = optionalText(data.comment, 'comment');
+  enforce(refusal);
   const open = state.openRequest!;
-  // The update itself is the answer to an order_update request.
-  if (open.type === 'order_update') requireText(data.comment, 'comment');
   const accepted: OrderEvent = {
     type: 'ResolutionRequestAccepted',
     data: {
@@ -190,7 +196,7 @@ export function acceptRequest(command: AcceptRequest, state: PlacedOrderState): 
       requestId: open.requestId,
       requestType: open.type,
       acceptedBy: partyOf(state, actor) as Party,
-      comment: optionalText(data.comment, 'comment'),
+      comment,
       acceptedAt: now.toISOString(),
     },
   };

@@ -43,7 +43,17 @@ import {
   type SupportCaseCategory,
   type SupportResolutionOutcome,
 } from '../order.types';
-import { activeStatus, enforce, invalid, isGiven, isIntegerIn, iso, ms, requireText } from './helpers';
+import {
+  activeStatus,
+  enforce,
+  enforceCaller,
+  invalid,
+  isGiven,
+  isIntegerIn,
+  iso,
+  ms,
+  requireText,
+} from './helpers';
 import { refundRecorded } from './refunds';
 
 // ---- input ------------------------------------------------------------------------------------------------
@@ -110,13 +120,15 @@ const oneOf = <T extends string>(values: readonly T[], value: unknown, field: st
 
 export function openSupportCase(command: OpenSupportCase, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkOpenSupportCase(state, actor));
-  const party = partyOf(state, actor) as Party;
+  const refusal = checkOpenSupportCase(state, actor);
+  enforceCaller(refusal);
   requireText(data.caseId, 'caseId');
   if (findCase(state, data.caseId)) invalid('caseId', `support case ${data.caseId} already exists`);
   const category = oneOf<SupportCaseCategory>(SUPPORT_CASE_CATEGORIES, data.category, 'category');
   const description = caseText(data.description, 'description');
   const evidence = evidenceOf(data.evidence);
+  enforce(refusal);
+  const party = partyOf(state, actor) as Party;
   return [
     {
       type: 'SupportCaseOpened',
@@ -147,8 +159,10 @@ export function claimSupportCase(command: ClaimSupportCase, state: PlacedOrderSt
 
 export function postSupportMessage(command: PostSupportMessage, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkPostSupportMessage(state, actor, data.caseId));
+  const refusal = checkPostSupportMessage(state, actor, data.caseId);
+  enforceCaller(refusal);
   const text = caseText(data.text, 'text');
+  enforce(refusal);
   return [
     {
       type: 'SupportMessagePosted',
@@ -165,14 +179,16 @@ export function postSupportMessage(command: PostSupportMessage, state: PlacedOrd
 
 export function requestInformation(command: RequestInformation, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkRequestInformation(state, actor, data.caseId));
+  const refusal = checkRequestInformation(state, actor, data.caseId);
+  enforceCaller(refusal);
   requireText(data.informationRequestId, 'informationRequestId');
+  const party = oneOf<Party>(['buyer', 'seller'], data.party, 'party');
+  const question = caseText(data.question, 'question');
+  enforce(refusal);
   const supportCase = openCaseOf(state)!;
   if (supportCase.thread.some((t) => t.informationRequestId === data.informationRequestId)) {
     invalid('informationRequestId', `information request ${data.informationRequestId} already exists`);
   }
-  const party = oneOf<Party>(['buyer', 'seller'], data.party, 'party');
-  const question = caseText(data.question, 'question');
   return [
     {
       type: 'SupportInformationRequested',
@@ -192,17 +208,21 @@ export function requestInformation(command: RequestInformation, state: PlacedOrd
 
 export function addStatement(command: AddStatement, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
-  enforce(checkAddStatement(state, actor, data.caseId));
+  const refusal = checkAddStatement(state, actor, data.caseId);
+  enforceCaller(refusal);
+  const text = caseText(data.text, 'text');
+  const evidence = evidenceOf(data.evidence);
   let answers = isGiven(data.informationRequestId) ? data.informationRequestId! : null;
+  if (answers !== null && typeof answers !== 'string') {
+    invalid('informationRequestId', 'informationRequestId must be a string');
+  }
+  enforce(refusal);
   if (answers !== null) {
-    if (typeof answers !== 'string') invalid('informationRequestId', 'informationRequestId must be a string');
     enforce(checkAnswerInformationRequest(state, actor, answers, now));
   } else {
     // The asked party speaking within the window answers the outstanding request, named or not.
     answers = informationRequestAnsweredBy(state, actor, now);
   }
-  const text = caseText(data.text, 'text');
-  const evidence = evidenceOf(data.evidence);
   return [
     {
       type: 'SupportStatementAdded',

@@ -16,6 +16,7 @@ import {
   MaxLength,
   Min,
   NotEquals,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { CURRENCY_CODES } from '../../domain/currencies';
@@ -27,6 +28,20 @@ import {
 } from '../../domain/order.types';
 import { UUID_RE } from '../../../http/validation';
 import { USER_ID_PATTERN, USER_ID_RE } from '../../../auth/user-id';
+
+/**
+ * Not whitespace only: such a text is as malformed as an empty one (the decider refuses both), so it is a 400 before
+ * the caller's 403 and the order's 404/409 (api.md's order of checks). '' is left to @IsNotEmpty, other types to
+ * @IsString: one error each.
+ */
+export const NotBlank = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'notBlank',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || value === '' || value.trim() !== '',
+      defaultMessage: (args) => `${args?.property} is required`,
+    },
+  });
 
 const USER_ID_MESSAGE = (field: string) => `${field} must be 1..128 of A-Z a-z 0-9 . _ : @ -`;
 
@@ -75,6 +90,7 @@ export class PlaceOrderDto {
   @ApiProperty({ example: 'Logo design', maxLength: MAX_TITLE })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_TITLE)
   title!: string;
 
@@ -100,6 +116,7 @@ export class SubmitRequirementsDto {
   @ApiProperty({ maxLength: MAX_TEXT, example: 'A fox, orange, minimal.' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_TEXT)
   text!: string;
 }
@@ -111,6 +128,7 @@ export class MessageDto {
   @ApiProperty({ maxLength: MAX_TEXT, example: 'Here are the files' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_TEXT)
   message!: string;
 }
@@ -133,6 +151,7 @@ export class OpenRequestDto {
   @ApiProperty({ maxLength: MAX_TEXT, description: 'Travels to the counterpart verbatim' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_TEXT)
   comment!: string;
 
@@ -197,6 +216,7 @@ export class OfferExtrasDto {
   @ApiProperty({ maxLength: MAX_EXTRAS_DESCRIPTION, example: 'Source files in SVG' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_EXTRAS_DESCRIPTION)
   description!: string;
 

@@ -163,7 +163,7 @@ describe('OpenRequestDto', () => {
           amount >= 1 &&
           amount <= MAX_MINOR_UNITS)) &&
       typeof comment === 'string' &&
-      comment.length > 0 &&
+      comment.trim().length > 0 &&
       comment.length <= MAX_TEXT &&
       (proposedDueAt == null || (typeof proposedDueAt === 'string' && proposedDueAt.length <= 64))
     );

@@ -28,7 +28,7 @@ import {
   type SupportResolutionOutcome,
 } from '../../domain/order.types';
 import { UUID_RE } from '../../../http/validation';
-import { MAX_MINOR_UNITS } from './command-bodies.dto';
+import { MAX_MINOR_UNITS, NotBlank } from './command-bodies.dto';
 
 const PARTIES: readonly Party[] = ['buyer', 'seller'];
 const MAX_LABEL = 255;
@@ -39,12 +39,14 @@ export class EvidenceDto {
   @ApiProperty({ maxLength: MAX_LABEL, example: 'screenshot.png' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_LABEL)
   name!: string;
 
   @ApiProperty({ maxLength: MAX_LABEL, example: 'image/png' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_LABEL)
   contentType!: string;
 
@@ -87,6 +89,7 @@ export class OpenSupportCaseDto {
   @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, example: 'The files do not open' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_CASE_TEXT)
   description!: string;
 
@@ -109,6 +112,7 @@ export class SupportMessageDto {
   })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_CASE_TEXT)
   text!: string;
 }
@@ -121,6 +125,7 @@ export class RequestInformationDto {
   @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, example: 'Which file format did you agree on?' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_CASE_TEXT)
   question!: string;
 }
@@ -129,6 +134,7 @@ export class AddStatementDto {
   @ApiProperty({ minLength: 1, maxLength: MAX_CASE_TEXT, example: 'The brief asked for SVG' })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_CASE_TEXT)
   text!: string;
 
@@ -166,6 +172,7 @@ export class ResolveSupportCaseDto {
   })
   @IsString()
   @IsNotEmpty()
+  @NotBlank()
   @MaxLength(MAX_CASE_TEXT)
   rationale!: string;
 
