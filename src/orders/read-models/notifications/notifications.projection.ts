@@ -6,7 +6,8 @@
 // resolution incl. settled_by_parties, the lapse of an information request). SupportCaseMarkedOverdue is not:
 // it is support's own deadline, nothing changes for the parties (the queue shows it). Refunds: every step of a
 // partial refund request (offered, accepted, declined, withdrawn, expired), RefundRecorded (by request or by
-// support) and a request closed by a case resolution.
+// support) and a request closed by a case resolution. The start of the work (requirements in, or started without
+// them: the due date runs) and the system's lateness marks (timeouts; very late lets the buyer cancel).
 import type { StoredEvent } from '../../../platform/event-store/event-store.port';
 import type { DocumentWriter, Projection } from '../../../platform/read-store/read-store.port';
 import type { OrderEventType } from '../../domain/order.events';
@@ -21,6 +22,10 @@ export const NOTIFICATION_ORDERS = 'notification_orders';
 
 /** The events users are told about (api.md: requests opened/answered, cancellations, timeouts, ...). */
 export const NOTIFYING_EVENT_TYPES: readonly OrderEventType[] = [
+  'RequirementsSubmitted',
+  'WorkStartedWithoutRequirements',
+  'OrderBecameLate',
+  'OrderBecameVeryLate',
   'ResolutionRequestOpened',
   'ResolutionRequestAccepted',
   'ResolutionRequestDeclined',
@@ -49,6 +54,10 @@ const NOTIFYING = new Set<string>(NOTIFYING_EVENT_TYPES);
 
 /** The event's own time field (the command's `now`), so notifications carry domain time, as the history does. */
 const TIME_FIELD: Partial<Record<OrderEventType, string>> = {
+  RequirementsSubmitted: 'submittedAt',
+  WorkStartedWithoutRequirements: 'startedAt',
+  OrderBecameLate: 'recordedAt',
+  OrderBecameVeryLate: 'recordedAt',
   ResolutionRequestOpened: 'openedAt',
   ResolutionRequestAccepted: 'acceptedAt',
   ResolutionRequestDeclined: 'declinedAt',
@@ -112,8 +121,9 @@ export class NotificationsProjection implements Projection {
    * 2: documents keyed by position and recipient instead of event id and recipient. 3: by order first (a rebuild
    * folds order by order, so its keys ascend). 4: refunds and support cases; the buyer never sees the confidential reason.
    * 5: by position and recipient again (live and rebuilds both apply the feed in position order: keys ascend).
+   * 6: the start of the work and the lateness marks.
    */
-  readonly version = 5;
+  readonly version = 6;
   readonly collections: Record<string, string[][]> = {
     [NOTIFICATIONS]: [['recipientId', 'sortKey']],
     [NOTIFICATION_ORDERS]: [],
