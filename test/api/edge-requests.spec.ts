@@ -130,6 +130,28 @@ describe('edge: request probes', () => {
       );
     });
 
+    it('a step only support may take (or a field only support may send): 403 whatever the order, before its 404', async () => {
+      const unknown = `/orders/${randomUUID()}`;
+      const aCase = `${unknown}/support-cases/${randomUUID()}`;
+      const steps: Array<[string, object]> = [
+        [`${aCase}/claim`, {}],
+        [`${aCase}/messages`, { text: 'Hello' }],
+        [`${aCase}/information-requests`, { party: 'buyer', question: 'Which files?' }],
+        [`${aCase}/resolution`, { outcome: 'no_action', rationale: 'Fine.' }],
+        [`${unknown}/cancellation`, { reason: 'other', countsTowardCompletionRate: false }],
+      ];
+      for (const [path, body] of steps) {
+        // Any order id, existing or not, answers the same: the caller learns nothing of which exist.
+        expectProblem(await post(t, 'eve', path, body), 403, 'FORBIDDEN');
+        expectProblem(await post(t, 'agent-1', path, body, { roles: ['support'] }), 404, 'ORDER_NOT_FOUND');
+      }
+      expectProblem(
+        await post(t, 'eve', `${unknown}/cancellation`, { reason: 'other' }),
+        404,
+        'ORDER_NOT_FOUND',
+      );
+    });
+
     it('a stranger learns nothing: 403 on an existing order, 404 only for a party-less unknown id', async () => {
       const p = parties();
       const orderId = await inProgressOrder(t, p);

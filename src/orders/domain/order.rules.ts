@@ -122,6 +122,21 @@ export function resolveActor(state: OrderState, caller: Caller): Actor | null {
   return null;
 }
 
+/** The support-only commands, and a cancellation carrying support's countsTowardCompletionRate: anyone else's 403. */
+export function isSupportOnly(command: { type: string; data?: unknown }): boolean {
+  if (command.type === 'CancelOrder') {
+    const counts = (command.data as { countsTowardCompletionRate?: unknown }).countsTowardCompletionRate;
+    return counts !== undefined && counts !== null;
+  }
+  return SUPPORT_ONLY_COMMANDS.includes(command.type);
+}
+const SUPPORT_ONLY_COMMANDS: readonly string[] = [
+  'ClaimSupportCase',
+  'PostSupportMessage',
+  'RequestInformation',
+  'ResolveSupportCase',
+];
+
 /** Timeouts are the scheduler's. */
 export const checkSystem = (actor: Actor): Refusal | null =>
   actor.role === 'system' ? null : refuse('FORBIDDEN', 'only the system acts on timeouts');

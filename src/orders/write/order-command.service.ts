@@ -15,7 +15,7 @@ import { DomainError } from '../domain/errors';
 import type { OpenRequest, OrderCommand } from '../domain/order.commands';
 import { decide } from '../domain/order.decider';
 import { ORDER_EVENT_SCHEMA_VERSION, type OrderEvent } from '../domain/order.events';
-import { resolveActor } from '../domain/order.rules';
+import { isSupportOnly, resolveActor } from '../domain/order.rules';
 import { evolve, foldOrder, initialOrderState, type OrderState } from '../domain/order.state';
 import { streamNameOf, type Actor, type Caller } from '../domain/order.types';
 import { KeyedMutex } from './keyed-mutex';
@@ -231,6 +231,11 @@ export class OrderCommandService {
         throw new DomainError('FORBIDDEN', 'orders are placed by the checkout (role checkout)');
       }
       return { id: input.data.buyerId, role: 'buyer' };
+    }
+    // A step only support takes, or a field only support sends, is not the caller's whatever the order: 403 before
+    // the order's 404 (api.md), so nobody else learns which order ids exist. The decider refuses them on an order.
+    if (!caller.roles.includes('support') && isSupportOnly(input)) {
+      throw new DomainError('FORBIDDEN', 'only support may take this step');
     }
     if (!state.exists) throw new DomainError('ORDER_NOT_FOUND', `order ${options.orderId} not found`);
     const actor = resolveActor(state, caller);
