@@ -22,6 +22,7 @@ import {
   openerOf,
   isActive,
   isRequestAnswerable,
+  isSupportOnly,
   parseIsoInstant,
   partyOf,
   reasonsOf,
@@ -252,7 +253,7 @@ export function withdrawRequest(command: WithdrawRequest, state: PlacedOrderStat
 export function cancelOrder(command: CancelOrder, state: PlacedOrderState): OrderEvent[] {
   const { actor, data, now } = command;
   // A field only support may send: 403 before any state check (api.md "Order of checks").
-  if (actor.role !== 'support' && isGiven(data.countsTowardCompletionRate)) {
+  if (actor.role !== 'support' && isSupportOnly(command)) {
     throw new DomainError('FORBIDDEN', 'only support decides whether a cancellation counts');
   }
   // Who (403), then the body (400), then the order's state (409): api.md's order of checks.
