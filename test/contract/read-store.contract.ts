@@ -447,6 +447,20 @@ export function describeReadStoreContract(
         expect(await store.getCheckpoint('p@g1')).toBe('10');
       });
 
+      it('batches of several keys committed at once: each on its own, a moved checkpoint refuses only its batch', async () => {
+        await store.commitBatch('q@g1', null, '5', async () => undefined);
+        const results = await Promise.allSettled([
+          store.commitBatch('p@g1', null, '9', (w) => w.put(C, 'p', { name: 'p' })),
+          store.commitBatch('q@g1', null, '9', (w) => w.put(C, 'q', { name: 'q' })), // stored: 5
+          store.commitBatch('r@g1', null, '9', async () => undefined),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(CheckpointConflictError);
+        expect(await store.listCheckpoints()).toEqual({ 'p@g1': '9', 'q@g1': '5', 'r@g1': '9' });
+        expect(await store.get(C, 'p')).toEqual({ name: 'p' });
+        expect(await store.get(C, 'q')).toBeNull();
+      });
+
       it('keeps checkpoints apart per key, and deletes them', async () => {
         await store.commitBatch('p@g1', null, '3', async () => undefined);
         await store.commitBatch('q@g1', null, '12', async () => undefined);

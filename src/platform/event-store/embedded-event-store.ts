@@ -94,9 +94,8 @@ export abstract class EmbeddedEventStore {
   /** `last`: the stream's last revision, undefined when it does not exist. */
   protected checkRevision(streamName: string, expected: ExpectedRevision, last: number | undefined): void {
     const actual = last ?? 'no_stream';
-    if (expected !== 'any' && expected !== actual) {
+    if (expected !== 'any' && expected !== actual)
       throw new WrongExpectedRevisionError(streamName, expected, actual);
-    }
   }
 
   protected assertOpen(): void {

@@ -29,9 +29,8 @@ export function createEventStore(options: EventStoreModuleOptions): EventStore {
     case 'memory':
       return new InMemoryEventStore(store);
     case 'esdb': {
-      if (!options.esdbConnectionString) {
+      if (!options.esdbConnectionString)
         throw new Error("Event store kind 'esdb' needs esdbConnectionString");
-      }
       // Lazy: the EventStoreDB client is only loaded by deployments that use it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { EventStoreDbEventStore } = require('./eventstoredb/eventstoredb-event-store') as {

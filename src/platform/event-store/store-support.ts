@@ -17,9 +17,8 @@ export function assertAppendable(streamName: string, events: readonly EventToApp
 }
 
 export function assertMaxCount(maxCount: number): void {
-  if (!Number.isSafeInteger(maxCount) || maxCount < 1) {
+  if (!Number.isSafeInteger(maxCount) || maxCount < 1)
     throw new RangeError(`readAll: maxCount must be a positive integer, got ${maxCount}`);
-  }
 }
 
 // The frame of every adapter's subscription: delivery starts after subscribeToAll returned, stop() waits for the

@@ -16,15 +16,13 @@ export class UpcasterRegistry {
 
   /** Idempotent for the same function; a different function for the same step is a programming error. */
   register(type: string, fromVersion: number, fn: Upcaster): void {
-    if (!Number.isInteger(fromVersion) || fromVersion < 0) {
+    if (!Number.isInteger(fromVersion) || fromVersion < 0)
       throw new RangeError(`Upcaster ${type}: fromVersion must be a non-negative integer`);
-    }
     const steps = this.byType.get(type) ?? new Map<number, Upcaster>();
     this.byType.set(type, steps);
     const existing = steps.get(fromVersion);
-    if (existing && existing !== fn) {
+    if (existing && existing !== fn)
       throw new Error(`Upcaster ${type} v${fromVersion} -> v${fromVersion + 1} is already registered`);
-    }
     steps.set(fromVersion, fn);
   }
 

@@ -94,10 +94,7 @@ export class BufferedWriter implements DocumentWriter {
 
   private changesOf(collection: string): Map<string, object | null> {
     let changes = this.overlay.get(collection);
-    if (!changes) {
-      changes = new Map();
-      this.overlay.set(collection, changes);
-    }
+    if (!changes) this.overlay.set(collection, (changes = new Map()));
     return changes;
   }
 }

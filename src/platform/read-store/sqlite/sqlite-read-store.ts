@@ -1,6 +1,6 @@
 // The embedded read store: `<dataDir>/read.db`, a table per collection (`c_<name>`: id + the document as JSONB,
 // which json_extract reads without re-parsing), index fields as expression indexes. WAL: queries never wait for a
-// commit; a batch commits in one synchronous transaction, so nothing interleaves.
+// commit; the batches of one turn of the event loop commit in one synchronous transaction, so nothing interleaves.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ const LEGACY_TABLES = {
   _dead_letters: `id, jsonb_object('checkpointKey', checkpoint_key, 'parkedAt', parked_at, 'body', body)`,
 };
 
+type Pending = { changes: CollectionChanges[]; move?: CheckpointMove; done: (e: unknown) => void };
+
 const isMissingTable = (e: unknown): boolean =>
   e instanceof Database.SqliteError && /no such table/i.test(e.message);
 
@@ -49,6 +51,7 @@ const tableOf = (collection: string): string => {
   assertCollectionName(collection);
   return quote(TABLE_PREFIX + collection);
 };
+const getSql = (collection: string): string => `SELECT json(doc) FROM ${tableOf(collection)} WHERE id = ?`;
 
 function equality(field: string, value: Scalar, params: unknown[]): string {
   if (value === null) return `${extract(field)} IS NULL`;
@@ -109,7 +112,8 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   /** What queries want of the connection (an index build changes them for its duration). */
   private readonly queryPragmas: string[];
   /** Made once: better-sqlite3 builds a transaction function's wrappers anew at every db.transaction(). */
-  private readonly transaction: Database.Transaction<typeof this.applyChanges>;
+  private readonly transaction: Database.Transaction<typeof this.applyBatches>;
+  private readonly pending: Pending[] = []; // commits of this turn of the event loop
 
   /** `dataDir`: of `read.db`, created if missing; `cacheMb`: the query connection's page cache (default 64). */
   constructor(options: { dataDir: string; cacheMb?: number }) {
@@ -121,11 +125,9 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     // A read model can always be rebuilt from the event store: fsync at checkpoints only (never corrupts).
-    this.queryPragmas = [
-      `cache_size = ${-Math.round((options.cacheMb ?? 64) * 1024)}`,
-      'temp_store = MEMORY',
-    ];
-    this.transaction = this.db.transaction(this.applyChanges.bind(this));
+    const cacheKb = Math.round((options.cacheMb ?? 64) * 1024);
+    this.queryPragmas = [`cache_size = -${cacheKb}`, 'temp_store = MEMORY'];
+    this.transaction = this.db.transaction(this.applyBatches.bind(this));
     for (const p of ['synchronous = NORMAL', 'journal_size_limit = 67108864', ...this.queryPragmas])
       this.db.pragma(p);
     for (const [legacy, select] of Object.entries(LEGACY_TABLES)) {
@@ -133,11 +135,8 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
       if (!exists()) continue;
       const migrate = `CREATE TABLE IF NOT EXISTS ${tableOf(legacy)} (${COLUMNS});
         INSERT OR IGNORE INTO ${tableOf(legacy)} SELECT ${select} FROM ${legacy}; DROP TABLE ${legacy};`;
-      this.db
-        .transaction(() => {
-          if (exists()) this.db.exec(migrate); // another process may have moved it meanwhile
-        })
-        .immediate();
+      // Another process may have moved it meanwhile.
+      this.db.transaction(() => exists() && this.db.exec(migrate)).immediate();
     }
   }
 
@@ -153,10 +152,7 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   private read(collection: string, id: string): string | undefined {
     try {
       let statement = this.gets.get(collection);
-      if (!statement) {
-        statement = this.db.prepare(`SELECT json(doc) FROM ${tableOf(collection)} WHERE id = ?`).pluck();
-        this.gets.set(collection, statement);
-      }
+      if (!statement) this.gets.set(collection, (statement = this.db.prepare(getSql(collection)).pluck()));
       return statement.get(id) as string | undefined;
     } catch (e) {
       // A collection never written (or dropped, here or by another connection) reads as empty.
@@ -185,10 +181,8 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
   async count(collection: string, filter: Filter): Promise<number> {
     this.assertOpen();
     const { where, params } = compileFilter(filter);
-    const n = this.run(`SELECT COUNT(*) FROM ${tableOf(collection)} ${where}`, (s) =>
-      s.pluck().get(...params),
-    );
-    return (n as number | undefined) ?? 0;
+    const sql = `SELECT COUNT(*) FROM ${tableOf(collection)} ${where}`;
+    return (this.run(sql, (s) => s.pluck().get(...params)) as number | undefined) ?? 0;
   }
 
   // ---- collections ----
@@ -239,43 +233,57 @@ export class SqliteReadStore extends BufferedReadStore implements ReadStore {
 
   // ---- internals ----
 
-  /** Synchronous, under the write lock (IMMEDIATE): no other connection moves the checkpoint meanwhile. */
-  protected commit(changes: CollectionChanges[], move?: CheckpointMove): void {
+  /** At the end of this turn with the others (the runners one delivery woke): one transaction's cost for all. */
+  protected commit(changes: CollectionChanges[], move?: CheckpointMove): Promise<void> {
     this.assertOpen();
-    this.transaction.immediate(changes, move);
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ changes, move, done: (e) => (e ? reject(e) : resolve()) }) === 1)
+        setImmediate(() => this.flush());
+    });
   }
 
-  /** The checkpoint checked, then rows in id order (neighbouring ids share B-tree pages). */
-  private applyChanges(changes: CollectionChanges[], move?: CheckpointMove): void {
-    if (move) {
-      const stored = this.read(CHECKPOINTS, move.key);
-      assertCheckpoint(move, stored === undefined ? null : JSON.parse(stored));
+  /** Under the write lock (IMMEDIATE): no other connection moves a checkpoint meanwhile. An error fails them all. */
+  private flush(): void {
+    const batches = this.pending.splice(0);
+    try {
+      const errors = this.transaction.immediate(batches);
+      batches.forEach((b, i) => b.done(errors[i]));
+    } catch (error) {
+      batches.forEach((b) => b.done(error)); // rolled back: nothing written
     }
-    for (const { collection, ids, docs } of changes) {
-      const table = tableOf(collection);
-      // Every time (a handful per commit): the table may have been dropped by another connection since. Prepared
-      // once: SQLite re-prepares it when the schema changed (a no-op while the table exists), no parse per commit.
-      this.statement(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`).run();
-      const upsert = this.statement(
-        `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-      );
-      const remove = this.statement(`DELETE FROM ${table} WHERE id = ?`);
-      const order = Array.from(ids.keys());
-      if (ids.length > 64) order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
-      for (const i of order) {
-        const doc = docs[i];
-        if (doc === null) remove.run(ids[i]);
-        else upsert.run(ids[i], doc);
+  }
+
+  /** Each batch: its checkpoint checked (moved: left out), then rows in id order (neighbours share pages). */
+  private applyBatches(batches: Pending[]): unknown[] {
+    return batches.map(({ changes, move }) => {
+      try {
+        if (move) assertCheckpoint(move, JSON.parse(this.read(CHECKPOINTS, move.key) ?? 'null'));
+      } catch (conflict) {
+        return conflict;
       }
-    }
+      for (const { collection, ids, docs } of changes) {
+        const table = tableOf(collection);
+        // Every time (a handful per commit): the table may have been dropped by another connection since. Prepared
+        // once: SQLite re-prepares it when the schema changed (a no-op while the table exists), no parse per commit.
+        this.statement(`CREATE TABLE IF NOT EXISTS ${table} (${COLUMNS})`).run();
+        const upsert = this.statement(
+          `INSERT INTO ${table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
+        );
+        const remove = this.statement(`DELETE FROM ${table} WHERE id = ?`);
+        const order = Array.from(ids.keys());
+        if (ids.length > 64) order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+        for (const i of order) {
+          const doc = docs[i];
+          if (doc === null) remove.run(ids[i]);
+          else upsert.run(ids[i], doc);
+        }
+      }
+    });
   }
 
   private statement(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
     return statement;
   }
 
