@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   benchFlag,
   cannon,
@@ -47,6 +48,8 @@ interface Window {
   onceMb: number;
   /** Per process (the HTTP process first): RSS, anonymous RSS and CPU time per command in the window. */
   processes: { rssMb: number; anonMb: number; cpuMicrosPerCommand: number }[];
+  /** The load generator's own event-loop delay (ms): a command sent late by it is counted late. */
+  generatorDelay: { p99: number; max: number };
 }
 
 interface SteadyResult {
@@ -227,6 +230,8 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
     const answers: WindowAnswers[] = [];
     const windows: Window[] = [];
     let cpuBefore = svc.perProcess().map((p) => p.cpuSec);
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
     const closeWindow = () => {
       const i = windows.length;
       const got = answers[i] ?? { latencies: [], codes: new Map(), errors: 0 };
@@ -248,7 +253,9 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
           anonMb: p.anonMb,
           cpuMicrosPerCommand: Math.round(((p.cpuSec - (cpuBefore[k] ?? 0)) * 1e6) / answered),
         })),
+        generatorDelay: { p99: Math.round(delay.percentile(99) / 1e6), max: Math.round(delay.max / 1e6) },
       };
+      delay.reset();
       windows.push(w);
       cpuBefore = processes.map((p) => p.cpuSec);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -259,7 +266,7 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
           w.processes
             .map((p) => `${p.rssMb} MB (anonymous ${p.anonMb}), ${p.cpuMicrosPerCommand} µs CPU/command`)
             .join(' + ') +
-          `; load average ${load}`,
+          `; generator loop delay p99 ${w.generatorDelay.p99} ms, max ${w.generatorDelay.max} ms; load average ${load}`,
       );
     };
     const loadStart = performance.now();
@@ -285,6 +292,7 @@ async function steady(mode: Mode, seconds: number): Promise<SteadyResult> {
     } finally {
       clearInterval(sampler);
     }
+    delay.disable();
     // The load is over and every answer is in: the window(s) still open close now.
     clearTimeout(windowTimer);
     while (windows.length < windowCount) closeWindow();
