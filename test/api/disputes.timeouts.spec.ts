@@ -11,6 +11,19 @@ const count = async (d: Dispute, type: string) =>
 describe('support-case and partial-refund timeouts (CLOCK=manual)', () => {
   let t: TestApp;
   let api: Api;
+  /** A buyer's case, claimed, with support's question to the seller outstanding. */
+  const sellerAsked = async () => {
+    const d = await Dispute.placed(api);
+    const { caseId } = await d.openCase('buyer');
+    const c = `/support-cases/${caseId}`;
+    await d.ok('support', `${c}/claim`);
+    const { informationRequestId } = await d.ok<{ informationRequestId: string }>(
+      'support',
+      `${c}/information-requests`,
+      { party: 'seller', question: 'When will it be ready?' },
+    );
+    return { d, caseId, c, informationRequestId };
+  };
   beforeAll(async () => {
     t = await startTestApp({ clock: 'manual' });
     api = new Api(t);
@@ -48,15 +61,7 @@ describe('support-case and partial-refund timeouts (CLOCK=manual)', () => {
   });
 
   it('an unanswered information request lapses at 48 h; the case goes on', async () => {
-    const d = await Dispute.placed(api);
-    const { caseId } = await d.openCase('buyer');
-    const c = `/support-cases/${caseId}`;
-    await d.ok('support', `${c}/claim`);
-    const { informationRequestId } = await d.ok<{ informationRequestId: string }>(
-      'support',
-      `${c}/information-requests`,
-      { party: 'seller', question: 'When will it be ready?' },
-    );
+    const { d, caseId, c, informationRequestId } = await sellerAsked();
     await api.advance(2 * DAY - MIN);
     expect(await count(d, 'SupportInformationRequestLapsed')).toBe(0);
     await api.advance(MIN);
@@ -71,15 +76,7 @@ describe('support-case and partial-refund timeouts (CLOCK=manual)', () => {
   });
 
   it('given an information request to the seller, when the seller adds a statement without its id within 48 h, then that answers it: nothing lapses', async () => {
-    const d = await Dispute.placed(api);
-    const { caseId } = await d.openCase('buyer');
-    const c = `/support-cases/${caseId}`;
-    await d.ok('support', `${c}/claim`);
-    const { informationRequestId } = await d.ok<{ informationRequestId: string }>(
-      'support',
-      `${c}/information-requests`,
-      { party: 'seller', question: 'When will it be ready?' },
-    );
+    const { d, caseId, c, informationRequestId } = await sellerAsked();
     await d.ok('buyer', `${c}/statements`, { text: 'Not my question.' }); // the other party: no answer
     await api.advance(HOUR);
 

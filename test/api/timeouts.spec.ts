@@ -209,12 +209,7 @@ describe('timeouts (CLOCK=manual, through the HTTP API)', () => {
 
   it('a delivered order completes automatically 3 days after delivery, not a minute before', async () => {
     const { orderId } = await d.placeInProgress(5);
-    await t.http
-      .post(`/orders/${orderId}/deliveries`)
-      .set(d.as('seller'))
-      .send({ message: 'Done.' })
-      .expect(200);
-    const deliveredAt = Date.parse((await d.last(orderId, 'OrderDelivered'))!.data.deliveredAt as string);
+    const deliveredAt = await d.deliver(orderId);
     await d.setNow(deliveredAt + 3 * DAY - MIN);
     expect(await d.last(orderId, 'OrderCompleted')).toBeUndefined();
     await d.setNow(deliveredAt + 3 * DAY);
@@ -226,12 +221,7 @@ describe('timeouts (CLOCK=manual, through the HTTP API)', () => {
 
   it('auto-completion waits for an open request, then falls due when it closes late', async () => {
     const { orderId } = await d.placeInProgress(5);
-    await t.http
-      .post(`/orders/${orderId}/deliveries`)
-      .set(d.as('seller'))
-      .send({ message: 'Done.' })
-      .expect(200);
-    const deliveredAt = Date.parse((await d.last(orderId, 'OrderDelivered'))!.data.deliveredAt as string);
+    const deliveredAt = await d.deliver(orderId);
     await d.setNow(deliveredAt + 2 * DAY);
     const { requestId } = await d.openRequest(orderId, 'buyer', {
       type: 'cancellation',
@@ -272,12 +262,7 @@ describe('timeouts (CLOCK=manual, through the HTTP API)', () => {
 
   it('given a delivered order, when the clock jumps days past deliveredAt + 3 d, then it completed at deliveredAt + 3 d', async () => {
     const { orderId } = await d.placeInProgress(5);
-    await t.http
-      .post(`/orders/${orderId}/deliveries`)
-      .set(d.as('seller'))
-      .send({ message: 'Done.' })
-      .expect(200);
-    const deliveredAt = Date.parse((await d.last(orderId, 'OrderDelivered'))!.data.deliveredAt as string);
+    const deliveredAt = await d.deliver(orderId);
 
     await d.setNow(deliveredAt + 10 * DAY);
 

@@ -62,6 +62,16 @@ export class Driver {
     return { orderId, placedAt: Date.parse(data.placedAt), dueAt: Date.parse(data.dueAt) };
   }
 
+  /** The seller delivers; the delivery's time (ms). */
+  async deliver(orderId: string): Promise<number> {
+    await this.t.http
+      .post(`/orders/${orderId}/deliveries`)
+      .set(this.as('seller'))
+      .send({ message: 'Done.' })
+      .expect(200);
+    return Date.parse((await this.last(orderId, 'OrderDelivered'))!.data.deliveredAt as string);
+  }
+
   async openRequest(
     orderId: string,
     by: 'buyer' | 'seller',
